@@ -1,0 +1,170 @@
+//! The one error type every backend returns.
+
+use std::fmt;
+
+use crate::path::{PathError, Redacted, S3Path};
+
+/// Shorthand for `Result<T, stowage_core::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a storage operation, by kind.
+///
+/// Backends map their own failures onto these kinds, so application code can react the
+/// same way whatever store is behind the trait (`NotFound` is a 404 on S3, a missing file on
+/// a filesystem, an absent entry in the memory backend).
+///
+/// `Display` and `Debug` never contain a raw object key, a presigned URL, a signature, a
+/// credential or a policy: a key is shown as its [`crate::hash_s3_key`]. The raw path stays
+/// reachable through [`Error::path`] for code that needs it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A path string or bucket/key pair broke an S3 naming rule.
+    #[error("invalid S3 path: {0}")]
+    InvalidPath(#[from] PathError),
+
+    /// An argument other than a path is out of range or malformed.
+    #[error("invalid argument: {message}")]
+    InvalidArgument {
+        /// What is wrong, without echoing secret material.
+        message: String,
+    },
+
+    /// The object (or, for a listing, the bucket) does not exist.
+    #[error("not found: {}", Redacted(path))]
+    NotFound {
+        /// The path that was looked up.
+        path: S3Path,
+    },
+
+    /// The bucket does not exist.
+    #[error("bucket {bucket:?} does not exist")]
+    NoSuchBucket {
+        /// The bucket name.
+        bucket: String,
+    },
+
+    /// The credentials are wrong, or lack permission for this operation.
+    #[error("access denied{}", OptionalPath(path.as_ref()))]
+    AccessDenied {
+        /// The path of the operation, when it had one.
+        path: Option<S3Path>,
+    },
+
+    /// A conditional request's precondition (ETag, modification time) did not hold.
+    #[error("precondition failed: {}", Redacted(path))]
+    PreconditionFailed {
+        /// The path of the operation.
+        path: S3Path,
+    },
+
+    /// The store could not be reached: connection refused, DNS failure, TLS failure.
+    #[error("storage endpoint unreachable: {message}")]
+    Unreachable {
+        /// What failed, without the endpoint's credentials or any signed URL.
+        message: String,
+    },
+
+    /// The operation or one of its attempts ran out of time.
+    #[error("storage operation timed out: {message}")]
+    Timeout {
+        /// Which timeout fired.
+        message: String,
+    },
+
+    /// A body could not be read or written while streaming.
+    #[error("I/O error while streaming an object body: {message}")]
+    Io {
+        /// What failed.
+        message: String,
+    },
+
+    /// This backend cannot perform this operation (for example, a store with no POST policies).
+    #[error("{operation} is not supported by the {backend} backend")]
+    Unsupported {
+        /// The trait method.
+        operation: &'static str,
+        /// The backend's name.
+        backend: &'static str,
+    },
+
+    /// Any other error reported by the service, with its S3 error code and HTTP status.
+    #[error(
+        "service error {code} (HTTP {status}){}: {message}",
+        OptionalPath(path.as_ref())
+    )]
+    Service {
+        /// The S3 error code, e.g. `SlowDown` or `InternalError`.
+        code: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The service's message, with the object key replaced by its hash.
+        message: String,
+        /// The path of the operation, when it had one.
+        path: Option<S3Path>,
+    },
+}
+
+impl Error {
+    /// The path this error is about, with the raw key, when there is one.
+    pub fn path(&self) -> Option<&S3Path> {
+        match self {
+            Error::NotFound { path } | Error::PreconditionFailed { path } => Some(path),
+            Error::AccessDenied { path } | Error::Service { path, .. } => path.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// True for [`Error::NotFound`] and [`Error::NoSuchBucket`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. } | Error::NoSuchBucket { .. })
+    }
+
+    /// A stable, machine-readable name for the error kind (`"not_found"`, `"access_denied"`, ...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::InvalidPath(_) => "invalid_path",
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::NotFound { .. } => "not_found",
+            Error::NoSuchBucket { .. } => "no_such_bucket",
+            Error::AccessDenied { .. } => "access_denied",
+            Error::PreconditionFailed { .. } => "precondition_failed",
+            Error::Unreachable { .. } => "unreachable",
+            Error::Timeout { .. } => "timeout",
+            Error::Io { .. } => "io",
+            Error::Unsupported { .. } => "unsupported",
+            Error::Service { .. } => "service",
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidArgument`].
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            message: message.into(),
+        }
+    }
+}
+
+/// Renders ` on s3://bucket/<key sha256:…>` for a present path, nothing otherwise.
+struct OptionalPath<'a>(Option<&'a S3Path>);
+
+impl fmt::Display for OptionalPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(path) => write!(f, " on {}", Redacted(path)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Replaces every occurrence of `key` in a service message with its hash.
+///
+/// Some servers echo the key in their error messages; backends pass those messages
+/// through this before storing them in an [`Error`].
+pub fn redact_key(message: &str, key: &str) -> String {
+    if key.is_empty() {
+        message.to_owned()
+    } else {
+        message.replace(key, &format!("<key sha256:{}>", crate::hash_s3_key(key)))
+    }
+}

@@ -1,0 +1,40 @@
+//! Core of stowage: the [`ObjectStorage`] trait and what every backend shares.
+//!
+//! - [`S3Path`] and [`parse_s3_path`]: validated `s3://bucket/key` paths.
+//! - [`hash_s3_key`]: the key hash that logs and errors show instead of keys.
+//! - [`Error`]: one error enum whose kinds mean the same on every backend.
+//! - [`PostPolicySigner`] and friends: browser upload policies, signed with SigV4.
+//! - [`TtlLimits`]: TTL ceilings for presigned URLs and policies.
+//! - [`Clock`]: injectable time for reproducible signatures.
+//!
+//! Backends live in their own crates (`stowage-s3`, `stowage-memory`, ...); the `stowage`
+//! facade crate re-exports this one.
+
+mod clock;
+mod error;
+mod hash;
+mod object;
+mod path;
+mod policy;
+mod storage;
+mod ttl;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result, redact_key};
+pub use hash::hash_s3_key;
+pub use object::{
+    ByteStream, DeleteFailure, DeleteReport, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
+    ObjectSummary, Payload, PresignedUrl, PutOptions, PutResult,
+};
+pub use path::{MAX_KEY_BYTES, PathError, S3Path, parse_s3_path};
+pub use policy::{
+    Condition, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,
+    PostPolicyRequest, PostPolicySigner, PresignedPost, SigningCredentials,
+};
+#[cfg(feature = "mock")]
+pub use storage::MockObjectStorage;
+pub use storage::ObjectStorage;
+pub use ttl::{
+    DEFAULT_GET_URL_TTL_SECONDS, MAX_PUT_PRESIGNED_URL_TTL_SECONDS, SIGV4_MAX_TTL_SECONDS,
+    TtlLimits,
+};

@@ -1,0 +1,13 @@
+//! stowage: one async [`ObjectStorage`] trait, interchangeable backends.
+//!
+//! This facade re-exports [`stowage_core`] and, behind features, the backends:
+//! `memory` ([`memory::MemoryStorage`], on by default) and `mock`
+//! ([`MockObjectStorage`], a mockall mock of the trait).
+
+pub use stowage_core::*;
+
+/// The in-process backend with S3 semantics, for tests and local runs.
+#[cfg(feature = "memory")]
+pub mod memory {
+    pub use stowage_memory::*;
+}
