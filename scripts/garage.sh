@@ -14,6 +14,7 @@
 # Environment:
 #   STOWAGE_GARAGE_BIN   use this garage binary instead of the cached one
 #   STOWAGE_CACHE_DIR    cache root (default: ~/.cache/stowage)
+#   STOWAGE_GARAGE_LOG   RUST_LOG filter for the server (default: netapp=info,garage=info)
 set -euo pipefail
 
 GARAGE_VERSION="2.5.0"
@@ -26,9 +27,15 @@ START_TIMEOUT_SECS=30
 
 die() { echo "garage.sh: $*" >&2; exit 1; }
 
+# Print the header comment above as help; exit with $1 (default 2 = misuse).
 usage() {
-    sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
-    exit 2
+    local code="${1:-2}"
+    if ((code == 0)); then
+        sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
+    else
+        sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+    fi
+    exit "$code"
 }
 
 # The garage binary to use: $STOWAGE_GARAGE_BIN if set, else the cached build.
@@ -57,18 +64,30 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# True if process $1 exists and is not a zombie (a zombie is already dead; it
+# only lingers when nobody reaps it, e.g. a container without an init).
+alive() {
+    local state
+    state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
+    [[ -n "$state" && "$state" != Z* ]]
+}
+
+# True if process $1 is a garage process (guards against a recycled pid).
+is_garage_pid() { [[ "$(ps -o comm= -p "$1" 2>/dev/null)" == garage* ]]; }
+
 # True if something accepts TCP connections on 127.0.0.1:$1.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cmd_install() {
     local bin
-    bin="$(garage_bin)"
-    if is_wanted_version "$bin"; then
-        echo "garage $GARAGE_VERSION already installed: $bin"
-        return 0
-    fi
+    for bin in ${STOWAGE_GARAGE_BIN:+"$STOWAGE_GARAGE_BIN"} "$INSTALL_ROOT/bin/garage"; do
+        if is_wanted_version "$bin"; then
+            echo "garage $GARAGE_VERSION already installed: $bin"
+            return 0
+        fi
+    done
     if [[ -n "${STOWAGE_GARAGE_BIN:-}" ]]; then
-        echo "note: \$STOWAGE_GARAGE_BIN=$bin is not garage $GARAGE_VERSION; installing into the cache instead" >&2
+        echo "note: \$STOWAGE_GARAGE_BIN=$STOWAGE_GARAGE_BIN is not garage $GARAGE_VERSION; installing into the cache instead" >&2
     fi
     command -v cargo >/dev/null || die "cargo not found; needed to build garage"
     echo "Building garage $GARAGE_VERSION into $INSTALL_ROOT (this takes several minutes)..."
@@ -108,7 +127,7 @@ cmd_start() {
     local config="$state_dir/garage.toml" env_file="$state_dir/env"
 
     # Refuse to clobber a server that is still running from this state dir.
-    if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+    if [[ -f "$pid_file" ]] && alive "$(cat "$pid_file")" && is_garage_pid "$(cat "$pid_file")"; then
         die "a garage server (pid $(cat "$pid_file")) is already running for $state_dir; run: $0 stop $state_dir"
     fi
 
@@ -144,12 +163,15 @@ api_bind_addr = "127.0.0.1:$s3_port"
 root_domain = ".s3.garage.localhost"
 TOML
 
+    # The test run's own RUST_LOG is deliberately not passed through (it would
+    # make garage log every request); use STOWAGE_GARAGE_LOG for that.
     # --single-node applies a one-node layout; --default-bucket creates the
     # key and bucket named by the GARAGE_DEFAULT_* variables.
     GARAGE_DEFAULT_ACCESS_KEY="$key_id" \
     GARAGE_DEFAULT_SECRET_KEY="$secret" \
     GARAGE_DEFAULT_BUCKET="$BUCKET" \
-    RUST_LOG="${RUST_LOG:-garage=info}" \
+    RUST_LOG="${STOWAGE_GARAGE_LOG:-netapp=info,garage=info}" \
+    NO_COLOR=1 \
         nohup "$bin" -c "$config" server --single-node --default-bucket \
         >"$log" 2>&1 </dev/null &
     local pid=$!
@@ -158,7 +180,7 @@ TOML
     # Wait for the S3 port to accept connections.
     local deadline=$((SECONDS + START_TIMEOUT_SECS))
     until port_open "$s3_port"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
+        if ! alive "$pid"; then
             show_log_tail "$log"
             rm -f "$pid_file"
             die "garage exited during startup"
@@ -211,19 +233,19 @@ cmd_stop() {
     fi
     local pid
     pid="$(cat "$pid_file")"
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    if [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" && is_garage_pid "$pid"; then
         kill -TERM "$pid" 2>/dev/null || true
         # Give it up to 10 s to shut down cleanly, then force it.
         local i
         for ((i = 0; i < 100; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
+            alive "$pid" || break
             sleep 0.1
         done
-        if kill -0 "$pid" 2>/dev/null; then
+        if alive "$pid"; then
             echo "garage (pid $pid) did not exit on SIGTERM; sending SIGKILL" >&2
             kill -KILL "$pid" 2>/dev/null || true
             for ((i = 0; i < 50; i++)); do
-                kill -0 "$pid" 2>/dev/null || break
+                alive "$pid" || break
                 sleep 0.1
             done
         fi
@@ -241,7 +263,7 @@ main() {
         install) cmd_install "$@" ;;
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
-        -h | --help | help) usage ;;
+        -h | --help | help) usage 0 ;;
         *) usage ;;
     esac
 }
