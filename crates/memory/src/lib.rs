@@ -1,1 +1,326 @@
-//! placeholder
+//! An in-process [`ObjectStorage`] with S3 semantics, for unit tests and local runs.
+//!
+//! [`MemoryStorage`] behaves like S3 where a test can tell the difference:
+//!
+//! - buckets must exist ([`Error::NoSuchBucket`] otherwise); create them with
+//!   [`MemoryStorage::create_bucket`] or [`MemoryStorageBuilder::bucket`];
+//! - keys list in UTF-8 byte order, a delimiter rolls keys up into common prefixes, and
+//!   every listing is complete;
+//! - ETags are the quoted MD5 hex of the body; user metadata names come back lowercased;
+//! - deleting a missing key succeeds; a copy keeps Content-Type and metadata;
+//! - an object put without a Content-Type has none (as on Garage and MinIO; AWS reports
+//!   `binary/octet-stream`), so tests never depend on a default a real store may not apply.
+//!
+//! Its presigned GET URLs and POST policies are real SigV4 tokens, signed with credentials
+//! unique to the store, and can be redeemed in-process with
+//! [`MemoryStorage::fetch_presigned`] and [`MemoryStorage::submit_post`]: a test sees the
+//! same accept/reject decisions S3 makes (size range, Content-Type, key, expiry,
+//! signature), and nothing is stored on rejection. Time comes from an injectable
+//! [`Clock`].
+//!
+//! ```
+//! use bytes::Bytes;
+//! use stowage_core::{ObjectStorage, PostPolicyRequest, PutOptions, S3Path};
+//! use stowage_memory::MemoryStorage;
+//!
+//! # futures::executor::block_on(async {
+//! let storage = MemoryStorage::builder().bucket("uploads").build();
+//! let path = S3Path::parse("s3://uploads/avatar.png")?;
+//!
+//! let form = storage.presigned_post(&path, &PostPolicyRequest::new(1024).content_type("image/png")).await?;
+//! let accepted = storage.submit_post(form.url(), form.fields(), Bytes::from_static(b"\x89PNG"));
+//! assert!(accepted.is_ok());
+//! assert_eq!(storage.head_object(&path).await?.size, 4);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod auth;
+mod post_form;
+mod presign_get;
+mod rejection;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream;
+use stowage_core::{
+    Clock, DeleteFailure, DeleteReport, Error, GetObjectOutput, ListResult, ObjectBody,
+    ObjectMeta, ObjectStorage, Payload, PostPolicyParams, PostPolicyRequest, PostPolicySigner,
+    PresignedPost, PresignedUrl, PutOptions, PutResult, Result, S3Path, SigningCredentials,
+    SystemClock, TtlLimits,
+};
+use time::OffsetDateTime;
+use tracing::Instrument;
+
+pub use rejection::HttpRejection;
+
+use store::{StoredObject, Store};
+
+/// Size of the chunks a download is streamed in.
+const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
+/// Region the fake signs for.
+const REGION: &str = "us-east-1";
+/// Name used in `Unsupported` errors and logs.
+const BACKEND: &str = "memory";
+
+/// An in-process object store with S3 semantics. Cheap to clone: clones share the data.
+#[derive(Clone)]
+pub struct MemoryStorage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    credentials: SigningCredentials,
+    ttl_limits: TtlLimits,
+    signer: PostPolicySigner,
+}
+
+impl std::fmt::Debug for MemoryStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStorage")
+            .field("clock", &self.inner.clock)
+            .field("ttl_limits", &self.inner.ttl_limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryStorage {
+    fn default() -> Self {
+        Self::builder().build()
+    }
+}
+
+/// Configures a [`MemoryStorage`]: buckets, clock, TTL ceilings.
+#[derive(Debug, Default)]
+pub struct MemoryStorageBuilder {
+    buckets: Vec<String>,
+    clock: Option<Arc<dyn Clock>>,
+    ttl_limits: TtlLimits,
+}
+
+impl MemoryStorageBuilder {
+    /// Creates `bucket` when the store is built.
+    ///
+    /// # Panics
+    ///
+    /// [`MemoryStorageBuilder::build`] panics if a name breaks S3's bucket naming rules;
+    /// use [`MemoryStorage::create_bucket`] to handle that as an error instead.
+    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.buckets.push(bucket.into());
+        self
+    }
+
+    /// Reads time from `clock` (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Sets the TTL ceilings for presigned URLs and POST policies.
+    pub fn ttl_limits(mut self, limits: TtlLimits) -> Self {
+        self.ttl_limits = limits;
+        self
+    }
+
+    /// Builds the store.
+    pub fn build(self) -> MemoryStorage {
+        let storage = MemoryStorage {
+            inner: Arc::new(Inner {
+                store: Store::default(),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                credentials: auth::generate_credentials(),
+                ttl_limits: self.ttl_limits,
+                signer: PostPolicySigner::new(),
+            }),
+        };
+        for bucket in self.buckets {
+            if let Err(error) = storage.create_bucket(&bucket) {
+                panic!("MemoryStorageBuilder::bucket: {error}");
+            }
+        }
+        storage
+    }
+}
+
+impl MemoryStorage {
+    /// An empty store on the system clock, with no buckets.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder for buckets, clock and TTL ceilings.
+    pub fn builder() -> MemoryStorageBuilder {
+        MemoryStorageBuilder::default()
+    }
+
+    /// Creates a bucket; creating an existing one is a no-op.
+    pub fn create_bucket(&self, bucket: &str) -> Result<()> {
+        S3Path::bucket_root(bucket)?;
+        self.inner.store.create_bucket(bucket);
+        Ok(())
+    }
+
+    /// Downloads through a presigned URL this store minted, as an HTTP client would.
+    ///
+    /// A tampered URL, a URL from another store or an expired one is refused with the
+    /// status S3 gives (403); a missing object is a 404.
+    pub fn fetch_presigned(&self, url: &str) -> std::result::Result<Bytes, HttpRejection> {
+        let inner = &self.inner;
+        let path = presign_get::verify(url, &inner.credentials, REGION, inner.clock.now())?;
+        Ok(inner.store.get(&path)?.data)
+    }
+
+    /// Submits a browser upload form (its fields, then the file) to the form's URL, as a
+    /// browser would post it to S3.
+    ///
+    /// The form is checked exactly as S3 checks it: the signature over the policy, the
+    /// expiry, every condition (exact `Content-Type`, `key`, `bucket`, the file size within
+    /// `content-length-range`) and no field the policy does not cover. On success the file
+    /// is stored with the form's Content-Type and `x-amz-meta-*` fields; on rejection
+    /// nothing is stored.
+    pub fn submit_post(
+        &self,
+        url: &str,
+        fields: &[(String, String)],
+        file: Bytes,
+    ) -> std::result::Result<PutResult, HttpRejection> {
+        let inner = &self.inner;
+        let upload = post_form::verify(url, fields, &file, &inner.credentials, REGION, inner.clock.now())?;
+        let object = StoredObject::new(file, upload.options, inner.clock.now());
+        let etag = object.etag.clone();
+        inner.store.put(&upload.path, object)?;
+        tracing::debug!(op = "submit_post", bucket = upload.path.bucket(), key_hash = %upload.path.key_hash(), "stored upload");
+        Ok(PutResult { etag: Some(etag) })
+    }
+}
+
+/// One span per operation: bucket and key hash, never the key.
+fn span(op: &'static str, path: &S3Path) -> tracing::Span {
+    tracing::debug_span!("stowage", backend = BACKEND, op, bucket = path.bucket(), key_hash = %path.key_hash())
+}
+
+fn chunked(data: Bytes) -> ObjectBody {
+    let chunks: Vec<Result<Bytes>> = (0..data.len())
+        .step_by(DOWNLOAD_CHUNK_BYTES)
+        .map(|start| Ok(data.slice(start..data.len().min(start + DOWNLOAD_CHUNK_BYTES))))
+        .collect();
+    ObjectBody::new(stream::iter(chunks))
+}
+
+#[async_trait]
+impl ObjectStorage for MemoryStorage {
+    async fn put_object(&self, path: &S3Path, payload: Payload, options: PutOptions) -> Result<PutResult> {
+        async {
+            path.object_key()?;
+            if !self.inner.store.bucket_exists(path.bucket()) {
+                return Err(store::no_such_bucket(path));
+            }
+            let data = payload.into_bytes().await?;
+            let object = StoredObject::new(data, options, self.inner.clock.now());
+            let etag = object.etag.clone();
+            self.inner.store.put(path, object)?;
+            Ok(PutResult { etag: Some(etag) })
+        }
+        .instrument(span("put_object", path))
+        .await
+    }
+
+    async fn get_object(&self, path: &S3Path) -> Result<GetObjectOutput> {
+        let _span = span("get_object", path).entered();
+        let object = self.inner.store.get(path)?;
+        let meta = object.meta(path);
+        Ok(GetObjectOutput { meta, body: chunked(object.data) })
+    }
+
+    async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta> {
+        let _span = span("head_object", path).entered();
+        Ok(self.inner.store.head(path)?.meta(path))
+    }
+
+    async fn object_exists(&self, path: &S3Path) -> Result<bool> {
+        let _span = span("object_exists", path).entered();
+        match self.inner.store.head(path) {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()> {
+        let _span = span("copy_object", from).entered();
+        to.object_key()?;
+        let mut object = self.inner.store.get(from)?;
+        object.last_modified = StoredObject::new(Bytes::new(), PutOptions::new(), self.inner.clock.now()).last_modified;
+        self.inner.store.put(to, object)
+    }
+
+    async fn delete_object(&self, path: &S3Path) -> Result<()> {
+        let _span = span("delete_object", path).entered();
+        self.inner.store.delete(path)
+    }
+
+    async fn delete_objects(&self, paths: &[S3Path]) -> Result<DeleteReport> {
+        for path in paths {
+            path.object_key()?;
+        }
+        let mut report = DeleteReport::default();
+        for path in paths {
+            match self.inner.store.delete(path) {
+                Ok(()) => report.deleted.push(path.clone()),
+                Err(error) => report.failed.push(DeleteFailure {
+                    path: path.clone(),
+                    code: error.kind_name().to_owned(),
+                    message: error.to_string(),
+                }),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn list_objects<'a>(&self, prefix: &S3Path, delimiter: Option<&'a str>) -> Result<ListResult> {
+        let _span = span("list_objects", prefix).entered();
+        self.inner.store.list(prefix, delimiter)
+    }
+
+    async fn presigned_get_url(&self, path: &S3Path, ttl: Duration) -> Result<PresignedUrl> {
+        let _span = span("presigned_get_url", path).entered();
+        path.object_key()?;
+        let ttl = self.inner.ttl_limits.get_ttl(ttl, path)?;
+        let now = self.inner.clock.now();
+        let signed_at = whole_second_utc(now)?;
+        let url = presign_get::mint(path, ttl, &self.inner.credentials, REGION, signed_at);
+        Ok(PresignedUrl::new(url, std::time::SystemTime::from(signed_at) + ttl))
+    }
+
+    async fn presigned_post(&self, path: &S3Path, request: &PostPolicyRequest) -> Result<PresignedPost> {
+        let _span = span("presigned_post", path).entered();
+        let ttl = self.inner.ttl_limits.post_ttl(request.ttl, path)?;
+        let url = format!("{}/{}", auth::ENDPOINT, path.bucket());
+        self.inner.signer.sign(&PostPolicyParams {
+            url: &url,
+            path,
+            request,
+            ttl,
+            credentials: &self.inner.credentials,
+            region: REGION,
+            now: self.inner.clock.now(),
+        })
+    }
+}
+
+fn whole_second_utc(instant: std::time::SystemTime) -> Result<OffsetDateTime> {
+    let secs = instant
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| Error::invalid_argument("the clock reads before 1970"))?
+        .as_secs();
+    i64::try_from(secs)
+        .ok()
+        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+        .ok_or_else(|| Error::invalid_argument("the clock reads out of range"))
+}

@@ -1,0 +1,138 @@
+//! Presigned GET URLs: minted as SigV4 query-string tokens and redeemable in-process.
+
+use std::time::{Duration, SystemTime};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use sha2::{Digest, Sha256};
+use stowage_core::{S3Path, SigningCredentials};
+use time::OffsetDateTime;
+
+use crate::auth::{ALGORITHM, ENDPOINT, HOST, amz_date, parse_amz_date, sign, signatures_match};
+use crate::rejection::HttpRejection;
+
+/// Characters SigV4 leaves unencoded in a path: unreserved ones and `/`.
+const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+/// Characters SigV4 leaves unencoded in a query value: unreserved ones.
+const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The signed parameters of a presigned URL, in canonical (sorted) order.
+struct QueryParams {
+    credential: String,
+    date: String,
+    expires: u64,
+}
+
+impl QueryParams {
+    fn canonical_query(&self) -> String {
+        format!(
+            "X-Amz-Algorithm={ALGORITHM}&X-Amz-Credential={}&X-Amz-Date={}&X-Amz-Expires={}&X-Amz-SignedHeaders=host",
+            utf8_percent_encode(&self.credential, QUERY_SET),
+            self.date,
+            self.expires
+        )
+    }
+}
+
+fn encoded_path(bucket: &str, key: &str) -> String {
+    format!("/{bucket}/{}", utf8_percent_encode(key, PATH_SET))
+}
+
+fn string_to_sign(path: &str, params: &QueryParams, scope: &str) -> String {
+    let canonical_request = format!(
+        "GET\n{path}\n{}\nhost:{HOST}\n\nhost\nUNSIGNED-PAYLOAD",
+        params.canonical_query()
+    );
+    format!(
+        "{ALGORITHM}\n{}\n{scope}\n{}",
+        params.date,
+        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+    )
+}
+
+/// A URL that [`crate::MemoryStorage::fetch_presigned`] accepts until `now + ttl`.
+pub(crate) fn mint(
+    path: &S3Path,
+    ttl: Duration,
+    credentials: &SigningCredentials,
+    region: &str,
+    now: OffsetDateTime,
+) -> String {
+    let day = now.date().to_string().replace('-', "");
+    let scope = format!("{day}/{region}/s3/aws4_request");
+    let params = QueryParams {
+        credential: format!("{}/{scope}", credentials.access_key_id()),
+        date: amz_date(now),
+        expires: ttl.as_secs(),
+    };
+    let url_path = encoded_path(path.bucket(), path.key());
+    let signature = sign(
+        credentials.secret_access_key(),
+        now,
+        region,
+        &string_to_sign(&url_path, &params, &scope),
+    );
+    format!(
+        "{ENDPOINT}{url_path}?{}&X-Amz-Signature={signature}",
+        params.canonical_query()
+    )
+}
+
+/// Checks a presigned URL (signature, credential, expiry) and returns the path it grants.
+pub(crate) fn verify(
+    url: &str,
+    credentials: &SigningCredentials,
+    region: &str,
+    now: SystemTime,
+) -> Result<S3Path, HttpRejection> {
+    let rest = url
+        .strip_prefix(ENDPOINT)
+        .ok_or_else(|| HttpRejection::bad_request("the URL does not point at this store"))?;
+    let (url_path, query) = rest
+        .split_once('?')
+        .ok_or_else(|| HttpRejection::new(403, "AccessDenied", "the URL carries no signature"))?;
+    let mut fields = std::collections::BTreeMap::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        fields.insert(name.into_owned(), value.into_owned());
+    }
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .cloned()
+            .ok_or_else(|| HttpRejection::new(403, "AccessDenied", format!("missing query parameter {name}")))
+    };
+    if field("X-Amz-Algorithm")? != ALGORITHM {
+        return Err(HttpRejection::bad_request("unsupported signing algorithm"));
+    }
+    let credential = field("X-Amz-Credential")?;
+    let date = field("X-Amz-Date")?;
+    let expires: u64 = field("X-Amz-Expires")?
+        .parse()
+        .map_err(|_| HttpRejection::bad_request("X-Amz-Expires is not a number"))?;
+    let signature = field("X-Amz-Signature")?;
+    let signed_at = parse_amz_date(&date).ok_or_else(|| HttpRejection::bad_request("X-Amz-Date is malformed"))?;
+    let (access_key_id, scope) = credential
+        .split_once('/')
+        .ok_or_else(|| HttpRejection::bad_request("X-Amz-Credential is malformed"))?;
+    if access_key_id != credentials.access_key_id() {
+        return Err(HttpRejection::new(403, "InvalidAccessKeyId", "the access key id is unknown"));
+    }
+    let params = QueryParams { credential: credential.clone(), date, expires };
+    let expected = sign(
+        credentials.secret_access_key(),
+        signed_at,
+        region,
+        &string_to_sign(url_path, &params, scope),
+    );
+    if !scope.ends_with(&format!("/{region}/s3/aws4_request")) || !signatures_match(&expected, &signature) {
+        return Err(HttpRejection::signature_mismatch());
+    }
+    let expiry = SystemTime::from(signed_at) + Duration::from_secs(expires);
+    if now > expiry {
+        return Err(HttpRejection::new(403, "AccessDenied", "Request has expired"));
+    }
+    let decoded = percent_decode_str(url_path.trim_start_matches('/'))
+        .decode_utf8()
+        .map_err(|_| HttpRejection::bad_request("the URL path is not UTF-8"))?;
+    let (bucket, key) = decoded.split_once('/').unwrap_or((&decoded, ""));
+    S3Path::new(bucket, key).map_err(|error| HttpRejection::bad_request(error.to_string()))
+}
