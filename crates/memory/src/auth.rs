@@ -32,7 +32,9 @@ pub(crate) fn generate_credentials() -> SigningCredentials {
 /// `YYYYMMDDTHHMMSSZ`.
 pub(crate) fn amz_date(instant: OffsetDateTime) -> String {
     instant
-        .format(format_description!("[year][month][day]T[hour][minute][second]Z"))
+        .format(format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
         .unwrap_or_default()
 }
 
@@ -47,7 +49,12 @@ pub(crate) fn parse_amz_date(text: &str) -> Option<OffsetDateTime> {
 }
 
 /// Hex HMAC-SHA256 of `string_to_sign` under the SigV4 key for (secret, day, region, s3).
-pub(crate) fn sign(secret: &str, day: OffsetDateTime, region: &str, string_to_sign: &str) -> String {
+pub(crate) fn sign(
+    secret: &str,
+    day: OffsetDateTime,
+    region: &str,
+    string_to_sign: &str,
+) -> String {
     let key = aws_sigv4::sign::v4::generate_signing_key(secret, day.into(), region, "s3");
     aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
 }

@@ -48,17 +48,17 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream;
 use stowage_core::{
-    Clock, DeleteFailure, DeleteReport, Error, GetObjectOutput, ListResult, ObjectBody,
-    ObjectMeta, ObjectStorage, Payload, PostPolicyParams, PostPolicyRequest, PostPolicySigner,
-    PresignedPost, PresignedUrl, PutOptions, PutResult, Result, S3Path, SigningCredentials,
-    SystemClock, TtlLimits,
+    Clock, DeleteFailure, DeleteReport, Error, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
+    ObjectStorage, Payload, PostPolicyParams, PostPolicyRequest, PostPolicySigner, PresignedPost,
+    PresignedUrl, PutOptions, PutResult, Result, S3Path, SigningCredentials, SystemClock,
+    TtlLimits,
 };
 use time::OffsetDateTime;
 use tracing::Instrument;
 
 pub use rejection::HttpRejection;
 
-use store::{StoredObject, Store};
+use store::{Store, StoredObject};
 
 /// Size of the chunks a download is streamed in.
 const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
@@ -191,7 +191,14 @@ impl MemoryStorage {
         file: Bytes,
     ) -> std::result::Result<PutResult, HttpRejection> {
         let inner = &self.inner;
-        let upload = post_form::verify(url, fields, &file, &inner.credentials, REGION, inner.clock.now())?;
+        let upload = post_form::verify(
+            url,
+            fields,
+            &file,
+            &inner.credentials,
+            REGION,
+            inner.clock.now(),
+        )?;
         let object = StoredObject::new(file, upload.options, inner.clock.now());
         let etag = object.etag.clone();
         inner.store.put(&upload.path, object)?;
@@ -215,7 +222,12 @@ fn chunked(data: Bytes) -> ObjectBody {
 
 #[async_trait]
 impl ObjectStorage for MemoryStorage {
-    async fn put_object(&self, path: &S3Path, payload: Payload, options: PutOptions) -> Result<PutResult> {
+    async fn put_object(
+        &self,
+        path: &S3Path,
+        payload: Payload,
+        options: PutOptions,
+    ) -> Result<PutResult> {
         async {
             path.object_key()?;
             if !self.inner.store.bucket_exists(path.bucket()) {
@@ -235,7 +247,10 @@ impl ObjectStorage for MemoryStorage {
         let _span = span("get_object", path).entered();
         let object = self.inner.store.get(path)?;
         let meta = object.meta(path);
-        Ok(GetObjectOutput { meta, body: chunked(object.data) })
+        Ok(GetObjectOutput {
+            meta,
+            body: chunked(object.data),
+        })
     }
 
     async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta> {
@@ -256,7 +271,9 @@ impl ObjectStorage for MemoryStorage {
         let _span = span("copy_object", from).entered();
         to.object_key()?;
         let mut object = self.inner.store.get(from)?;
-        object.last_modified = StoredObject::new(Bytes::new(), PutOptions::new(), self.inner.clock.now()).last_modified;
+        object.last_modified =
+            StoredObject::new(Bytes::new(), PutOptions::new(), self.inner.clock.now())
+                .last_modified;
         self.inner.store.put(to, object)
     }
 
@@ -283,7 +300,11 @@ impl ObjectStorage for MemoryStorage {
         Ok(report)
     }
 
-    async fn list_objects<'a>(&self, prefix: &S3Path, delimiter: Option<&'a str>) -> Result<ListResult> {
+    async fn list_objects<'a>(
+        &self,
+        prefix: &S3Path,
+        delimiter: Option<&'a str>,
+    ) -> Result<ListResult> {
         let _span = span("list_objects", prefix).entered();
         self.inner.store.list(prefix, delimiter)
     }
@@ -295,10 +316,17 @@ impl ObjectStorage for MemoryStorage {
         let now = self.inner.clock.now();
         let signed_at = whole_second_utc(now)?;
         let url = presign_get::mint(path, ttl, &self.inner.credentials, REGION, signed_at);
-        Ok(PresignedUrl::new(url, std::time::SystemTime::from(signed_at) + ttl))
+        Ok(PresignedUrl::new(
+            url,
+            std::time::SystemTime::from(signed_at) + ttl,
+        ))
     }
 
-    async fn presigned_post(&self, path: &S3Path, request: &PostPolicyRequest) -> Result<PresignedPost> {
+    async fn presigned_post(
+        &self,
+        path: &S3Path,
+        request: &PostPolicyRequest,
+    ) -> Result<PresignedPost> {
         let _span = span("presigned_post", path).entered();
         let ttl = self.inner.ttl_limits.post_ttl(request.ttl, path)?;
         let url = format!("{}/{}", auth::ENDPOINT, path.bucket());

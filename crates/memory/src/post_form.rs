@@ -38,7 +38,9 @@ pub(crate) fn verify(
         .and_then(|rest| rest.strip_prefix('/'))
         .map(|rest| rest.trim_end_matches('/'))
         .filter(|bucket| !bucket.is_empty() && !bucket.contains('/'))
-        .ok_or_else(|| HttpRejection::bad_request("the form URL does not name a bucket of this store"))?;
+        .ok_or_else(|| {
+            HttpRejection::bad_request("the form URL does not name a bucket of this store")
+        })?;
     // S3 matches form field names case-insensitively.
     let form: BTreeMap<String, &str> = fields
         .iter()
@@ -54,20 +56,27 @@ pub(crate) fn verify(
     let document = decode_policy(field("policy")?)?;
     check_expiry(&document, now)?;
     let covered = check_conditions(&document, &form, bucket, file.len() as u64)?;
-    if let Some(extra) = form
-        .keys()
-        .find(|name| !covered.contains(name.as_str()) && !UNCONDITIONED_FIELDS.contains(&name.as_str()) && !name.starts_with("x-ignore-"))
-    {
-        return Err(HttpRejection::policy_failed(format!("Extra input fields: {extra}")));
+    if let Some(extra) = form.keys().find(|name| {
+        !covered.contains(name.as_str())
+            && !UNCONDITIONED_FIELDS.contains(&name.as_str())
+            && !name.starts_with("x-ignore-")
+    }) {
+        return Err(HttpRejection::policy_failed(format!(
+            "Extra input fields: {extra}"
+        )));
     }
 
-    let path = S3Path::new(bucket, field("key")?).map_err(|e| HttpRejection::bad_request(e.to_string()))?;
-    path.object_key().map_err(|e| HttpRejection::bad_request(e.to_string()))?;
+    let path = S3Path::new(bucket, field("key")?)
+        .map_err(|e| HttpRejection::bad_request(e.to_string()))?;
+    path.object_key()
+        .map_err(|e| HttpRejection::bad_request(e.to_string()))?;
     let mut options = PutOptions::new();
     options.content_type = form.get("content-type").map(|value| (*value).to_owned());
     for (name, value) in &form {
         if let Some(meta) = name.strip_prefix("x-amz-meta-") {
-            options.metadata.insert(meta.to_owned(), (*value).to_owned());
+            options
+                .metadata
+                .insert(meta.to_owned(), (*value).to_owned());
         }
     }
     Ok(AcceptedUpload { path, options })
@@ -84,13 +93,23 @@ fn check_signature<'f>(
     let credential = field("x-amz-credential")?;
     let mut scope = credential.split('/');
     if scope.next() != Some(credentials.access_key_id()) {
-        return Err(HttpRejection::new(403, "InvalidAccessKeyId", "the access key id is unknown"));
+        return Err(HttpRejection::new(
+            403,
+            "InvalidAccessKeyId",
+            "the access key id is unknown",
+        ));
     }
     let day = scope.next().unwrap_or_default();
     let signed_at = parse_amz_date(field("x-amz-date")?)
         .ok_or_else(|| HttpRejection::bad_request("x-amz-date is malformed"))?;
-    let scope_ok = day == amz_day(signed_at) && scope.collect::<Vec<_>>() == [region, "s3", "aws4_request"];
-    let expected = sign(credentials.secret_access_key(), signed_at, region, field("policy")?);
+    let scope_ok =
+        day == amz_day(signed_at) && scope.collect::<Vec<_>>() == [region, "s3", "aws4_request"];
+    let expected = sign(
+        credentials.secret_access_key(),
+        signed_at,
+        region,
+        field("policy")?,
+    );
     if !scope_ok || !signatures_match(&expected, field("x-amz-signature")?) {
         return Err(HttpRejection::signature_mismatch());
     }
@@ -98,20 +117,36 @@ fn check_signature<'f>(
 }
 
 fn amz_day(instant: OffsetDateTime) -> String {
-    format!("{:04}{:02}{:02}", instant.year(), u8::from(instant.month()), instant.day())
+    format!(
+        "{:04}{:02}{:02}",
+        instant.year(),
+        u8::from(instant.month()),
+        instant.day()
+    )
 }
 
 fn decode_policy(policy: &str) -> Result<PolicyDocument, HttpRejection> {
-    let json = BASE64
-        .decode(policy)
-        .map_err(|_| HttpRejection::new(400, "InvalidPolicyDocument", "the policy is not base64"))?;
-    serde_json::from_slice(&json)
-        .map_err(|_| HttpRejection::new(400, "InvalidPolicyDocument", "the policy is not a valid policy document"))
+    let json = BASE64.decode(policy).map_err(|_| {
+        HttpRejection::new(400, "InvalidPolicyDocument", "the policy is not base64")
+    })?;
+    serde_json::from_slice(&json).map_err(|_| {
+        HttpRejection::new(
+            400,
+            "InvalidPolicyDocument",
+            "the policy is not a valid policy document",
+        )
+    })
 }
 
 fn check_expiry(document: &PolicyDocument, now: SystemTime) -> Result<(), HttpRejection> {
-    let expiration = OffsetDateTime::parse(&document.expiration, &Iso8601::DEFAULT)
-        .map_err(|_| HttpRejection::new(400, "InvalidPolicyDocument", "the policy expiration is malformed"))?;
+    let expiration =
+        OffsetDateTime::parse(&document.expiration, &Iso8601::DEFAULT).map_err(|_| {
+            HttpRejection::new(
+                400,
+                "InvalidPolicyDocument",
+                "the policy expiration is malformed",
+            )
+        })?;
     if OffsetDateTime::from(now) > expiration {
         return Err(HttpRejection::policy_failed("Policy expired."));
     }
@@ -127,9 +162,15 @@ fn check_conditions(
 ) -> Result<std::collections::BTreeSet<String>, HttpRejection> {
     let mut covered = std::collections::BTreeSet::new();
     let value_of = |name: &str| -> Option<&str> {
-        if name == "bucket" { Some(bucket) } else { form.get(name).copied() }
+        if name == "bucket" {
+            Some(bucket)
+        } else {
+            form.get(name).copied()
+        }
     };
-    let failed = |name: &str| HttpRejection::policy_failed(format!("Policy Condition failed: [\"eq\", \"${name}\"]"));
+    let failed = |name: &str| {
+        HttpRejection::policy_failed(format!("Policy Condition failed: [\"eq\", \"${name}\"]"))
+    };
     for condition in &document.conditions {
         match condition {
             Condition::Exact(entries) => {
@@ -145,14 +186,26 @@ fn check_conditions(
                 [op, min, max] if op == "content-length-range" => {
                     let (min, max) = (min.as_u64().unwrap_or(0), max.as_u64().unwrap_or(0));
                     if file_size > max {
-                        return Err(HttpRejection::new(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"));
+                        return Err(HttpRejection::new(
+                            400,
+                            "EntityTooLarge",
+                            "Your proposed upload exceeds the maximum allowed size",
+                        ));
                     }
                     if file_size < min {
-                        return Err(HttpRejection::new(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"));
+                        return Err(HttpRejection::new(
+                            400,
+                            "EntityTooSmall",
+                            "Your proposed upload is smaller than the minimum allowed size",
+                        ));
                     }
                 }
                 [op, name, operand] => {
-                    let name = name.as_str().unwrap_or_default().trim_start_matches('$').to_ascii_lowercase();
+                    let name = name
+                        .as_str()
+                        .unwrap_or_default()
+                        .trim_start_matches('$')
+                        .to_ascii_lowercase();
                     let operand = operand.as_str().unwrap_or_default();
                     let value = value_of(&name).ok_or_else(|| failed(&name))?;
                     let holds = match op.as_str() {
@@ -165,7 +218,13 @@ fn check_conditions(
                     }
                     covered.insert(name);
                 }
-                _ => return Err(HttpRejection::new(400, "InvalidPolicyDocument", "unknown policy condition")),
+                _ => {
+                    return Err(HttpRejection::new(
+                        400,
+                        "InvalidPolicyDocument",
+                        "unknown policy condition",
+                    ));
+                }
             },
         }
     }

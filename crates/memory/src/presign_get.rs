@@ -11,9 +11,18 @@ use crate::auth::{ALGORITHM, ENDPOINT, HOST, amz_date, parse_amz_date, sign, sig
 use crate::rejection::HttpRejection;
 
 /// Characters SigV4 leaves unencoded in a path: unreserved ones and `/`.
-const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 /// Characters SigV4 leaves unencoded in a query value: unreserved ones.
-const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The signed parameters of a presigned URL, in canonical (sorted) order.
 struct QueryParams {
@@ -95,10 +104,13 @@ pub(crate) fn verify(
         fields.insert(name.into_owned(), value.into_owned());
     }
     let field = |name: &str| {
-        fields
-            .get(name)
-            .cloned()
-            .ok_or_else(|| HttpRejection::new(403, "AccessDenied", format!("missing query parameter {name}")))
+        fields.get(name).cloned().ok_or_else(|| {
+            HttpRejection::new(
+                403,
+                "AccessDenied",
+                format!("missing query parameter {name}"),
+            )
+        })
     };
     if field("X-Amz-Algorithm")? != ALGORITHM {
         return Err(HttpRejection::bad_request("unsupported signing algorithm"));
@@ -109,26 +121,41 @@ pub(crate) fn verify(
         .parse()
         .map_err(|_| HttpRejection::bad_request("X-Amz-Expires is not a number"))?;
     let signature = field("X-Amz-Signature")?;
-    let signed_at = parse_amz_date(&date).ok_or_else(|| HttpRejection::bad_request("X-Amz-Date is malformed"))?;
+    let signed_at = parse_amz_date(&date)
+        .ok_or_else(|| HttpRejection::bad_request("X-Amz-Date is malformed"))?;
     let (access_key_id, scope) = credential
         .split_once('/')
         .ok_or_else(|| HttpRejection::bad_request("X-Amz-Credential is malformed"))?;
     if access_key_id != credentials.access_key_id() {
-        return Err(HttpRejection::new(403, "InvalidAccessKeyId", "the access key id is unknown"));
+        return Err(HttpRejection::new(
+            403,
+            "InvalidAccessKeyId",
+            "the access key id is unknown",
+        ));
     }
-    let params = QueryParams { credential: credential.clone(), date, expires };
+    let params = QueryParams {
+        credential: credential.clone(),
+        date,
+        expires,
+    };
     let expected = sign(
         credentials.secret_access_key(),
         signed_at,
         region,
         &string_to_sign(url_path, &params, scope),
     );
-    if !scope.ends_with(&format!("/{region}/s3/aws4_request")) || !signatures_match(&expected, &signature) {
+    if !scope.ends_with(&format!("/{region}/s3/aws4_request"))
+        || !signatures_match(&expected, &signature)
+    {
         return Err(HttpRejection::signature_mismatch());
     }
     let expiry = SystemTime::from(signed_at) + Duration::from_secs(expires);
     if now > expiry {
-        return Err(HttpRejection::new(403, "AccessDenied", "Request has expired"));
+        return Err(HttpRejection::new(
+            403,
+            "AccessDenied",
+            "Request has expired",
+        ));
     }
     let decoded = percent_decode_str(url_path.trim_start_matches('/'))
         .decode_utf8()

@@ -48,8 +48,12 @@ impl HttpRejection {
 impl From<stowage_core::Error> for HttpRejection {
     fn from(error: stowage_core::Error) -> Self {
         match error {
-            stowage_core::Error::NotFound { .. } => Self::new(404, "NoSuchKey", "The specified key does not exist."),
-            stowage_core::Error::NoSuchBucket { .. } => Self::new(404, "NoSuchBucket", "The specified bucket does not exist"),
+            stowage_core::Error::NotFound { .. } => {
+                Self::new(404, "NoSuchKey", "The specified key does not exist.")
+            }
+            stowage_core::Error::NoSuchBucket { .. } => {
+                Self::new(404, "NoSuchBucket", "The specified bucket does not exist")
+            }
             other => Self::bad_request(other.to_string()),
         }
     }

@@ -65,11 +65,15 @@ pub(crate) struct Store {
 
 impl Store {
     fn read(&self) -> RwLockReadGuard<'_, BTreeMap<String, BTreeMap<String, StoredObject>>> {
-        self.buckets.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.buckets
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<String, BTreeMap<String, StoredObject>>> {
-        self.buckets.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.buckets
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn create_bucket(&self, bucket: &str) {
@@ -79,7 +83,9 @@ impl Store {
     pub(crate) fn put(&self, path: &S3Path, object: StoredObject) -> Result<()> {
         let key = path.object_key()?;
         let mut buckets = self.write();
-        let objects = buckets.get_mut(path.bucket()).ok_or_else(|| no_such_bucket(path))?;
+        let objects = buckets
+            .get_mut(path.bucket())
+            .ok_or_else(|| no_such_bucket(path))?;
         objects.insert(key.to_owned(), object);
         Ok(())
     }
@@ -88,7 +94,9 @@ impl Store {
     pub(crate) fn get(&self, path: &S3Path) -> Result<StoredObject> {
         let key = path.object_key()?;
         let buckets = self.read();
-        let objects = buckets.get(path.bucket()).ok_or_else(|| no_such_bucket(path))?;
+        let objects = buckets
+            .get(path.bucket())
+            .ok_or_else(|| no_such_bucket(path))?;
         objects.get(key).cloned().ok_or_else(|| not_found(path))
     }
 
@@ -104,7 +112,9 @@ impl Store {
     pub(crate) fn delete(&self, path: &S3Path) -> Result<()> {
         let key = path.object_key()?;
         let mut buckets = self.write();
-        let objects = buckets.get_mut(path.bucket()).ok_or_else(|| no_such_bucket(path))?;
+        let objects = buckets
+            .get_mut(path.bucket())
+            .ok_or_else(|| no_such_bucket(path))?;
         objects.remove(key);
         Ok(())
     }
@@ -116,12 +126,17 @@ impl Store {
     /// Every key under the prefix, with common prefixes when a delimiter is given.
     pub(crate) fn list(&self, prefix: &S3Path, delimiter: Option<&str>) -> Result<ListResult> {
         let buckets = self.read();
-        let objects = buckets.get(prefix.bucket()).ok_or_else(|| no_such_bucket(prefix))?;
+        let objects = buckets
+            .get(prefix.bucket())
+            .ok_or_else(|| no_such_bucket(prefix))?;
         let delimiter = delimiter.filter(|d| !d.is_empty());
         let mut result = ListResult::default();
         let mut common_prefixes = BTreeSet::new();
         let keys = objects
-            .range::<str, _>((std::ops::Bound::Included(prefix.key()), std::ops::Bound::Unbounded))
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix.key()),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(|(key, _)| key.starts_with(prefix.key()));
         for (key, object) in keys {
             let rest = &key[prefix.key().len()..];
