@@ -132,7 +132,9 @@ impl Payload {
         match self.inner {
             PayloadInner::Bytes(bytes) => Ok(bytes),
             PayloadInner::Stream { stream, length } => {
-                let capacity = usize::try_from(length).unwrap_or(0);
+                // Reserve at most a bounded amount up front: the declared length is not
+                // trusted until the stream has actually yielded that many bytes.
+                let capacity = usize::try_from(length.min(MAX_PREALLOCATED_BYTES)).unwrap_or(0);
                 collect_stream(checked_length(stream, length), capacity).await
             }
         }
@@ -183,6 +185,9 @@ impl From<&'static str> for Payload {
         Bytes::from_static(text.as_bytes()).into()
     }
 }
+
+/// Largest buffer [`Payload::into_bytes`] reserves before any byte has arrived.
+const MAX_PREALLOCATED_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Fails the stream with [`Error::Io`] when it yields more or fewer than `length` bytes.
 fn checked_length(stream: ByteStream, length: u64) -> ByteStream {

@@ -1380,6 +1380,20 @@ async fn payload_stream_with_a_wrong_declared_length_fails_with_io() {
 }
 
 #[tokio::test]
+async fn payload_with_an_absurd_declared_length_is_an_error_not_an_abort() {
+    // Nothing may be allocated on the strength of the declared length alone.
+    for declared in [u64::MAX, 1 << 60, usize::MAX as u64 / 2] {
+        let result = Payload::from_stream(chunks(&["ab"]), declared)
+            .into_bytes()
+            .await;
+        assert!(
+            matches!(result, Err(Error::Io { .. })),
+            "{declared}: {result:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn in_memory_payloads() {
     for (payload, expected) in [
         (Payload::from("hello"), &b"hello"[..]),
