@@ -11,3 +11,9 @@ pub use stowage_core::*;
 pub mod memory {
     pub use stowage_memory::*;
 }
+
+/// The S3 backend (AWS and S3-compatible servers such as MinIO, Garage, Ceph, R2).
+#[cfg(feature = "s3")]
+pub mod s3 {
+    pub use stowage_s3::*;
+}

@@ -1,0 +1,234 @@
+//! [`S3StorageBuilder`]: an [`S3Storage`] from explicit settings.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::Region;
+use stowage_core::{Clock, Result, SystemClock, TtlLimits};
+
+use crate::storage::S3Storage;
+
+/// Builds an [`S3Storage`]: region, endpoint, addressing style, credentials, retries,
+/// timeouts, TTL ceilings and clock.
+///
+/// Anything not set comes from the AWS default chains (`AWS_REGION`, `~/.aws/config`,
+/// `AWS_ACCESS_KEY_ID`, instance metadata, ...), as with [`S3Storage::from_env`].
+///
+/// `Debug` never shows the credentials or the endpoint URL.
+#[must_use]
+pub struct S3StorageBuilder {
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    force_path_style: Option<bool>,
+    credentials: Option<StaticCredentials>,
+    max_attempts: Option<u32>,
+    connect_timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
+    operation_attempt_timeout: Option<Duration>,
+    ttl_limits: TtlLimits,
+    clock: Arc<dyn Clock>,
+    sdk_debug_logs: bool,
+}
+
+#[derive(Clone)]
+struct StaticCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+}
+
+impl Default for S3StorageBuilder {
+    fn default() -> Self {
+        Self {
+            region: None,
+            endpoint_url: None,
+            force_path_style: None,
+            credentials: None,
+            max_attempts: None,
+            connect_timeout: None,
+            operation_timeout: None,
+            operation_attempt_timeout: None,
+            ttl_limits: TtlLimits::default(),
+            clock: Arc::new(SystemClock),
+            sdk_debug_logs: false,
+        }
+    }
+}
+
+impl S3StorageBuilder {
+    /// A builder with nothing set: every setting comes from the AWS default chains.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The region requests are signed for (`garage` for a default Garage, `us-east-1` for
+    /// most S3-compatible servers).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// A custom endpoint, for S3-compatible servers (`http://127.0.0.1:3900`).
+    pub fn endpoint_url(mut self, endpoint_url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(endpoint_url.into());
+        self
+    }
+
+    /// Path-style addressing (`endpoint/bucket/key`) instead of virtual-hosted
+    /// (`bucket.endpoint/key`); most S3-compatible servers need it.
+    pub fn force_path_style(mut self, force_path_style: bool) -> Self {
+        self.force_path_style = Some(force_path_style);
+        self
+    }
+
+    /// Static long-term credentials.
+    pub fn credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(StaticCredentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+            session_token: None,
+        });
+        self
+    }
+
+    /// Static temporary (STS) credentials: key id, secret and session token.
+    pub fn session_credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        session_token: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(StaticCredentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+            session_token: Some(session_token.into()),
+        });
+        self
+    }
+
+    /// Total attempts per request, first one included (the SDK's standard retry mode;
+    /// 1 disables retries).
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = Some(max_attempts.max(1));
+        self
+    }
+
+    /// How long establishing a connection may take.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a whole operation, retries included, may take.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a single attempt may take.
+    pub fn operation_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// TTL ceilings for presigned GET URLs and POST policies.
+    pub fn ttl_limits(mut self, limits: TtlLimits) -> Self {
+        self.ttl_limits = limits;
+        self
+    }
+
+    /// The clock presigned URLs and POST policies are signed with.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Lets the SDK's own DEBUG and TRACE events through while an operation runs.
+    ///
+    /// Off by default, because those events contain raw keys, presigned URLs and
+    /// strings-to-sign. Turn it on only to debug the SDK, never in production.
+    pub fn sdk_debug_logs(mut self, enabled: bool) -> Self {
+        self.sdk_debug_logs = enabled;
+        self
+    }
+
+    /// Resolves the remaining settings from the AWS default chains and builds the storage.
+    pub async fn build(self) -> Result<S3Storage> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &self.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(endpoint_url) = &self.endpoint_url {
+            loader = loader.endpoint_url(endpoint_url.clone());
+        }
+        if let Some(credentials) = &self.credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                credentials.access_key_id.clone(),
+                credentials.secret_access_key.clone(),
+                credentials.session_token.clone(),
+                None,
+                "stowage-static",
+            ));
+        }
+        if let Some(max_attempts) = self.max_attempts {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
+        }
+        if self.connect_timeout.is_some()
+            || self.operation_timeout.is_some()
+            || self.operation_attempt_timeout.is_some()
+        {
+            let mut timeouts = TimeoutConfig::builder();
+            if let Some(timeout) = self.connect_timeout {
+                timeouts = timeouts.connect_timeout(timeout);
+            }
+            if let Some(timeout) = self.operation_timeout {
+                timeouts = timeouts.operation_timeout(timeout);
+            }
+            if let Some(timeout) = self.operation_attempt_timeout {
+                timeouts = timeouts.operation_attempt_timeout(timeout);
+            }
+            loader = loader.timeout_config(timeouts.build());
+        }
+        let sdk_config = loader.load().await;
+        let mut config = aws_sdk_s3::config::Builder::from(&sdk_config);
+        if let Some(force_path_style) = self.force_path_style {
+            config = config.force_path_style(force_path_style);
+        }
+        let client = aws_sdk_s3::Client::from_conf(config.build());
+        let mut storage = S3Storage::from_client(client);
+        if let Some(provider) = sdk_config.credentials_provider() {
+            storage = storage.with_credentials_provider(provider);
+        }
+        Ok(storage
+            .with_ttl_limits(self.ttl_limits)
+            .with_clock(self.clock)
+            .with_sdk_debug_logs(self.sdk_debug_logs))
+    }
+}
+
+impl fmt::Debug for S3StorageBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3StorageBuilder")
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url.as_ref().map(|_| "<set>"))
+            .field("force_path_style", &self.force_path_style)
+            .field("credentials", &self.credentials.as_ref().map(|_| "<redacted>"))
+            .field("max_attempts", &self.max_attempts)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("operation_attempt_timeout", &self.operation_attempt_timeout)
+            .field("ttl_limits", &self.ttl_limits)
+            .field("clock", &self.clock)
+            .field("sdk_debug_logs", &self.sdk_debug_logs)
+            .finish()
+    }
+}

@@ -1,0 +1,137 @@
+//! The one place where SDK failures become [`stowage_core::Error`] kinds.
+
+use std::error::Error as StdError;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use stowage_core::{Error, S3Path, redact_key};
+
+/// An SDK error together with the path of the operation that failed.
+pub(crate) struct SdkFailure<'a, E> {
+    pub(crate) error: SdkError<E, HttpResponse>,
+    pub(crate) path: &'a S3Path,
+}
+
+/// Shorthand: `.map_err(|e| failure(e, path))`.
+pub(crate) fn failure<E>(error: SdkError<E, HttpResponse>, path: &S3Path) -> Error
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    SdkFailure { error, path }.into()
+}
+
+impl<E> From<SdkFailure<'_, E>> for Error
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    fn from(failure: SdkFailure<'_, E>) -> Self {
+        let SdkFailure { error, path } = failure;
+        match &error {
+            SdkError::TimeoutError(_) => Error::Timeout {
+                message: "the operation timeout elapsed".into(),
+            },
+            SdkError::DispatchFailure(dispatch) => {
+                if dispatch.is_timeout() {
+                    Error::Timeout {
+                        message: format!("an attempt timed out{}", io_detail(&error)),
+                    }
+                } else if dispatch.is_io() {
+                    Error::Unreachable {
+                        message: format!("connection failed{}", io_detail(&error)),
+                    }
+                } else if dispatch.is_user() {
+                    Error::Io {
+                        message: format!("the request body failed{}", io_detail(&error)),
+                    }
+                } else {
+                    Error::Unreachable {
+                        message: format!("the request could not be sent{}", io_detail(&error)),
+                    }
+                }
+            }
+            SdkError::ConstructionFailure(_) => {
+                Error::invalid_argument("the SDK could not construct the request")
+            }
+            _ => {
+                let status = error
+                    .raw_response()
+                    .map(|response| response.status().as_u16())
+                    .unwrap_or(0);
+                let code = error.code().unwrap_or_default().to_owned();
+                let message = error.message().unwrap_or_default();
+                from_service(&code, status, message, path)
+            }
+        }
+    }
+}
+
+/// Maps an S3 error code and HTTP status onto the core kinds.
+pub(crate) fn from_service(code: &str, status: u16, message: &str, path: &S3Path) -> Error {
+    match (code, status) {
+        ("NoSuchBucket", _) => Error::NoSuchBucket {
+            bucket: path.bucket().to_owned(),
+        },
+        ("NoSuchKey" | "NotFound", _) | (_, 404) if !path.key().is_empty() => Error::NotFound {
+            path: path.clone(),
+        },
+        (_, 404) => Error::NoSuchBucket {
+            bucket: path.bucket().to_owned(),
+        },
+        ("AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch", _) | (_, 403) => {
+            Error::AccessDenied {
+                path: Some(path.clone()),
+            }
+        }
+        ("PreconditionFailed", _) | (_, 412) => Error::PreconditionFailed { path: path.clone() },
+        _ => Error::Service {
+            code: if code.is_empty() {
+                format!("HTTP{status}")
+            } else {
+                code.to_owned()
+            },
+            status,
+            message: redact_message(message, path.key()),
+            path: Some(path.clone()),
+        },
+    }
+}
+
+/// Replaces the key, raw and URL-encoded, in a service message.
+pub(crate) fn redact_message(message: &str, key: &str) -> String {
+    let message = redact_key(message, key);
+    let encoded = crate::storage::encode_key(key);
+    if encoded != key {
+        redact_key(&message, &encoded)
+    } else {
+        message
+    }
+}
+
+/// `": <io error kind>"` when the source chain holds an I/O error; never the error's text,
+/// which may name the endpoint.
+fn io_detail(error: &(dyn StdError + 'static)) -> String {
+    let mut source = error.source();
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return format!(": {}", io.kind());
+        }
+        source = current.source();
+    }
+    String::new()
+}
+
+/// Maps a failure to resolve credentials (for POST policies).
+pub(crate) fn from_credentials(error: &CredentialsError, path: &S3Path) -> Error {
+    match error {
+        CredentialsError::ProviderTimedOut(_) => Error::Timeout {
+            message: "the credentials provider timed out".into(),
+        },
+        CredentialsError::InvalidConfiguration(_) => {
+            Error::invalid_argument("the credentials provider is misconfigured")
+        }
+        _ => Error::AccessDenied {
+            path: Some(path.clone()),
+        },
+    }
+}

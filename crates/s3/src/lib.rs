@@ -1,0 +1,45 @@
+//! The S3 backend of stowage: [`S3Storage`] implements [`stowage_core::ObjectStorage`] on
+//! `aws-sdk-s3`, for AWS and for S3-compatible servers (MinIO, Garage, Ceph, R2).
+//!
+//! Build one from the environment ([`S3Storage::from_env`]), from a builder
+//! ([`S3Storage::builder`]: region, endpoint, path-style addressing, static credentials,
+//! retries, timeouts, TTL ceilings, clock) or from an existing [`aws_sdk_s3::Client`]
+//! ([`S3Storage::from_client`]).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use stowage_s3::S3Storage;
+//!
+//! # async fn demo() -> stowage_core::Result<()> {
+//! let storage = S3Storage::builder()
+//!     .endpoint_url("http://127.0.0.1:3900")
+//!     .force_path_style(true)
+//!     .region("garage")
+//!     .credentials("GK...", "secret")
+//!     .max_attempts(3)
+//!     .operation_timeout(Duration::from_secs(30))
+//!     .build()
+//!     .await?;
+//! # let _ = storage;
+//! # Ok(()) }
+//! ```
+//!
+//! Logging goes through `tracing`, one span per operation with the fields `op`, `bucket` and
+//! `key_hash`; no raw key, URL, signature, policy or credential is ever logged. Because the
+//! SDK's own DEBUG/TRACE events contain request URIs (raw keys) and signing material, they
+//! are suppressed while an SDK call runs, unless [`S3StorageBuilder::sdk_debug_logs`]
+//! turns them back on for debugging.
+
+mod builder;
+mod delete;
+mod errors;
+mod logging;
+mod post;
+mod storage;
+
+pub use builder::S3StorageBuilder;
+pub use storage::S3Storage;
+
+/// The AWS SDK this backend is built on, for [`S3Storage::from_client`] and
+/// [`S3Storage::client`].
+pub use aws_sdk_s3;
