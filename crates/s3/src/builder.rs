@@ -221,7 +221,10 @@ impl fmt::Debug for S3StorageBuilder {
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url.as_ref().map(|_| "<set>"))
             .field("force_path_style", &self.force_path_style)
-            .field("credentials", &self.credentials.as_ref().map(|_| "<redacted>"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "<redacted>"),
+            )
             .field("max_attempts", &self.max_attempts)
             .field("connect_timeout", &self.connect_timeout)
             .field("operation_timeout", &self.operation_timeout)

@@ -72,9 +72,9 @@ pub(crate) fn from_service(code: &str, status: u16, message: &str, path: &S3Path
         ("NoSuchBucket", _) => Error::NoSuchBucket {
             bucket: path.bucket().to_owned(),
         },
-        ("NoSuchKey" | "NotFound", _) | (_, 404) if !path.key().is_empty() => Error::NotFound {
-            path: path.clone(),
-        },
+        ("NoSuchKey" | "NotFound", _) | (_, 404) if !path.key().is_empty() => {
+            Error::NotFound { path: path.clone() }
+        }
         (_, 404) => Error::NoSuchBucket {
             bucket: path.bucket().to_owned(),
         },

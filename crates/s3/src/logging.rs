@@ -3,10 +3,10 @@
 
 use std::future::Future;
 
+use tracing::instrument::WithSubscriber;
 use tracing::level_filters::LevelFilter;
 use tracing::subscriber::Interest;
 use tracing::{Dispatch, Event, Level, Metadata, Subscriber, span};
-use tracing::instrument::WithSubscriber;
 
 /// Forwards everything to `inner` except DEBUG and TRACE events and spans of other crates.
 ///

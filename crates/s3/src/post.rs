@@ -5,8 +5,7 @@ use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::presigning::PresigningConfig;
 use std::time::{Duration, SystemTime};
 use stowage_core::{
-    Error, PostPolicyParams, PostPolicyRequest, PresignedPost, Result, S3Path,
-    SigningCredentials,
+    Error, PostPolicyParams, PostPolicyRequest, PresignedPost, Result, S3Path, SigningCredentials,
 };
 
 use crate::errors::{failure, from_credentials};
@@ -117,7 +116,9 @@ async fn resolve_credentials(storage: &S3Storage, path: &S3Path) -> Result<Crede
     Ok(credentials)
 }
 
-fn lock(storage: &S3Storage) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
+fn lock(
+    storage: &S3Storage,
+) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
     storage
         .post_urls
         .lock()

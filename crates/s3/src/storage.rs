@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, DateTime};
 use aws_smithy_types::body::SdkBody;
@@ -134,7 +135,10 @@ impl S3Storage {
 
     /// The credentials POST policies are signed with (use the client's own provider).
     #[must_use]
-    pub fn with_credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+    pub fn with_credentials_provider(
+        mut self,
+        provider: impl ProvideCredentials + 'static,
+    ) -> Self {
         self.credentials = Some(SharedCredentialsProvider::new(provider));
         self.credentials_cache = Mutex::new(None);
         self
@@ -171,7 +175,7 @@ impl S3Storage {
     async fn put(&self, path: &S3Path, payload: Payload, options: PutOptions) -> Result<PutResult> {
         let key = path.object_key()?;
         let length = payload.len();
-        let body = payload_body(payload).await?;
+        let (body, streamed) = payload_body(payload).await?;
         let mut request = self
             .client
             .put_object()
@@ -185,11 +189,19 @@ impl S3Storage {
         if !options.metadata.is_empty() {
             request = request.set_metadata(Some(options.metadata.into_iter().collect()));
         }
-        let output = self
-            .sdk_logs()
-            .run(request.send())
-            .await
-            .map_err(|e| failure(e, path))?;
+        let logs = self.sdk_logs();
+        let sent = if streamed {
+            // A stream cannot be hashed up front; the SDK's default then is an aws-chunked
+            // body with a trailing checksum, which S3-compatible servers do not all accept
+            // (Garage 2.5 rejects its signature). Send it with no request checksum instead.
+            let checksum = aws_sdk_s3::config::Builder::default()
+                .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+            logs.run(request.customize().config_override(checksum).send())
+                .await
+        } else {
+            logs.run(request.send()).await
+        };
+        let output = sent.map_err(|e| failure(e, path))?;
         Ok(PutResult {
             etag: output.e_tag().map(str::to_owned),
         })
@@ -381,7 +393,7 @@ fn body_stream(body: SdkByteStream, logs: SdkLogs) -> impl futures::Stream<Item 
 }
 
 /// The upload body: in-memory bytes stay retryable; a stream becomes a body of known length.
-async fn payload_body(payload: Payload) -> Result<SdkByteStream> {
+async fn payload_body(payload: Payload) -> Result<(SdkByteStream, bool)> {
     let length = payload.len();
     let mut chunks = payload.into_stream();
     let first = match chunks.next().await {
@@ -397,14 +409,14 @@ async fn payload_body(payload: Payload) -> Result<SdkByteStream> {
                 message: format!("payload declared {length} bytes but yielded more"),
             });
         }
-        return Ok(SdkByteStream::from(first));
+        return Ok((SdkByteStream::from(first), false));
     }
     let rest: ByteStream = stream::once(async move { Ok(first) }).chain(chunks).boxed();
     let body = LengthBody {
         stream: Mutex::new(rest),
         remaining: length,
     };
-    Ok(SdkByteStream::new(SdkBody::from_body_1_x(body)))
+    Ok((SdkByteStream::new(SdkBody::from_body_1_x(body)), true))
 }
 
 /// An `http_body` over a chunk stream whose total length is known.
