@@ -504,6 +504,9 @@ async fn submit(post: &PresignedPost, fields: &[(String, String)], file: Vec<u8>
         .as_u16()
 }
 
+/// Turns a signed form into the fields and file actually submitted.
+type Tamper<'a> = dyn Fn(&PresignedPost) -> (Vec<(String, String)>, Vec<u8>) + 'a;
+
 fn with_field(fields: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
     fields
         .iter()
@@ -545,10 +548,7 @@ async fn presigned_post_enforces_size_type_key_expiry_and_signature() {
     );
 
     // Each of these is rejected and leaves no object.
-    let cases: Vec<(
-        &str,
-        Box<dyn Fn(&PresignedPost) -> (Vec<(String, String)>, Vec<u8>)>,
-    )> = vec![
+    let cases: Vec<(&str, Box<Tamper<'_>>)> = vec![
         (
             "too large",
             Box::new(move |post| (post.fields().to_vec(), vec![1; (max + 16384 + 1) as usize])),
