@@ -1,0 +1,167 @@
+//! [`ObjectStoreAdapter`]: bucket names mapped to `object_store` stores.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use stowage_core::{Error, Result, S3Path, TtlLimits};
+
+/// One bucket: the store that holds it, and the signer that presigns its URLs, if any.
+#[derive(Clone)]
+pub(crate) struct Bucket {
+    pub(crate) store: Arc<dyn ObjectStore>,
+    #[cfg(feature = "signer")]
+    pub(crate) signer: Option<Arc<dyn object_store::signer::Signer>>,
+}
+
+/// An [`ObjectStorage`](stowage_core::ObjectStorage) over any `object_store::ObjectStore`:
+/// each S3 bucket name maps to one store (a local directory, an `InMemory` store, a GCS
+/// bucket, an Azure container, ...).
+///
+/// Cheap to clone: clones share the stores. See the [crate docs](crate) for the differences
+/// from S3 that a store may show.
+///
+/// ```
+/// use std::sync::Arc;
+/// use object_store::memory::InMemory;
+/// use stowage_core::{ObjectStorage, PutOptions, S3Path};
+/// use stowage_object_store::ObjectStoreAdapter;
+///
+/// # futures::executor::block_on(async {
+/// let storage = ObjectStoreAdapter::builder()
+///     .bucket("reports", Arc::new(InMemory::new()))
+///     .build()?;
+/// let path = S3Path::parse("s3://reports/2024/q1.csv")?;
+/// storage.put_object(&path, "a,b\n".into(), PutOptions::new()).await?;
+/// assert!(storage.object_exists(&path).await?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct ObjectStoreAdapter {
+    pub(crate) buckets: Arc<BTreeMap<String, Bucket>>,
+    pub(crate) ttl_limits: TtlLimits,
+}
+
+impl ObjectStoreAdapter {
+    /// A builder: add buckets, then [`ObjectStoreAdapterBuilder::build`].
+    pub fn builder() -> ObjectStoreAdapterBuilder {
+        ObjectStoreAdapterBuilder::default()
+    }
+
+    /// The store behind `path`'s bucket, or [`Error::NoSuchBucket`].
+    pub(crate) fn bucket(&self, path: &S3Path) -> Result<&Bucket> {
+        self.buckets
+            .get(path.bucket())
+            .ok_or_else(|| Error::NoSuchBucket {
+                bucket: path.bucket().to_owned(),
+            })
+    }
+}
+
+impl fmt::Debug for ObjectStoreAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bucket names and whether each can presign; never a store's configuration,
+        // which for a cloud store may hold credentials.
+        let buckets: BTreeMap<&str, &str> = self
+            .buckets
+            .iter()
+            .map(|(name, bucket)| (name.as_str(), bucket.describe()))
+            .collect();
+        f.debug_struct("ObjectStoreAdapter")
+            .field("buckets", &buckets)
+            .field("ttl_limits", &self.ttl_limits)
+            .finish()
+    }
+}
+
+impl Bucket {
+    fn describe(&self) -> &'static str {
+        #[cfg(feature = "signer")]
+        if self.signer.is_some() {
+            return "store with signer";
+        }
+        "store"
+    }
+}
+
+/// Configures an [`ObjectStoreAdapter`]: buckets, signers, TTL ceilings.
+#[derive(Default)]
+pub struct ObjectStoreAdapterBuilder {
+    buckets: Vec<(String, Bucket)>,
+    ttl_limits: TtlLimits,
+}
+
+impl fmt::Debug for ObjectStoreAdapterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.buckets.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ObjectStoreAdapterBuilder")
+            .field("buckets", &names)
+            .field("ttl_limits", &self.ttl_limits)
+            .finish()
+    }
+}
+
+impl ObjectStoreAdapterBuilder {
+    /// Serves bucket `name` from `store`. Presigned URLs for it are
+    /// [`Error::Unsupported`].
+    pub fn bucket(mut self, name: impl Into<String>, store: Arc<dyn ObjectStore>) -> Self {
+        self.buckets.push((
+            name.into(),
+            Bucket {
+                store,
+                #[cfg(feature = "signer")]
+                signer: None,
+            },
+        ));
+        self
+    }
+
+    /// Serves bucket `name` from `store`, presigning GET URLs with `signer` (usually the
+    /// same cloud store, e.g. `Arc<AmazonS3>` or `Arc<GoogleCloudStorage>`, which
+    /// implement both traits).
+    #[cfg(feature = "signer")]
+    pub fn bucket_with_signer(
+        mut self,
+        name: impl Into<String>,
+        store: Arc<dyn ObjectStore>,
+        signer: Arc<dyn object_store::signer::Signer>,
+    ) -> Self {
+        self.buckets.push((
+            name.into(),
+            Bucket {
+                store,
+                signer: Some(signer),
+            },
+        ));
+        self
+    }
+
+    /// Sets the TTL ceilings for presigned GET URLs.
+    pub fn ttl_limits(mut self, limits: TtlLimits) -> Self {
+        self.ttl_limits = limits;
+        self
+    }
+
+    /// Builds the adapter.
+    ///
+    /// Fails with [`Error::InvalidPath`] when a name breaks S3's bucket naming rules, and
+    /// with [`Error::InvalidArgument`] when a bucket is added twice.
+    pub fn build(self) -> Result<ObjectStoreAdapter> {
+        let mut buckets = BTreeMap::new();
+        for (name, bucket) in self.buckets {
+            S3Path::bucket_root(&name)?;
+            if buckets.contains_key(&name) {
+                return Err(Error::invalid_argument(format!(
+                    "bucket {name:?} was added twice"
+                )));
+            }
+            buckets.insert(name, bucket);
+        }
+        Ok(ObjectStoreAdapter {
+            buckets: Arc::new(buckets),
+            ttl_limits: self.ttl_limits,
+        })
+    }
+}
