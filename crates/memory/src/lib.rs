@@ -8,8 +8,10 @@
 //!   every listing is complete;
 //! - ETags are the quoted MD5 hex of the body; user metadata names come back lowercased;
 //! - deleting a missing key succeeds; a copy keeps Content-Type and metadata;
-//! - an object put without a Content-Type has none (as on Garage and MinIO; AWS reports
-//!   `binary/octet-stream`), so tests never depend on a default a real store may not apply.
+//! - an object put without a Content-Type gets `application/octet-stream`: the AWS SDK
+//!   for Rust sends that header for every PutObject body, so it is what the S3 backend
+//!   stores on every server (AWS, Garage, MinIO), and the fake answers the same. An upload
+//!   form without a Content-Type field stores none, as Garage does.
 //!
 //! Its presigned GET URLs and POST policies are real SigV4 tokens, signed with credentials
 //! unique to the store, and can be redeemed in-process with
@@ -62,6 +64,8 @@ use store::{Store, StoredObject};
 
 /// Size of the chunks a download is streamed in.
 const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
+/// Content-Type stored by `put_object` when none is given: what the AWS SDK sends.
+const DEFAULT_PUT_CONTENT_TYPE: &str = "application/octet-stream";
 /// Region the fake signs for.
 const REGION: &str = "us-east-1";
 /// Name used in `Unsupported` errors and logs.
@@ -230,6 +234,10 @@ impl ObjectStorage for MemoryStorage {
     ) -> Result<PutResult> {
         async {
             path.object_key()?;
+            let mut options = options;
+            options
+                .content_type
+                .get_or_insert_with(|| DEFAULT_PUT_CONTENT_TYPE.to_owned());
             if !self.inner.store.bucket_exists(path.bucket()) {
                 return Err(store::no_such_bucket(path));
             }
