@@ -1,0 +1,38 @@
+//! `stowage`: presigned URLs, browser upload policies and object operations on S3 and
+//! S3-compatible stores, from the command line.
+//!
+//! Exit codes: 0 success, 1 `exists` found nothing, 2 invalid input or usage, 3 not found,
+//! 4 any other failure. Error messages name keys only by their hash.
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("stowage: error: cannot start the async runtime: {error}");
+            return ExitCode::from(commands::EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        // A `Reported` failure has already explained itself (e.g. `rm`'s JSON report).
+        Err(commands::CliError::Reported(code)) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("stowage: error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
