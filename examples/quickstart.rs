@@ -79,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 6. Clean up.
-    let report = storage.delete_objects(&[path.clone()]).await?;
+    let report = storage.delete_objects(std::slice::from_ref(&path)).await?;
     println!(
         "6. delete  {} deleted, {} failed; exists now: {}",
         report.deleted.len(),

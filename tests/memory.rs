@@ -121,7 +121,7 @@ async fn put_get_head_round_trip_with_s3_etag_and_metadata() {
 async fn get_streams_in_chunks() {
     let storage = storage();
     let p = path("s3://bucket/big");
-    let data: Vec<u8> = (0..(1_000_000u32)).map(|i| (i % 251) as u8).collect();
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
     storage
         .put_object(&p, data.clone().into(), PutOptions::new())
         .await
@@ -173,7 +173,7 @@ async fn object_operations_reject_an_empty_key() {
         Err(Error::InvalidPath(PathError::EmptyKey))
     ));
     assert!(matches!(
-        storage.delete_objects(&[root.clone()]).await,
+        storage.delete_objects(std::slice::from_ref(&root)).await,
         Err(Error::InvalidPath(PathError::EmptyKey))
     ));
     assert!(matches!(

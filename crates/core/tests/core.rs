@@ -244,10 +244,10 @@ fn path_table_invalid_inputs_name_the_broken_rule() {
         // The message names the rule and never echoes a key.
         let message = expected.to_string();
         assert!(!message.is_empty());
-        if let Some((_, key)) = input.strip_prefix("s3://").and_then(|r| r.split_once('/')) {
-            if key.len() > 1 {
-                assert!(!message.contains(key), "{message:?} echoes the key");
-            }
+        if let Some((_, key)) = input.strip_prefix("s3://").and_then(|r| r.split_once('/'))
+            && key.len() > 1
+        {
+            assert!(!message.contains(key), "{message:?} echoes the key");
         }
         // Converted to the crate error, it is an invalid path.
         let error: Error = expected.clone().into();
