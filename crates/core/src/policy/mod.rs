@@ -8,6 +8,7 @@
 
 mod document;
 mod form;
+mod json;
 mod signer;
 
 pub use document::{Condition, PolicyDocument};

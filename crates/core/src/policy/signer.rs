@@ -6,12 +6,13 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 use super::PostPolicyRequest;
-use super::document::{Condition, PolicyDocument};
 use super::form::PresignedPost;
+use super::json::push_python_json_string;
 use crate::error::{Error, Result};
 use crate::path::S3Path;
 
@@ -105,11 +106,15 @@ pub struct PostPolicySigner {
     cached_key: Mutex<Option<CachedSigningKey>>,
 }
 
+/// HMAC-SHA256, as SigV4 uses it.
+type HmacSha256 = Hmac<Sha256>;
+
 struct CachedSigningKey {
     secret_access_key: String,
     date: String,
     region: String,
-    key: Vec<u8>,
+    /// HMAC state already keyed with the day's signing key.
+    keyed: HmacSha256,
 }
 
 impl fmt::Debug for PostPolicySigner {
@@ -137,19 +142,27 @@ impl PostPolicySigner {
             .checked_add(params.ttl)
             .ok_or_else(|| Error::invalid_argument("the policy expiry is out of range"))
             .and_then(whole_second_utc)?;
-        let date = now
-            .format(format_description!("[year][month][day]"))
-            .map_err(time_error)?;
-        let amz_date = now
-            .format(format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))
-            .map_err(time_error)?;
-        let expiration = expires
-            .format(format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-            ))
-            .map_err(time_error)?;
+        let date = format!(
+            "{:04}{:02}{:02}",
+            now.year(),
+            u8::from(now.month()),
+            now.day()
+        );
+        let amz_date = format!(
+            "{date}T{:02}{:02}{:02}Z",
+            now.hour(),
+            now.minute(),
+            now.second()
+        );
+        let expiration = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            expires.year(),
+            u8::from(expires.month()),
+            expires.day(),
+            expires.hour(),
+            expires.minute(),
+            expires.second()
+        );
         let credentials = params.credentials;
         let credential = format!(
             "{}/{date}/{}/{SERVICE}/aws4_request",
@@ -157,35 +170,24 @@ impl PostPolicySigner {
         );
 
         let mut fields: Vec<(String, String)> = Vec::with_capacity(8);
-        let mut conditions = vec![Condition::content_length_range(
-            0,
-            params.request.content_length_upper_bound(),
-        )];
         if let Some(content_type) = &params.request.content_type {
-            conditions.push(Condition::exact("Content-Type", content_type.as_str()));
             fields.push(("Content-Type".into(), content_type.clone()));
         }
-        conditions.push(Condition::exact("bucket", params.path.bucket()));
-        conditions.push(Condition::exact("key", key));
         fields.push(("key".into(), key.to_owned()));
-        let mut signing_fields = vec![
-            ("x-amz-algorithm", ALGORITHM.to_owned()),
-            ("x-amz-credential", credential),
-            ("x-amz-date", amz_date),
-        ];
+        fields.push(("x-amz-algorithm".into(), ALGORITHM.to_owned()));
+        fields.push(("x-amz-credential".into(), credential));
+        fields.push(("x-amz-date".into(), amz_date));
         if let Some(token) = credentials.session_token() {
-            signing_fields.push(("x-amz-security-token", token.to_owned()));
-        }
-        for (name, value) in signing_fields {
-            conditions.push(Condition::exact(name, value.as_str()));
-            fields.push((name.into(), value));
+            fields.push(("x-amz-security-token".into(), token.to_owned()));
         }
 
-        let document = PolicyDocument {
-            expiration,
-            conditions,
-        };
-        let policy = BASE64.encode(document.to_json());
+        let document = policy_json(
+            &expiration,
+            params.request.content_length_upper_bound(),
+            params.path.bucket(),
+            &fields,
+        );
+        let policy = BASE64.encode(document);
         let signature = self.signature(credentials, &date, params.region, params.now, &policy);
         fields.push(("policy".into(), policy));
         fields.push(("x-amz-signature".into(), signature));
@@ -223,16 +225,57 @@ impl PostPolicySigner {
                 region,
                 SERVICE,
             );
+            let keyed =
+                HmacSha256::new_from_slice(key.as_ref()).expect("HMAC accepts keys of any length");
             *cache = Some(CachedSigningKey {
                 secret_access_key: credentials.secret_access_key.clone(),
                 date: date.to_owned(),
                 region: region.to_owned(),
-                key: key.as_ref().to_vec(),
+                keyed,
             });
         }
-        let key = &cache.as_ref().expect("filled above").key;
-        aws_sigv4::sign::v4::calculate_signature(key, policy.as_bytes())
+        // Cloning the keyed state skips re-hashing the key pads on every signature.
+        let mut mac = cache.as_ref().expect("filled above").keyed.clone();
+        drop(cache);
+        mac.update(policy.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
+}
+
+/// The policy document as Python's `json.dumps` would write it for boto3's conditions:
+/// `content-length-range`, then one exact-match condition per form field, with `bucket`
+/// inserted before `key`.
+fn policy_json(
+    expiration: &str,
+    max_length: u64,
+    bucket: &str,
+    fields: &[(String, String)],
+) -> String {
+    let mut json = String::with_capacity(
+        256 + fields
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 8)
+            .sum::<usize>(),
+    );
+    json.push_str("{\"expiration\": ");
+    push_python_json_string(&mut json, expiration);
+    json.push_str(", \"conditions\": [[\"content-length-range\", 0, ");
+    json.push_str(&max_length.to_string());
+    json.push(']');
+    for (name, value) in fields {
+        if name == "key" {
+            json.push_str(", {\"bucket\": ");
+            push_python_json_string(&mut json, bucket);
+            json.push('}');
+        }
+        json.push_str(", {");
+        push_python_json_string(&mut json, name);
+        json.push_str(": ");
+        push_python_json_string(&mut json, value);
+        json.push('}');
+    }
+    json.push_str("]}");
+    json
 }
 
 /// The instant truncated to whole seconds, as a UTC date-time; out-of-range instants are errors.
@@ -245,8 +288,4 @@ fn whole_second_utc(instant: SystemTime) -> Result<OffsetDateTime> {
         .map_err(|_| Error::invalid_argument("the signing time is out of range"))?;
     OffsetDateTime::from_unix_timestamp(secs)
         .map_err(|_| Error::invalid_argument("the signing time is out of range"))
-}
-
-fn time_error(error: time::error::Format) -> Error {
-    Error::invalid_argument(format!("the signing time cannot be formatted: {error}"))
 }
