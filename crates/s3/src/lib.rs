@@ -35,6 +35,7 @@ mod delete;
 mod errors;
 mod logging;
 mod post;
+mod presign_get;
 mod storage;
 
 pub use builder::S3StorageBuilder;

@@ -48,7 +48,7 @@ pub(crate) async fn presigned_post(
 /// Found once per bucket by presigning a request for a placeholder key and taking its URL
 /// apart: path-style gives `{endpoint}/{bucket}`, virtual-hosted `{scheme}://{bucket}.{host}/`
 /// (`https://{bucket}.s3.{region}.amazonaws.com/` on AWS).
-async fn post_url(storage: &S3Storage, bucket: &str, now: SystemTime) -> Result<String> {
+pub(crate) async fn post_url(storage: &S3Storage, bucket: &str, now: SystemTime) -> Result<String> {
     if let Some(url) = lock(storage).get(bucket) {
         return Ok(url.clone());
     }
@@ -85,7 +85,7 @@ async fn post_url(storage: &S3Storage, bucket: &str, now: SystemTime) -> Result<
 }
 
 /// The provider's credentials, reused until five minutes before they expire.
-async fn resolve_credentials(storage: &S3Storage, path: &S3Path) -> Result<Credentials> {
+pub(crate) async fn resolve_credentials(storage: &S3Storage, path: &S3Path) -> Result<Credentials> {
     let provider = storage.credentials.as_ref().ok_or_else(|| {
         Error::invalid_argument(
             "no credentials provider for POST policies: build the storage with the builder, \

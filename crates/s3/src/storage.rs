@@ -29,6 +29,7 @@ use tracing::Instrument;
 use crate::builder::S3StorageBuilder;
 use crate::errors::failure;
 use crate::logging::SdkLogs;
+use crate::presign_get::{SigningKeyCache, presigned_get};
 
 /// An [`ObjectStorage`] on Amazon S3 or an S3-compatible server, through `aws-sdk-s3`.
 ///
@@ -42,6 +43,7 @@ pub struct S3Storage {
     pub(crate) delete_concurrency: usize,
     pub(crate) credentials: Option<SharedCredentialsProvider>,
     pub(crate) credentials_cache: Mutex<Option<Credentials>>,
+    pub(crate) get_signing_key: SigningKeyCache,
     sdk_debug_logs: bool,
 }
 
@@ -115,6 +117,7 @@ impl S3Storage {
             delete_concurrency: 8,
             credentials: None,
             credentials_cache: Mutex::new(None),
+            get_signing_key: SigningKeyCache::default(),
             sdk_debug_logs: false,
         }
     }
@@ -337,6 +340,11 @@ impl S3Storage {
         let key = path.object_key()?;
         let ttl = self.ttl_limits.get_ttl(ttl, path)?;
         let now = self.clock.now();
+        if self.credentials.is_some() {
+            return presigned_get(self, path, key, ttl, now).await;
+        }
+        // Without a credentials provider (`from_client` alone) the SDK signs with the
+        // client's own credentials.
         let config = PresigningConfig::builder()
             .start_time(now)
             .expires_in(ttl)
