@@ -93,7 +93,11 @@ async fn seed(storage: &S3Storage, paths: &[S3Path]) {
     stream::iter(paths)
         .map(|path| async move {
             storage
-                .put_object(path, Bytes::from_static(SMALL_BODY).into(), PutOptions::new())
+                .put_object(
+                    path,
+                    Bytes::from_static(SMALL_BODY).into(),
+                    PutOptions::new(),
+                )
                 .await
         })
         .buffer_unordered(SEED_CONCURRENCY)
@@ -105,14 +109,22 @@ async fn seed(storage: &S3Storage, paths: &[S3Path]) {
 /// Uploads `BIG_BYTES` from generated 1 MiB chunks (one shared buffer, never the whole
 /// object in memory).
 async fn upload_big(storage: &S3Storage, path: &S3Path) {
-    let chunk = Bytes::from((0..CHUNK_BYTES).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    let chunk = Bytes::from(
+        (0..CHUNK_BYTES)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
     let chunks = (BIG_BYTES as usize).div_ceil(CHUNK_BYTES);
     let body = stream::iter((0..chunks).map(move |i| {
         let remaining = BIG_BYTES as usize - i * CHUNK_BYTES;
         Ok::<_, std::io::Error>(chunk.slice(..remaining.min(CHUNK_BYTES)))
     }));
     storage
-        .put_object(path, Payload::from_stream(body, BIG_BYTES), PutOptions::new())
+        .put_object(
+            path,
+            Payload::from_stream(body, BIG_BYTES),
+            PutOptions::new(),
+        )
         .await
         .expect("upload 256 MiB object");
 }
@@ -160,7 +172,11 @@ async fn run_all(env: &Env, storage: &S3Storage) -> Value {
         let started = Instant::now();
         let report = storage.delete_objects(&paths).await.expect("delete");
         delete_runs.push(secs(started.elapsed()));
-        assert!(report.is_success(), "delete run {run}: {:?}", report.failed.first());
+        assert!(
+            report.is_success(),
+            "delete run {run}: {:?}",
+            report.failed.first()
+        );
         assert_eq!(report.deleted.len(), KEYS);
     }
     eprintln!("delete: {delete_runs:?}");
