@@ -43,6 +43,7 @@ mod presign_get;
 mod rejection;
 mod store;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -177,7 +178,7 @@ impl MemoryStorage {
     pub fn fetch_presigned(&self, url: &str) -> std::result::Result<Bytes, HttpRejection> {
         let inner = &self.inner;
         let path = presign_get::verify(url, &inner.credentials, REGION, inner.clock.now())?;
-        Ok(inner.store.get(&path)?.data)
+        Ok(inner.store.get(&path, |object| object.data.clone())?)
     }
 
     /// Submits a browser upload form (its fields, then the file) to the form's URL, as a
@@ -204,7 +205,7 @@ impl MemoryStorage {
             inner.clock.now(),
         )?;
         let object = StoredObject::new(file, upload.options, inner.clock.now());
-        let etag = object.etag.clone();
+        let etag = object.etag();
         inner.store.put(&upload.path, object)?;
         tracing::debug!(op = "submit_post", bucket = upload.path.bucket(), key_hash = %upload.path.key_hash(), "stored upload");
         Ok(PutResult { etag: Some(etag) })
@@ -216,12 +217,16 @@ fn span(op: &'static str, path: &S3Path) -> tracing::Span {
     tracing::debug_span!("stowage", backend = BACKEND, op, bucket = path.bucket(), key_hash = %path.key_hash())
 }
 
+/// The body in chunks of at most [`DOWNLOAD_CHUNK_BYTES`], sliced lazily as they are read.
 fn chunked(data: Bytes) -> ObjectBody {
-    let chunks: Vec<Result<Bytes>> = (0..data.len())
-        .step_by(DOWNLOAD_CHUNK_BYTES)
-        .map(|start| Ok(data.slice(start..data.len().min(start + DOWNLOAD_CHUNK_BYTES))))
-        .collect();
-    ObjectBody::new(stream::iter(chunks))
+    if data.len() <= DOWNLOAD_CHUNK_BYTES {
+        let chunk = (!data.is_empty()).then_some(Ok(data));
+        return ObjectBody::new(stream::iter(chunk));
+    }
+    let len = data.len();
+    ObjectBody::new(stream::iter((0..len).step_by(DOWNLOAD_CHUNK_BYTES).map(
+        move |start| Ok(data.slice(start..len.min(start + DOWNLOAD_CHUNK_BYTES))),
+    )))
 }
 
 #[async_trait]
@@ -234,16 +239,20 @@ impl ObjectStorage for MemoryStorage {
     ) -> Result<PutResult> {
         async {
             path.object_key()?;
-            let mut options = options;
-            options
+            let data = match payload.into_bytes().await {
+                Ok(data) => data,
+                // A missing bucket still wins over a failed body, as before.
+                Err(_) if !self.inner.store.bucket_exists(path.bucket()) => {
+                    return Err(store::no_such_bucket(path));
+                }
+                Err(error) => return Err(error),
+            };
+            let mut object = StoredObject::new(data, options, self.inner.clock.now());
+            object
                 .content_type
-                .get_or_insert_with(|| DEFAULT_PUT_CONTENT_TYPE.to_owned());
-            if !self.inner.store.bucket_exists(path.bucket()) {
-                return Err(store::no_such_bucket(path));
-            }
-            let data = payload.into_bytes().await?;
-            let object = StoredObject::new(data, options, self.inner.clock.now());
-            let etag = object.etag.clone();
+                .get_or_insert(Cow::Borrowed(DEFAULT_PUT_CONTENT_TYPE));
+            let etag = object.etag();
+            // One write lock: it answers `NoSuchBucket` itself.
             self.inner.store.put(path, object)?;
             Ok(PutResult { etag: Some(etag) })
         }
@@ -253,22 +262,24 @@ impl ObjectStorage for MemoryStorage {
 
     async fn get_object(&self, path: &S3Path) -> Result<GetObjectOutput> {
         let _span = span("get_object", path).entered();
-        let object = self.inner.store.get(path)?;
-        let meta = object.meta(path);
+        let (meta, data) = self
+            .inner
+            .store
+            .get(path, |object| (object.meta(path), object.data.clone()))?;
         Ok(GetObjectOutput {
             meta,
-            body: chunked(object.data),
+            body: chunked(data),
         })
     }
 
     async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta> {
         let _span = span("head_object", path).entered();
-        Ok(self.inner.store.head(path)?.meta(path))
+        self.inner.store.head(path, |object| object.meta(path))
     }
 
     async fn object_exists(&self, path: &S3Path) -> Result<bool> {
         let _span = span("object_exists", path).entered();
-        match self.inner.store.head(path) {
+        match self.inner.store.head(path, |_| ()) {
             Ok(_) => Ok(true),
             Err(Error::NotFound { .. }) => Ok(false),
             Err(other) => Err(other),
@@ -278,7 +289,7 @@ impl ObjectStorage for MemoryStorage {
     async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()> {
         let _span = span("copy_object", from).entered();
         to.object_key()?;
-        let mut object = self.inner.store.get(from)?;
+        let mut object = self.inner.store.get(from, StoredObject::clone)?;
         object.last_modified =
             StoredObject::new(Bytes::new(), PutOptions::new(), self.inner.clock.now())
                 .last_modified;

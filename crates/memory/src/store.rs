@@ -1,5 +1,6 @@
 //! The buckets and objects, and the S3 rules for reading and writing them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,20 +9,23 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 use stowage_core::{Error, ListResult, ObjectMeta, ObjectSummary, PutOptions, Result, S3Path};
 
-/// One stored object.
+/// One stored object, held inline in its bucket's map: listing reads size, ETag and date
+/// without chasing a pointer per key.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredObject {
     pub(crate) data: Bytes,
-    pub(crate) etag: String,
+    /// MD5 of the body; the ETag is its quoted hex.
+    md5: [u8; 16],
     pub(crate) last_modified: SystemTime,
-    pub(crate) content_type: Option<String>,
+    /// Borrowed for the default type, so most objects carry no allocation for it.
+    pub(crate) content_type: Option<Cow<'static, str>>,
     pub(crate) metadata: BTreeMap<String, String>,
 }
 
 impl StoredObject {
     /// A freshly written object: quoted MD5 ETag, whole-second timestamp, lowercased metadata names.
     pub(crate) fn new(data: Bytes, options: PutOptions, now: SystemTime) -> Self {
-        let etag = format!("\"{}\"", hex::encode(Md5::digest(&data)));
+        let md5 = Md5::digest(&data).into();
         let metadata = options
             .metadata
             .into_iter()
@@ -29,20 +33,33 @@ impl StoredObject {
             .collect();
         Self {
             data,
-            etag,
+            md5,
             last_modified: whole_seconds(now),
-            content_type: options.content_type,
+            content_type: options.content_type.map(Cow::Owned),
             metadata,
         }
+    }
+
+    /// The ETag as S3 returns it: the quoted MD5 hex of the body.
+    pub(crate) fn etag(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut etag = String::with_capacity(2 + 2 * self.md5.len());
+        etag.push('"');
+        for byte in self.md5 {
+            etag.push(char::from(HEX[usize::from(byte >> 4)]));
+            etag.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        etag.push('"');
+        etag
     }
 
     pub(crate) fn meta(&self, path: &S3Path) -> ObjectMeta {
         ObjectMeta {
             path: path.clone(),
             size: self.data.len() as u64,
-            etag: Some(self.etag.clone()),
+            etag: Some(self.etag()),
             last_modified: Some(self.last_modified),
-            content_type: self.content_type.clone(),
+            content_type: self.content_type.as_deref().map(str::to_owned),
             metadata: self.metadata.clone(),
         }
     }
@@ -57,20 +74,23 @@ fn whole_seconds(instant: SystemTime) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
 }
 
+type Objects = BTreeMap<String, StoredObject>;
+type Buckets = BTreeMap<String, Objects>;
+
 /// Buckets by name; keys in each bucket sorted by UTF-8 bytes, as S3 lists them.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    buckets: RwLock<BTreeMap<String, BTreeMap<String, StoredObject>>>,
+    buckets: RwLock<Buckets>,
 }
 
 impl Store {
-    fn read(&self) -> RwLockReadGuard<'_, BTreeMap<String, BTreeMap<String, StoredObject>>> {
+    fn read(&self) -> RwLockReadGuard<'_, Buckets> {
         self.buckets
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<String, BTreeMap<String, StoredObject>>> {
+    fn write(&self) -> RwLockWriteGuard<'_, Buckets> {
         self.buckets
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -82,28 +102,41 @@ impl Store {
 
     pub(crate) fn put(&self, path: &S3Path, object: StoredObject) -> Result<()> {
         let key = path.object_key()?;
-        let mut buckets = self.write();
-        let objects = buckets
-            .get_mut(path.bucket())
-            .ok_or_else(|| no_such_bucket(path))?;
-        objects.insert(key.to_owned(), object);
+        let replaced = {
+            let mut buckets = self.write();
+            let objects = buckets
+                .get_mut(path.bucket())
+                .ok_or_else(|| no_such_bucket(path))?;
+            match objects.get_mut(key) {
+                // Overwrite in place: no new key allocation, no tree rebalancing.
+                Some(slot) => Some(std::mem::replace(slot, object)),
+                None => objects.insert(key.to_owned(), object),
+            }
+        };
+        // The replaced object is freed after the lock is released.
+        drop(replaced);
         Ok(())
     }
 
-    /// The object at `path`; a missing bucket is `NoSuchBucket`, a missing key `NotFound`.
-    pub(crate) fn get(&self, path: &S3Path) -> Result<StoredObject> {
+    /// `read` applied to the object at `path` under the lock, so only what it takes is
+    /// copied; a missing bucket is `NoSuchBucket`, a missing key `NotFound`.
+    pub(crate) fn get<T>(&self, path: &S3Path, read: impl FnOnce(&StoredObject) -> T) -> Result<T> {
         let key = path.object_key()?;
         let buckets = self.read();
         let objects = buckets
             .get(path.bucket())
             .ok_or_else(|| no_such_bucket(path))?;
-        objects.get(key).cloned().ok_or_else(|| not_found(path))
+        objects.get(key).map(read).ok_or_else(|| not_found(path))
     }
 
     /// Like [`Store::get`], but a missing bucket is also plain `NotFound`, because S3's
     /// HeadObject answers both with a bodiless 404 that cannot tell them apart.
-    pub(crate) fn head(&self, path: &S3Path) -> Result<StoredObject> {
-        self.get(path).map_err(|error| match error {
+    pub(crate) fn head<T>(
+        &self,
+        path: &S3Path,
+        read: impl FnOnce(&StoredObject) -> T,
+    ) -> Result<T> {
+        self.get(path, read).map_err(|error| match error {
             Error::NoSuchBucket { .. } => not_found(path),
             other => other,
         })
@@ -131,6 +164,10 @@ impl Store {
             .ok_or_else(|| no_such_bucket(prefix))?;
         let delimiter = delimiter.filter(|d| !d.is_empty());
         let mut result = ListResult::default();
+        if delimiter.is_none() && prefix.key().is_empty() {
+            // A whole-bucket listing returns every object: size the vector once.
+            result.objects.reserve_exact(objects.len());
+        }
         let mut common_prefixes = BTreeSet::new();
         let keys = objects
             .range::<str, _>((
@@ -145,9 +182,10 @@ impl Store {
                 continue;
             }
             result.objects.push(ObjectSummary {
-                path: S3Path::new(prefix.bucket(), key.as_str())?,
+                // `join` keeps the already-validated bucket and checks only the key.
+                path: prefix.join(rest)?,
                 size: object.data.len() as u64,
-                etag: Some(object.etag.clone()),
+                etag: Some(object.etag()),
                 last_modified: Some(object.last_modified),
             });
         }
