@@ -1,9 +1,9 @@
 //! The policy document: its conditions and its JSON form.
 
-use std::io;
-
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
+
+use super::json::push_python_json_string;
 
 /// One condition of a POST policy.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -60,60 +60,50 @@ pub struct PolicyDocument {
 
 impl PolicyDocument {
     /// The document as JSON, serialized exactly as Python's `json.dumps` does
-    /// (`", "` and `": "` separators, non-ASCII escaped as `\uXXXX`), so that a policy
+    /// (`", "` and `": "` separators, non-ASCII escaped as `\\uXXXX`), so that a policy
     /// built here is byte-identical to boto3's for the same inputs.
     pub fn to_json(&self) -> String {
-        let mut out = Vec::with_capacity(512);
-        let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonJsonFormatter);
-        self.serialize(&mut serializer)
-            .expect("a policy document of strings and integers always serializes");
-        String::from_utf8(out).expect("the formatter writes ASCII only")
-    }
-}
-
-/// A `serde_json` formatter that mimics Python's `json.dumps` defaults.
-struct PythonJsonFormatter;
-
-impl serde_json::ser::Formatter for PythonJsonFormatter {
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
-    }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    /// Escapes everything outside printable ASCII as `\uXXXX` (UTF-16), as `ensure_ascii` does.
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        let mut start = 0;
-        for (index, ch) in fragment.char_indices() {
-            if (' '..='~').contains(&ch) {
-                continue;
+        let mut out = String::with_capacity(512);
+        out.push_str("{\"expiration\": ");
+        push_python_json_string(&mut out, &self.expiration);
+        out.push_str(", \"conditions\": [");
+        for (index, condition) in self.conditions.iter().enumerate() {
+            if index > 0 {
+                out.push_str(", ");
             }
-            w.write_all(&fragment.as_bytes()[start..index])?;
-            let mut units = [0u16; 2];
-            for unit in ch.encode_utf16(&mut units) {
-                write!(w, "\\u{unit:04x}")?;
+            match condition {
+                Condition::Exact(entries) => {
+                    out.push('{');
+                    for (entry, (name, value)) in entries.iter().enumerate() {
+                        if entry > 0 {
+                            out.push_str(", ");
+                        }
+                        push_python_json_string(&mut out, name);
+                        out.push_str(": ");
+                        push_python_json_string(&mut out, value);
+                    }
+                    out.push('}');
+                }
+                Condition::Array(items) => {
+                    out.push('[');
+                    for (item_index, item) in items.iter().enumerate() {
+                        if item_index > 0 {
+                            out.push_str(", ");
+                        }
+                        match item {
+                            serde_json::Value::String(text) => {
+                                push_python_json_string(&mut out, text)
+                            }
+                            // Numbers, booleans and null print the same in Python and Rust.
+                            other => out.push_str(&other.to_string()),
+                        }
+                    }
+                    out.push(']');
+                }
             }
-            start = index + ch.len_utf8();
         }
-        w.write_all(&fragment.as_bytes()[start..])
+        out.push_str("]}");
+        out
     }
 }
 

@@ -1,8 +1,7 @@
 //! Writing JSON strings exactly as Python's `json.dumps` does, without a serializer.
 //!
-//! The signer builds the policy document straight into one buffer (it is signed per
-//! request, so it is on the hot path); [`super::PolicyDocument::to_json`] goes through
-//! `serde_json` with an equivalent formatter. Tests check both give identical bytes.
+//! Both the signer (which builds the policy straight into one buffer, on the hot path) and
+//! [`super::PolicyDocument::to_json`] write strings through this one function.
 
 use std::fmt::Write as _;
 
