@@ -60,7 +60,7 @@ pub struct PolicyDocument {
 
 impl PolicyDocument {
     /// The document as JSON, serialized exactly as Python's `json.dumps` does
-    /// (`", "` and `": "` separators, non-ASCII escaped as `\\uXXXX`), so that a policy
+    /// (`", "` and `": "` separators, non-ASCII escaped as `\uXXXX`), so that a policy
     /// built here is byte-identical to boto3's for the same inputs.
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(512);
