@@ -17,9 +17,11 @@ const KEY_HASH_HEX_LEN: usize = 16;
 /// ```
 pub fn hash_s3_key(key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
-    let mut hex = hex::encode(&digest[..KEY_HASH_HEX_LEN / 2]);
-    hex.truncate(KEY_HASH_HEX_LEN);
-    hex
+    let mut hex = [0u8; KEY_HASH_HEX_LEN];
+    hex::encode_to_slice(&digest[..KEY_HASH_HEX_LEN / 2], &mut hex)
+        .expect("the buffer holds two hex digits per byte");
+    // Hex digits are ASCII, so this never fails; it keeps the function free of `unsafe`.
+    String::from_utf8(hex.to_vec()).expect("hex digits are ASCII")
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! - [`PostPolicySigner`] and friends: browser upload policies, signed with SigV4.
 //! - [`TtlLimits`]: TTL ceilings for presigned URLs and policies.
 //! - [`Clock`]: injectable time for reproducible signatures.
+//! - [`sigv4`]: the signing-key cache and timestamps every SigV4 signer shares.
 //!
 //! Backends live in their own crates (`stowage-s3`, `stowage-memory`, ...); the `stowage`
 //! facade crate re-exports this one.
@@ -16,6 +17,7 @@ mod hash;
 mod object;
 mod path;
 mod policy;
+pub mod sigv4;
 mod storage;
 mod ttl;
 

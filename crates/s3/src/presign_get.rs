@@ -5,13 +5,12 @@
 //! here a URL is one string, one SHA-256 and one HMAC under a signing key derived once a day.
 
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
+use stowage_core::sigv4::SigningTime;
 use stowage_core::{Error, PresignedUrl, Result, S3Path};
-use time::OffsetDateTime;
 
 use crate::post::{post_url, resolve_credentials};
 use crate::storage::S3Storage;
@@ -28,50 +27,6 @@ const KEY: &AsciiSet = &NON_ALPHANUMERIC
 
 /// What SigV4 leaves unencoded in a query value: unreserved characters only.
 const QUERY_VALUE: &AsciiSet = &KEY.add(b'/');
-
-/// The SigV4 signing key of the last (secret, date, region), reused for the rest of the day.
-#[derive(Default)]
-pub(crate) struct SigningKeyCache {
-    cached: Mutex<Option<CachedKey>>,
-}
-
-struct CachedKey {
-    secret_access_key: String,
-    date: [u8; 8],
-    region: String,
-    key: Vec<u8>,
-}
-
-impl SigningKeyCache {
-    /// Hex HMAC-SHA256 of `string_to_sign` under the signing key for `secret`, `date`, `region`.
-    fn sign(
-        &self,
-        secret: &str,
-        date: [u8; 8],
-        now: SystemTime,
-        region: &str,
-        string_to_sign: &[u8],
-    ) -> String {
-        let mut cache = self
-            .cached
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fresh = cache.as_ref().is_some_and(|cached| {
-            cached.date == date && cached.region == region && cached.secret_access_key == secret
-        });
-        if !fresh {
-            let key = aws_sigv4::sign::v4::generate_signing_key(secret, now, region, SERVICE);
-            *cache = Some(CachedKey {
-                secret_access_key: secret.to_owned(),
-                date,
-                region: region.to_owned(),
-                key: key.as_ref().to_vec(),
-            });
-        }
-        let key = &cache.as_ref().expect("filled above").key;
-        aws_sigv4::sign::v4::calculate_signature(key, string_to_sign)
-    }
-}
 
 /// A presigned GET URL for `path`, valid for `ttl` from `now` (TTL already checked).
 pub(crate) async fn presigned_get(
@@ -93,28 +48,9 @@ pub(crate) async fn presigned_get(
     let credentials = resolve_credentials(storage, path).await?;
     let base = post_url(storage, path.bucket(), now).await?;
 
-    let secs = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_err(|_| Error::invalid_argument("the signing time is out of range"))?
-        .as_secs();
-    let utc = i64::try_from(secs)
-        .ok()
-        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
-        .filter(|utc| (0..=9999).contains(&utc.year()))
-        .ok_or_else(|| Error::invalid_argument("the signing time is out of range"))?;
-    let mut amz_date = [0u8; 16];
-    write_digits(&mut amz_date[0..4], utc.year().unsigned_abs());
-    write_digits(&mut amz_date[4..6], u32::from(u8::from(utc.month())));
-    write_digits(&mut amz_date[6..8], u32::from(utc.day()));
-    amz_date[8] = b'T';
-    write_digits(&mut amz_date[9..11], u32::from(utc.hour()));
-    write_digits(&mut amz_date[11..13], u32::from(utc.minute()));
-    write_digits(&mut amz_date[13..15], u32::from(utc.second()));
-    amz_date[15] = b'Z';
-    let amz_date_str = std::str::from_utf8(&amz_date).expect("ASCII digits");
-    let date_str = &amz_date_str[..8];
-    let mut date = [0u8; 8];
-    date.copy_from_slice(&amz_date[..8]);
+    let time = SigningTime::new(now)?;
+    let amz_date_str = time.amz_date();
+    let date_str = time.date();
 
     // The URL up to and including the signed query; the signature is appended last.
     let token = credentials.session_token();
@@ -187,10 +123,9 @@ pub(crate) async fn presigned_get(
     string_to_sign.push_str("/s3/aws4_request\n");
     push_hex(&mut string_to_sign, &digest);
 
-    let signature = storage.get_signing_key.sign(
+    let signature = storage.get_signing_key.signature(
         credentials.secret_access_key(),
-        date,
-        now,
+        &time,
         &region,
         string_to_sign.as_bytes(),
     );
@@ -211,13 +146,6 @@ fn canonical_host<'a>(scheme_and_authority: &str, authority: &'a str) -> &'a str
         ":80"
     };
     authority.strip_suffix(default_port).unwrap_or(authority)
-}
-
-fn write_digits(out: &mut [u8], mut value: u32) {
-    for byte in out.iter_mut().rev() {
-        *byte = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
 }
 
 fn push_hex(out: &mut String, bytes: &[u8]) {

@@ -29,7 +29,8 @@ use tracing::Instrument;
 use crate::builder::S3StorageBuilder;
 use crate::errors::failure;
 use crate::logging::SdkLogs;
-use crate::presign_get::{SigningKeyCache, presigned_get};
+use crate::presign_get::presigned_get;
+use stowage_core::sigv4::SigningKeyCache;
 
 /// An [`ObjectStorage`] on Amazon S3 or an S3-compatible server, through `aws-sdk-s3`.
 ///

@@ -10,31 +10,63 @@ use std::fmt::Write as _;
 /// lowercase `\uXXXX` (UTF-16 surrogate pairs beyond the BMP).
 pub(crate) fn push_python_json_string(out: &mut String, value: &str) {
     out.push('"');
-    let mut start = 0;
-    for (index, ch) in value.char_indices() {
-        let escaped = match ch {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '\u{8}' => Some("\\b"),
-            '\u{c}' => Some("\\f"),
-            ' '..='~' => continue,
-            _ => None,
-        };
-        out.push_str(&value[start..index]);
-        match escaped {
-            Some(text) => out.push_str(text),
-            None => {
+    let mut rest = value;
+    // Printable ASCII other than `"` and `\` is copied in runs; only the rest is looked at
+    // character by character.
+    while let Some(at) = rest.bytes().position(needs_escape) {
+        out.push_str(&rest[..at]);
+        let ch = rest[at..].chars().next().expect("`at` starts a character");
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            _ => {
                 let mut units = [0u16; 2];
                 for unit in ch.encode_utf16(&mut units) {
                     let _ = write!(out, "\\u{unit:04x}");
                 }
             }
         }
-        start = index + ch.len_utf8();
+        rest = &rest[at + ch.len_utf8()..];
     }
-    out.push_str(&value[start..]);
+    out.push_str(rest);
     out.push('"');
+}
+
+/// Whether a byte starts something `json.dumps` does not copy as is: a control character,
+/// `"`, `\`, DEL or a non-ASCII character.
+fn needs_escape(byte: u8) -> bool {
+    !(b' '..=b'~').contains(&byte) || byte == b'"' || byte == b'\\'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_python_json_string;
+
+    /// Expected values are what Python 3.11's `json.dumps` prints for the same strings.
+    #[test]
+    fn matches_python_json_dumps() {
+        let cases = [
+            ("plain/key.txt", r#""plain/key.txt""#),
+            ("quote\"back\\slash", r#""quote\"back\\slash""#),
+            (
+                "tab\tnl\ncr\rbs\u{8}ff\u{c}\u{1}\u{7f}",
+                r#""tab\tnl\ncr\rbs\bff\f\u0001\u007f""#,
+            ),
+            (
+                "été 🎉 ключ",
+                r#""\u00e9t\u00e9 \ud83c\udf89 \u043a\u043b\u044e\u0447""#,
+            ),
+            ("", r#""""#),
+        ];
+        for (value, expected) in cases {
+            let mut out = String::new();
+            push_python_json_string(&mut out, value);
+            assert_eq!(out, expected, "{value:?}");
+        }
+    }
 }

@@ -1,20 +1,17 @@
 //! Signing a POST policy with SigV4.
 
-use std::fmt;
-use std::sync::Mutex;
+use std::fmt::{self, Write as _};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use time::OffsetDateTime;
 
 use super::PostPolicyRequest;
 use super::form::PresignedPost;
 use super::json::push_python_json_string;
 use crate::error::{Error, Result};
 use crate::path::S3Path;
+use crate::sigv4::{SigningKeyCache, SigningTime};
 
 /// The SigV4 algorithm name, as it appears in the form and the policy.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -101,26 +98,9 @@ pub struct PostPolicyParams<'a> {
 /// The signing key depends only on the secret, the UTC date, the region and the service, so
 /// it is derived once a day per region; a policy then costs one HMAC, a base64 encoding and
 /// a JSON serialization.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct PostPolicySigner {
-    cached_key: Mutex<Option<CachedSigningKey>>,
-}
-
-/// HMAC-SHA256, as SigV4 uses it.
-type HmacSha256 = Hmac<Sha256>;
-
-struct CachedSigningKey {
-    secret_access_key: String,
-    date: String,
-    region: String,
-    /// HMAC state already keyed with the day's signing key.
-    keyed: HmacSha256,
-}
-
-impl fmt::Debug for PostPolicySigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostPolicySigner").finish_non_exhaustive()
-    }
+    signing_key: SigningKeyCache,
 }
 
 impl PostPolicySigner {
@@ -136,38 +116,27 @@ impl PostPolicySigner {
     /// `bucket`, `key`, then the `x-amz-*` signing fields.
     pub fn sign(&self, params: &PostPolicyParams<'_>) -> Result<PresignedPost> {
         let key = params.path.object_key()?;
-        let now = whole_second_utc(params.now)?;
+        let now = SigningTime::new(params.now)?;
         let expires = params
             .now
             .checked_add(params.ttl)
             .ok_or_else(|| Error::invalid_argument("the policy expiry is out of range"))
-            .and_then(whole_second_utc)?;
-        let date = format!(
-            "{:04}{:02}{:02}",
-            now.year(),
-            u8::from(now.month()),
-            now.day()
-        );
-        let amz_date = format!(
-            "{date}T{:02}{:02}{:02}Z",
-            now.hour(),
-            now.minute(),
-            now.second()
-        );
-        let expiration = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            expires.year(),
-            u8::from(expires.month()),
-            expires.day(),
-            expires.hour(),
-            expires.minute(),
-            expires.second()
-        );
+            .and_then(SigningTime::new)?;
         let credentials = params.credentials;
-        let credential = format!(
-            "{}/{date}/{}/{SERVICE}/aws4_request",
-            credentials.access_key_id, params.region
-        );
+        let mut credential =
+            String::with_capacity(credentials.access_key_id.len() + params.region.len() + 32);
+        for part in [
+            credentials.access_key_id.as_str(),
+            "/",
+            now.date(),
+            "/",
+            params.region,
+            "/",
+            SERVICE,
+            "/aws4_request",
+        ] {
+            credential.push_str(part);
+        }
 
         let mut fields: Vec<(String, String)> = Vec::with_capacity(8);
         if let Some(content_type) = &params.request.content_type {
@@ -176,69 +145,31 @@ impl PostPolicySigner {
         fields.push(("key".into(), key.to_owned()));
         fields.push(("x-amz-algorithm".into(), ALGORITHM.to_owned()));
         fields.push(("x-amz-credential".into(), credential));
-        fields.push(("x-amz-date".into(), amz_date));
+        fields.push(("x-amz-date".into(), now.amz_date().to_owned()));
         if let Some(token) = credentials.session_token() {
             fields.push(("x-amz-security-token".into(), token.to_owned()));
         }
 
         let document = policy_json(
-            &expiration,
+            expires.iso8601(),
             params.request.content_length_upper_bound(),
             params.path.bucket(),
             &fields,
         );
         let policy = BASE64.encode(document);
-        let signature = self.signature(credentials, &date, params.region, params.now, &policy);
+        let signature = self.signing_key.signature(
+            &credentials.secret_access_key,
+            &now,
+            params.region,
+            policy.as_bytes(),
+        );
         fields.push(("policy".into(), policy));
         fields.push(("x-amz-signature".into(), signature));
-        let expires_at = SystemTime::UNIX_EPOCH
-            + Duration::from_secs(u64::try_from(expires.unix_timestamp()).unwrap_or(0));
         Ok(PresignedPost::new(
             params.url.to_owned(),
             fields,
-            expires_at,
+            expires.instant(),
         ))
-    }
-
-    /// Hex HMAC-SHA256 of the base64 policy under the (cached) signing key.
-    fn signature(
-        &self,
-        credentials: &SigningCredentials,
-        date: &str,
-        region: &str,
-        now: SystemTime,
-        policy: &str,
-    ) -> String {
-        let mut cache = self
-            .cached_key
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fresh = cache.as_ref().is_some_and(|cached| {
-            cached.date == date
-                && cached.region == region
-                && cached.secret_access_key == credentials.secret_access_key
-        });
-        if !fresh {
-            let key = aws_sigv4::sign::v4::generate_signing_key(
-                &credentials.secret_access_key,
-                now,
-                region,
-                SERVICE,
-            );
-            let keyed =
-                HmacSha256::new_from_slice(key.as_ref()).expect("HMAC accepts keys of any length");
-            *cache = Some(CachedSigningKey {
-                secret_access_key: credentials.secret_access_key.clone(),
-                date: date.to_owned(),
-                region: region.to_owned(),
-                keyed,
-            });
-        }
-        // Cloning the keyed state skips re-hashing the key pads on every signature.
-        let mut mac = cache.as_ref().expect("filled above").keyed.clone();
-        drop(cache);
-        mac.update(policy.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
     }
 }
 
@@ -260,7 +191,7 @@ fn policy_json(
     json.push_str("{\"expiration\": ");
     push_python_json_string(&mut json, expiration);
     json.push_str(", \"conditions\": [[\"content-length-range\", 0, ");
-    json.push_str(&max_length.to_string());
+    let _ = write!(json, "{max_length}");
     json.push(']');
     for (name, value) in fields {
         if name == "key" {
@@ -276,16 +207,4 @@ fn policy_json(
     }
     json.push_str("]}");
     json
-}
-
-/// The instant truncated to whole seconds, as a UTC date-time; out-of-range instants are errors.
-fn whole_second_utc(instant: SystemTime) -> Result<OffsetDateTime> {
-    let secs = instant
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_err(|_| Error::invalid_argument("the signing time is before 1970"))?
-        .as_secs();
-    let secs = i64::try_from(secs)
-        .map_err(|_| Error::invalid_argument("the signing time is out of range"))?;
-    OffsetDateTime::from_unix_timestamp(secs)
-        .map_err(|_| Error::invalid_argument("the signing time is out of range"))
 }
