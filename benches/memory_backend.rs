@@ -57,6 +57,8 @@ fn memory_backends(c: &mut Criterion) {
     let rt = runtime();
     let (stowage, s_paths) = rt.block_on(filled_stowage());
     let (object_store, o_paths) = rt.block_on(filled_object_store());
+    // The mixed workload's tasks share the path lists rather than copying 100k paths each.
+    let (s_paths, o_paths) = (Arc::new(s_paths), Arc::new(o_paths));
     let mut group = c.benchmark_group("memory_100k");
     let mut i = 0usize;
 
@@ -145,7 +147,7 @@ fn memory_backends(c: &mut Criterion) {
             rt.block_on(async {
                 let tasks = (0..2).map(|t| {
                     let storage = stowage.clone();
-                    let paths = s_paths.clone();
+                    let paths = Arc::clone(&s_paths);
                     tokio::spawn(async move {
                         for n in 0..1000 {
                             let path = &paths[(n * 97 + t * 31) % OBJECTS];
@@ -189,7 +191,7 @@ fn memory_backends(c: &mut Criterion) {
             rt.block_on(async {
                 let tasks = (0..2).map(|t| {
                     let store = object_store.clone();
-                    let paths = o_paths.clone();
+                    let paths = Arc::clone(&o_paths);
                     tokio::spawn(async move {
                         for n in 0..1000 {
                             let path = &paths[(n * 97 + t * 31) % OBJECTS];

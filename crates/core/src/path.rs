@@ -81,10 +81,13 @@ pub enum PathError {
 /// assert_eq!(path.to_string(), "s3://scans/2024/patient 7/t1.nii.gz?v=2");
 /// # Ok::<(), stowage_core::PathError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct S3Path {
-    bucket: String,
-    key: String,
+    /// The whole path, `s3://bucket/key`, in one allocation: a path costs one heap block,
+    /// and displaying it is a copy.
+    full: String,
+    /// Length of the bucket name, which S3 caps at 63 bytes.
+    bucket_len: u8,
 }
 
 impl S3Path {
@@ -96,43 +99,59 @@ impl S3Path {
     }
 
     /// Builds a path from a bucket name and a key, with the same validation as [`S3Path::parse`].
-    pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Result<Self, PathError> {
-        let bucket = bucket.into();
-        let key = key.into();
-        validate_bucket(&bucket)?;
-        validate_key(&key)?;
-        Ok(Self { bucket, key })
+    pub fn new(bucket: impl AsRef<str>, key: impl AsRef<str>) -> Result<Self, PathError> {
+        let (bucket, key) = (bucket.as_ref(), key.as_ref());
+        validate_bucket(bucket)?;
+        validate_key(key)?;
+        let mut full = String::with_capacity(SCHEME.len() + bucket.len() + 1 + key.len());
+        full.push_str(SCHEME);
+        full.push_str(bucket);
+        full.push('/');
+        full.push_str(key);
+        Ok(Self {
+            full,
+            bucket_len: u8::try_from(bucket.len()).expect("validated: at most 63 bytes"),
+        })
     }
 
     /// The path of a whole bucket (an empty key), for listing it.
-    pub fn bucket_root(bucket: impl Into<String>) -> Result<Self, PathError> {
+    pub fn bucket_root(bucket: impl AsRef<str>) -> Result<Self, PathError> {
         Self::new(bucket, "")
     }
 
     /// The bucket name.
     pub fn bucket(&self) -> &str {
-        &self.bucket
+        &self.full[SCHEME.len()..self.key_start() - 1]
     }
 
     /// The object key (or prefix), verbatim. Empty for a bucket root.
     pub fn key(&self) -> &str {
-        &self.key
+        &self.full[self.key_start()..]
+    }
+
+    /// The whole path, `s3://bucket/key` (the same text as `Display`).
+    pub fn as_str(&self) -> &str {
+        &self.full
+    }
+
+    /// Byte offset of the key in `full`: after the scheme, the bucket and its `/`.
+    fn key_start(&self) -> usize {
+        SCHEME.len() + usize::from(self.bucket_len) + 1
     }
 
     /// The key, or [`PathError::EmptyKey`] when the path names only a bucket.
     ///
     /// Backends call this at the start of every object operation.
     pub fn object_key(&self) -> Result<&str, PathError> {
-        if self.key.is_empty() {
-            Err(PathError::EmptyKey)
-        } else {
-            Ok(&self.key)
+        match self.key() {
+            "" => Err(PathError::EmptyKey),
+            key => Ok(key),
         }
     }
 
     /// [`hash_s3_key`] of the key: what logs and errors show instead of the key.
     pub fn key_hash(&self) -> String {
-        hash_s3_key(&self.key)
+        hash_s3_key(self.key())
     }
 
     /// A path in the same bucket whose key is this key followed by `suffix`.
@@ -144,17 +163,19 @@ impl S3Path {
     /// # Ok::<(), stowage_core::PathError>(())
     /// ```
     pub fn join(&self, suffix: &str) -> Result<Self, PathError> {
-        let key = format!("{}{}", self.key, suffix);
-        validate_key(&key)?;
+        validate_key_len(self.key().len() + suffix.len())?;
+        let mut full = String::with_capacity(self.full.len() + suffix.len());
+        full.push_str(&self.full);
+        full.push_str(suffix);
         Ok(Self {
-            bucket: self.bucket.clone(),
-            key,
+            full,
+            bucket_len: self.bucket_len,
         })
     }
 
     /// Splits the path into its bucket and key.
     pub fn into_parts(self) -> (String, String) {
-        (self.bucket, self.key)
+        (self.bucket().to_owned(), self.key().to_owned())
     }
 }
 
@@ -187,16 +208,29 @@ impl TryFrom<&str> for S3Path {
     }
 }
 
+/// Paths order by bucket, then by key bytes (the order S3 lists keys in).
+impl Ord for S3Path {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.bucket(), self.key()).cmp(&(other.bucket(), other.key()))
+    }
+}
+
+impl PartialOrd for S3Path {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl fmt::Display for S3Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{SCHEME}{}/{}", self.bucket, self.key)
+        f.write_str(&self.full)
     }
 }
 
 impl fmt::Debug for S3Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("S3Path")
-            .field("bucket", &self.bucket)
+            .field("bucket", &self.bucket())
             .field("key_hash", &self.key_hash())
             .finish()
     }
@@ -211,7 +245,7 @@ impl fmt::Display for Redacted<'_> {
         write!(
             f,
             "{SCHEME}{}/<key sha256:{}>",
-            self.0.bucket,
+            self.0.bucket(),
             self.0.key_hash()
         )
     }
@@ -245,8 +279,12 @@ fn validate_bucket(bucket: &str) -> Result<(), PathError> {
 }
 
 fn validate_key(key: &str) -> Result<(), PathError> {
-    if key.len() > MAX_KEY_BYTES {
-        return Err(PathError::KeyTooLong { len: key.len() });
+    validate_key_len(key.len())
+}
+
+fn validate_key_len(len: usize) -> Result<(), PathError> {
+    if len > MAX_KEY_BYTES {
+        return Err(PathError::KeyTooLong { len });
     }
     Ok(())
 }

@@ -1598,3 +1598,19 @@ mod mock {
         ));
     }
 }
+
+#[test]
+fn paths_order_by_bucket_then_key_and_expose_one_string() {
+    let path = |bucket: &str, key: &str| S3Path::new(bucket, key).unwrap();
+    // `-` sorts before `/`, so comparing the whole strings would put `abc-d` first.
+    assert!(path("abc", "z") < path("abc-d", "a"));
+    assert!(path("abc", "a/b") < path("abc", "a/c"));
+    assert!(path("abc", "") < path("abc", "a"));
+    let root = S3Path::bucket_root("abc").unwrap();
+    assert_eq!(root.as_str(), "s3://abc/");
+    assert_eq!((root.bucket(), root.key()), ("abc", ""));
+    let joined = root.join("x/y.bin").unwrap();
+    assert_eq!(joined.as_str(), "s3://abc/x/y.bin");
+    assert_eq!(joined, path("abc", "x/y.bin"));
+    assert_eq!(joined.to_string(), joined.as_str());
+}

@@ -38,6 +38,7 @@
 //! ```
 
 mod auth;
+mod bucket;
 mod post_form;
 mod presign_get;
 mod rejection;

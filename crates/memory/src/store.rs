@@ -9,8 +9,9 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 use stowage_core::{Error, ListResult, ObjectMeta, ObjectSummary, PutOptions, Result, S3Path};
 
-/// One stored object, held inline in its bucket's map: listing reads size, ETag and date
-/// without chasing a pointer per key.
+use crate::bucket::Bucket;
+
+/// One stored object, held in its bucket's slab.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredObject {
     pub(crate) data: Bytes,
@@ -42,15 +43,9 @@ impl StoredObject {
 
     /// The ETag as S3 returns it: the quoted MD5 hex of the body.
     pub(crate) fn etag(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut etag = String::with_capacity(2 + 2 * self.md5.len());
-        etag.push('"');
-        for byte in self.md5 {
-            etag.push(char::from(HEX[usize::from(byte >> 4)]));
-            etag.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-        etag.push('"');
-        etag
+        let mut etag = [b'"'; 34];
+        hex::encode_to_slice(self.md5, &mut etag[1..33]).expect("32 hex digits for 16 bytes");
+        String::from_utf8(etag.to_vec()).expect("quotes and hex digits are ASCII")
     }
 
     pub(crate) fn meta(&self, path: &S3Path) -> ObjectMeta {
@@ -74,8 +69,7 @@ fn whole_seconds(instant: SystemTime) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
 }
 
-type Objects = BTreeMap<String, StoredObject>;
-type Buckets = BTreeMap<String, Objects>;
+type Buckets = BTreeMap<String, Bucket>;
 
 /// Buckets by name; keys in each bucket sorted by UTF-8 bytes, as S3 lists them.
 #[derive(Debug, Default)]
@@ -104,14 +98,10 @@ impl Store {
         let key = path.object_key()?;
         let replaced = {
             let mut buckets = self.write();
-            let objects = buckets
+            let bucket = buckets
                 .get_mut(path.bucket())
                 .ok_or_else(|| no_such_bucket(path))?;
-            match objects.get_mut(key) {
-                // Overwrite in place: no new key allocation, no tree rebalancing.
-                Some(slot) => Some(std::mem::replace(slot, object)),
-                None => objects.insert(key.to_owned(), object),
-            }
+            bucket.put(key, object)
         };
         // The replaced object is freed after the lock is released.
         drop(replaced);
@@ -123,10 +113,10 @@ impl Store {
     pub(crate) fn get<T>(&self, path: &S3Path, read: impl FnOnce(&StoredObject) -> T) -> Result<T> {
         let key = path.object_key()?;
         let buckets = self.read();
-        let objects = buckets
+        let bucket = buckets
             .get(path.bucket())
             .ok_or_else(|| no_such_bucket(path))?;
-        objects.get(key).map(read).ok_or_else(|| not_found(path))
+        bucket.get(key).map(read).ok_or_else(|| not_found(path))
     }
 
     /// Like [`Store::get`], but a missing bucket is also plain `NotFound`, because S3's
@@ -145,10 +135,12 @@ impl Store {
     pub(crate) fn delete(&self, path: &S3Path) -> Result<()> {
         let key = path.object_key()?;
         let mut buckets = self.write();
-        let objects = buckets
+        let bucket = buckets
             .get_mut(path.bucket())
             .ok_or_else(|| no_such_bucket(path))?;
-        objects.remove(key);
+        let removed = bucket.remove(key);
+        drop(buckets);
+        drop(removed);
         Ok(())
     }
 
@@ -159,23 +151,17 @@ impl Store {
     /// Every key under the prefix, with common prefixes when a delimiter is given.
     pub(crate) fn list(&self, prefix: &S3Path, delimiter: Option<&str>) -> Result<ListResult> {
         let buckets = self.read();
-        let objects = buckets
+        let bucket = buckets
             .get(prefix.bucket())
             .ok_or_else(|| no_such_bucket(prefix))?;
         let delimiter = delimiter.filter(|d| !d.is_empty());
         let mut result = ListResult::default();
         if delimiter.is_none() && prefix.key().is_empty() {
             // A whole-bucket listing returns every object: size the vector once.
-            result.objects.reserve_exact(objects.len());
+            result.objects.reserve_exact(bucket.len());
         }
         let mut common_prefixes = BTreeSet::new();
-        let keys = objects
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix.key()),
-                std::ops::Bound::Unbounded,
-            ))
-            .take_while(|(key, _)| key.starts_with(prefix.key()));
-        for (key, object) in keys {
+        for (key, object) in bucket.with_prefix(prefix.key()) {
             let rest = &key[prefix.key().len()..];
             if let Some(index) = delimiter.and_then(|d| rest.find(d).map(|i| i + d.len())) {
                 common_prefixes.insert(key[..prefix.key().len() + index].to_owned());
