@@ -1,11 +1,13 @@
 """The reference's server-side costs, measured with boto3 against the same server.
 
 The same work as benches/server_throughput.rs, with the reference's calls: a full
-listing of 10,000 keys (the list_objects_v2 paginator), a batch delete of them (a loop of
-delete_objects, 1000 keys per call, Quiet) and a 256 MiB download_fileobj into a discard
-sink. 3 runs each; prints JSON with best and median seconds.
+listing of 10,000 keys (the list_objects_v2 paginator) and a batch delete of them (a loop
+of delete_objects, 1000 keys per call, Quiet), 3 runs each, printed as JSON with best and
+median seconds; and, one run per process, a download_fileobj of the 256 MiB object into a
+discard sink, printed as JSON seconds.
 
-    python3 benches/reference_boto3_server.py BIG_KEY     # or BENCH_BIG_KEY=...
+    python3 benches/reference_boto3_server.py all
+    python3 benches/reference_boto3_server.py download BIG_KEY
 
 Needs STOWAGE_TEST_S3_{ENDPOINT,REGION,ACCESS_KEY_ID,SECRET_ACCESS_KEY,BUCKET}
 (scripts/garage.sh start DIR && source DIR/env). BIG_KEY is the 256 MiB object the Rust
@@ -68,12 +70,8 @@ def summary(runs):
     return {"best": min(runs), "median": statistics.median(runs), "runs": runs}
 
 
-def main():
-    big_key = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_BIG_KEY")
-    if not big_key:
-        sys.exit("usage: reference_boto3_server.py BIG_KEY (or BENCH_BIG_KEY)")
-    bucket = env("BUCKET")
-    client = boto3.session.Session(
+def client():
+    return boto3.session.Session(
         aws_access_key_id=env("ACCESS_KEY_ID"),
         aws_secret_access_key=env("SECRET_ACCESS_KEY"),
         region_name=env("REGION"),
@@ -87,12 +85,25 @@ def main():
         ),
     )
 
+
+def download(big_key):
+    """One timed download_fileobj of big_key (the client is built before the clock starts)."""
+    s3 = client()
+    sink = DiscardSink()
+    started = time.perf_counter()
+    s3.download_fileobj(env("BUCKET"), big_key, sink)
+    return {"secs": time.perf_counter() - started, "bytes": sink.written}
+
+
+def list_and_delete():
+    bucket = env("BUCKET")
+    s3 = client()
     prefix = f"bench-server/boto3-{int(time.time() * 1000)}/"
     keys = [f"{prefix}obj-{i:05}" for i in range(KEYS)]
 
     def seed():
         with ThreadPoolExecutor(SEED_CONCURRENCY) as pool:
-            list(pool.map(lambda k: client.put_object(Bucket=bucket, Key=k, Body=SMALL_BODY), keys))
+            list(pool.map(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=SMALL_BODY), keys))
 
     print(f"seeding {KEYS} objects under {prefix}", file=sys.stderr)
     started = time.perf_counter()
@@ -100,7 +111,7 @@ def main():
     seed_secs = time.perf_counter() - started
 
     list_runs = []
-    paginator = client.get_paginator("list_objects_v2")
+    paginator = s3.get_paginator("list_objects_v2")
     for run in range(RUNS):
         started = time.perf_counter()
         listed = []
@@ -117,7 +128,7 @@ def main():
         started = time.perf_counter()
         errors = []
         for i in range(0, KEYS, BATCH):
-            response = client.delete_objects(
+            response = s3.delete_objects(
                 Bucket=bucket,
                 Delete={"Objects": [{"Key": k} for k in keys[i : i + BATCH]], "Quiet": True},
             )
@@ -126,30 +137,23 @@ def main():
         assert not errors, f"delete run {run}: {errors[:1]}"
     print(f"delete: {delete_runs}", file=sys.stderr)
 
-    download_runs = []
-    size = 0
-    for _ in range(RUNS):
-        sink = DiscardSink()
-        started = time.perf_counter()
-        client.download_fileobj(bucket, big_key, sink)
-        download_runs.append(time.perf_counter() - started)
-        size = sink.written
-    print(f"download: {download_runs}", file=sys.stderr)
+    return {
+        "keys": KEYS,
+        "seed_secs": seed_secs,
+        "list": summary(list_runs),
+        "delete": summary(delete_runs),
+    }
 
-    print(
-        json.dumps(
-            {
-                "keys": KEYS,
-                "seed_secs": seed_secs,
-                "list": summary(list_runs),
-                "delete": summary(delete_runs),
-                "big_key": big_key,
-                "big_bytes": size,
-                "download": summary(download_runs),
-                "download_best_bytes_per_sec": size / min(download_runs),
-            }
-        )
-    )
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    if mode == "all":
+        result = list_and_delete()
+    elif mode == "download" and len(sys.argv) == 3:
+        result = download(sys.argv[2])
+    else:
+        sys.exit("usage: reference_boto3_server.py all | download BIG_KEY")
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

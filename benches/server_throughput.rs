@@ -8,13 +8,18 @@
 //! stdout.
 //!
 //! ```text
-//! cargo bench --features s3 --bench server_throughput              # all (default)
-//! target/release/deps/server_throughput-* download-only KEY        # one download, for RSS
+//! cargo bench --features s3 --bench server_throughput        # list + delete, uploads the big object
+//! target/release/deps/server_throughput-* download KEY       # one timed download of KEY
 //! ```
+//!
+//! The download is one process per run so that `scripts/bench_server.sh` can interleave it
+//! with boto3's and curl's downloads of the same object (the server sees the same load for
+//! each) and read the process's peak RSS from `/usr/bin/time -v`. It streams the body inside
+//! a spawned task, as a service handling a request would.
 //!
 //! Needs `STOWAGE_TEST_S3_{ENDPOINT,REGION,ACCESS_KEY_ID,SECRET_ACCESS_KEY,BUCKET}`
 //! (`scripts/garage.sh start DIR && source DIR/env`). With `BENCH_URL_FILE` set, a
-//! presigned URL of the large object is written there (for `curl`).
+//! presigned URL of the large object is written there (for `curl` and boto3).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -187,16 +192,6 @@ async fn run_all(env: &Env, storage: &S3Storage) -> Value {
     let upload_secs = secs(started.elapsed());
     eprintln!("upload 256 MiB: {upload_secs:.2}s");
 
-    let mut download_runs = Vec::new();
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        let bytes = download(storage, &big).await;
-        download_runs.push(secs(started.elapsed()));
-        assert_eq!(bytes, BIG_BYTES);
-    }
-    eprintln!("download: {download_runs:?}");
-    let best_download = download_runs.iter().copied().fold(f64::INFINITY, f64::min);
-
     if let Ok(file) = std::env::var("BENCH_URL_FILE") {
         let url = storage
             .presigned_get_url(&big, Duration::from_secs(3600))
@@ -213,16 +208,16 @@ async fn run_all(env: &Env, storage: &S3Storage) -> Value {
         "big_key": big.key(),
         "big_bytes": BIG_BYTES,
         "upload_secs": upload_secs,
-        "download": summary(&download_runs),
-        "download_best_bytes_per_sec": BIG_BYTES as f64 / best_download,
     })
 }
 
-async fn run_download_only(env: &Env, storage: &S3Storage, key: &str) -> Value {
+async fn run_download(env: &Env, storage: S3Storage, key: &str) -> Value {
     let path = S3Path::new(&env.bucket, key).expect("object key");
     let baseline = proc_status_kib("VmRSS");
     let started = Instant::now();
-    let bytes = download(storage, &path).await;
+    let bytes = tokio::spawn(async move { download(&storage, &path).await })
+        .await
+        .expect("download task");
     let elapsed = secs(started.elapsed());
     json!({
         "bytes": bytes,
@@ -246,11 +241,11 @@ fn main() {
         let storage = storage(&env).await;
         match args.first().map(String::as_str) {
             None | Some("all") => run_all(&env, &storage).await,
-            Some("download-only") => {
-                let key = args.get(1).expect("usage: download-only KEY");
-                run_download_only(&env, &storage, key).await
+            Some("download") => {
+                let key = args.get(1).expect("usage: download KEY");
+                run_download(&env, storage, key).await
             }
-            Some(other) => panic!("unknown mode {other:?}: expected `all` or `download-only KEY`"),
+            Some(other) => panic!("unknown mode {other:?}: expected `all` or `download KEY`"),
         }
     });
     println!("{result}");

@@ -1,17 +1,107 @@
 #!/usr/bin/env bash
-# Runs the CPU benchmarks next to the reference (boto3) and prints a table of ratios.
+# Runs every performance comparison in one go and prints one markdown table of ratios.
 #
-#   scripts/bench.sh            # signing benches vs boto3, memory backend vs object_store
+#   scripts/bench.sh            # everything (about 10 minutes on 2 cores)
+#   scripts/bench.sh cpu        # signing + memory backend only (criterion, boto3, object_store)
+#   scripts/bench.sh server     # Garage on 127.0.0.1 only (stowage, boto3, curl)
+#
+# CPU: criterion benches (benches/signing.rs, benches/memory_backend.rs) next to boto3
+# (benches/reference_boto3.py) and object_store's InMemory, in the same run.
+# Server: a throwaway Garage (scripts/garage.sh) on 127.0.0.1; list and batch delete of
+# 10,000 keys by stowage (benches/server_throughput.rs) and boto3
+# (benches/reference_boto3_server.py); then DOWNLOAD_RUNS rounds of the same 256 MiB object
+# downloaded by stowage, boto3's download_fileobj and curl on a presigned URL, interleaved
+# so that each sees the same server state; stowage's peak RSS from /usr/bin/time -v.
 #
 # boto3 is installed with pip when missing. Criterion's raw results stay in target/criterion.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode="${1:-all}"
+case "$mode" in
+all | cpu | server) ;;
+*)
+    echo "usage: $0 [all|cpu|server]" >&2
+    exit 2
+    ;;
+esac
+DOWNLOAD_RUNS="${DOWNLOAD_RUNS:-5}"
+
 python3 -c "import boto3" 2>/dev/null || python3 -m pip install --quiet boto3
 out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+state="$out/garage"
+cleanup() {
+    [[ -d "$state" ]] && scripts/garage.sh stop "$state" >/dev/null 2>&1 || true
+    rm -rf "$out"
+}
+trap cleanup EXIT
 
-python3 benches/reference_boto3.py > "$out/boto3.json"
-cargo bench --features s3 --bench signing -- --noplot > "$out/signing.log"
-cargo bench --bench memory_backend -- --noplot > "$out/memory.log"
-python3 scripts/bench_table.py "$out/boto3.json" target/criterion
+# The executable cargo built for a bench target (its path has a hash in it).
+bench_executable() {
+    cargo bench --features s3 --bench "$1" --no-run --message-format=json 2>/dev/null |
+        python3 -c 'import json, sys
+for line in sys.stdin:
+    msg = json.loads(line)
+    if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == sys.argv[1] and msg.get("executable"):
+        print(msg["executable"])' "$1"
+}
+
+run_cpu() {
+    echo "== boto3 per-request costs (benches/reference_boto3.py)" >&2
+    python3 benches/reference_boto3.py >"$out/boto3_cpu.json"
+    echo "== criterion: signing, memory backend" >&2
+    cargo bench --features s3 --bench signing -- --noplot >&2
+    cargo bench --bench memory_backend -- --noplot >&2
+}
+
+run_server() {
+    command -v /usr/bin/time >/dev/null || {
+        echo "bench.sh: /usr/bin/time (GNU time) is needed for the RSS figure" >&2
+        exit 1
+    }
+    scripts/garage.sh install >&2
+    scripts/garage.sh start "$state" >&2
+    # shellcheck disable=SC1091
+    source "$state/env"
+
+    echo "== stowage list + delete (benches/server_throughput.rs)" >&2
+    cargo bench --features s3 --bench server_throughput --no-run >&2
+    local bin
+    bin="$(bench_executable server_throughput)"
+    [[ -x "$bin" ]] || {
+        echo "bench.sh: server_throughput executable not found" >&2
+        exit 1
+    }
+    BENCH_URL_FILE="$out/url" "$bin" all | tail -n 1 >"$out/stowage_server.json"
+    local big_key
+    big_key="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["big_key"])' "$out/stowage_server.json")"
+
+    echo "== boto3 list + delete (benches/reference_boto3_server.py)" >&2
+    python3 benches/reference_boto3_server.py all >"$out/boto3_server.json"
+
+    echo "== 256 MiB download, $DOWNLOAD_RUNS interleaved rounds: stowage, boto3, curl" >&2
+    : >"$out/downloads.jsonl"
+    for round in $(seq "$DOWNLOAD_RUNS"); do
+        /usr/bin/time -v -o "$out/time.txt" "$bin" download "$big_key" >"$out/one.json"
+        python3 - "$out" <<'PY' >>"$out/downloads.jsonl"
+import json, re, sys
+out = sys.argv[1]
+run = json.load(open(f"{out}/one.json"))
+peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(f"{out}/time.txt").read()).group(1))
+print(json.dumps({"client": "stowage", "secs": run["secs"], "bytes": run["bytes"],
+                  "baseline_rss_kib": run["baseline_rss_kib"], "max_rss_kib": peak}))
+PY
+        python3 benches/reference_boto3_server.py download "$big_key" |
+            python3 -c 'import json, sys; r = json.load(sys.stdin); r["client"] = "boto3"; print(json.dumps(r))' >>"$out/downloads.jsonl"
+        curl -sf -o /dev/null -w '{"client": "curl", "secs": %{time_total}, "bytes": %{size_download}}\n' \
+            "$(cat "$out/url")" >>"$out/downloads.jsonl"
+        echo "   round $round done" >&2
+    done
+}
+
+case "$mode" in
+all) run_cpu && run_server ;;
+cpu) run_cpu ;;
+server) run_server ;;
+esac
+python3 scripts/bench_table.py "$out" target/criterion

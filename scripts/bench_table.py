@@ -1,7 +1,15 @@
-"""Prints the benchmark comparison table from criterion's estimates and boto3's figures."""
+"""Prints the one comparison table of scripts/bench.sh from the results of its run.
+
+    python3 scripts/bench_table.py RESULTS_DIR CRITERION_DIR
+
+RESULTS_DIR holds what bench.sh wrote (boto3_cpu.json; stowage_server.json,
+boto3_server.json, downloads.jsonl); rows whose results are missing are left out, so the
+`cpu` and `server` modes print their half.
+"""
 import json
 import os
 import platform
+import statistics
 import sys
 
 
@@ -10,31 +18,112 @@ def criterion_ns(root, *parts):
         return json.load(f)["mean"]["point_estimate"]
 
 
-def fmt(ns):
+def fmt_ns(ns):
     return f"{ns / 1000:.2f} us" if ns < 1e6 else f"{ns / 1e6:.2f} ms"
 
 
-def main():
-    boto3 = json.load(open(sys.argv[1]))
-    root = sys.argv[2]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
-    print()
-    print("| operation | stowage | reference | speed-up | target |")
-    print("|---|---|---|---|---|")
-    targets = {"post_policy": 80, "presigned_get_url": 40, "hash_s3_key": 4}
-    names = {"post_policy": "POST policy (size cap + Content-Type)", "presigned_get_url": "presigned GET URL", "hash_s3_key": "hash_s3_key"}
-    for bench, target in targets.items():
-        ours = criterion_ns(root, bench)
+def verdict(value, target, unit="x"):
+    if value >= target:
+        return f">= {target}{unit} (met)"
+    short = 100 * (1 - value / target)
+    return f">= {target}{unit} (missed by {short:.0f}%)"
+
+
+def load(path):
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+def cpu_rows(out, criterion):
+    boto3 = load(os.path.join(out, "boto3_cpu.json"))
+    if boto3 is None:
+        return []
+    rows = []
+    names = {
+        "post_policy": ("POST policy (size cap + Content-Type)", 80),
+        "presigned_get_url": ("presigned GET URL", 40),
+        "hash_s3_key": ("hash_s3_key", 4),
+    }
+    for bench, (name, target) in names.items():
+        ours = criterion_ns(criterion, bench)
         theirs = boto3[bench]
         ratio = theirs / ours
-        verdict = "met" if ratio >= target else "missed"
-        print(f"| {names[bench]} | {fmt(ours)} | {fmt(theirs)} (boto3) | {ratio:.1f}x | >= {target}x ({verdict}) |")
-    for op in ["put", "get", "head", "list_100k", "mixed_2_tasks"]:
-        ours = criterion_ns(root, "memory_100k", op, "stowage")
-        theirs = criterion_ns(root, "memory_100k", op, "object_store")
+        rows.append((name, fmt_ns(ours), f"{fmt_ns(theirs)} (boto3)", f"{ratio:.1f}x", verdict(ratio, target)))
+    ops = {
+        "put": "put",
+        "get": "get",
+        "head": "head",
+        "list_100k": "full listing",
+        "mixed_2_tasks": "mixed workload, 2 tasks x 1000 ops",
+    }
+    for op, name in ops.items():
+        ours = criterion_ns(criterion, "memory_100k", op, "stowage")
+        theirs = criterion_ns(criterion, "memory_100k", op, "object_store")
         ratio = theirs / ours
-        verdict = "met" if ratio >= 1 else "missed"
-        print(f"| memory backend {op} (100k objects) | {fmt(ours)} | {fmt(theirs)} (object_store InMemory) | {ratio:.2f}x | >= 1x ({verdict}) |")
+        rows.append((f"memory backend {name} (100k objects)", fmt_ns(ours),
+                     f"{fmt_ns(theirs)} (object_store InMemory)", f"{ratio:.2f}x", verdict(ratio, 1)))
+    return rows
+
+
+def server_rows(out):
+    ours = load(os.path.join(out, "stowage_server.json"))
+    theirs = load(os.path.join(out, "boto3_server.json"))
+    if ours is None or theirs is None:
+        return []
+    rows = []
+    keys = ours["keys"]
+    for op, name, how in (("list", "full listing", "`list_objects_v2` paginator"),
+                          ("delete", "batch delete", "1000-key `delete_objects` loop")):
+        ratio = theirs[op]["best"] / ours[op]["best"]
+        rows.append((f"Garage: {name} of {keys:,} keys, best of 3",
+                     f"{ours[op]['best']:.3f} s (median {ours[op]['median']:.3f})",
+                     f"{theirs[op]['best']:.3f} s (median {theirs[op]['median']:.3f}) ({how})",
+                     f"{ratio:.2f}x", verdict(ratio, 1)))
+
+    runs = [json.loads(line) for line in open(os.path.join(out, "downloads.jsonl")) if line.strip()]
+    by_client = {c: [r for r in runs if r["client"] == c] for c in ("stowage", "boto3", "curl")}
+    size = ours["big_bytes"]
+    for client, client_runs in by_client.items():
+        for run in client_runs:
+            assert run["bytes"] == size, f"{client} downloaded {run['bytes']} of {size} bytes"
+
+    def median_mbps(client):
+        return size / statistics.median(r["secs"] for r in by_client[client]) / 1e6
+
+    def best_mbps(client):
+        return size / min(r["secs"] for r in by_client[client]) / 1e6
+
+    n = len(by_client["stowage"])
+    mib = size // 2**20
+    ratio = median_mbps("stowage") / median_mbps("boto3")
+    rows.append((f"Garage: {mib} MiB download, median of {n} interleaved rounds",
+                 f"{median_mbps('stowage'):.0f} MB/s (best {best_mbps('stowage'):.0f})",
+                 f"{median_mbps('boto3'):.0f} MB/s (best {best_mbps('boto3'):.0f}) (`download_fileobj`)",
+                 f"{ratio:.2f}x", verdict(ratio, 1)))
+    share = 100 * median_mbps("stowage") / median_mbps("curl")
+    rows.append((f"Garage: {mib} MiB download vs curl on a presigned URL",
+                 f"{median_mbps('stowage'):.0f} MB/s",
+                 f"{median_mbps('curl'):.0f} MB/s (best {best_mbps('curl'):.0f}) (curl)",
+                 f"{share:.0f}%", verdict(share, 80, "%")))
+    above = max((r["max_rss_kib"] - r["baseline_rss_kib"]) / 1024 for r in by_client["stowage"])
+    peak = max(r["max_rss_kib"] for r in by_client["stowage"]) / 1024
+    rows.append((f"peak RSS of the {mib} MiB streaming download (`/usr/bin/time -v`)",
+                 f"+{above:.1f} MiB above baseline (peak {peak:.1f} MiB)", "", "",
+                 "< 32 MiB " + ("(met)" if above < 32 else "(missed)")))
+    return rows
+
+
+def main():
+    out, criterion = sys.argv[1], sys.argv[2]
+    rows = cpu_rows(out, criterion) + server_rows(out)
+    import boto3
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
+          f"Python {platform.python_version()}, boto3 {boto3.__version__}")
+    print()
+    print("| operation | stowage | reference | ratio | target |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
