@@ -92,7 +92,7 @@ def download(big_key):
     sink = DiscardSink()
     started = time.perf_counter()
     s3.download_fileobj(env("BUCKET"), big_key, sink)
-    return {"secs": time.perf_counter() - started, "bytes": sink.written}
+    return {"client": "boto3", "secs": time.perf_counter() - started, "bytes": sink.written}
 
 
 def list_and_delete():

@@ -91,11 +91,11 @@ peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(f"{out
 print(json.dumps({"client": "stowage", "secs": run["secs"], "bytes": run["bytes"],
                   "baseline_rss_kib": run["baseline_rss_kib"], "max_rss_kib": peak}))
 PY
-        python3 benches/reference_boto3_server.py download "$big_key" |
-            python3 -c 'import json, sys; r = json.load(sys.stdin); r["client"] = "boto3"; print(json.dumps(r))' >>"$out/downloads.jsonl"
+        python3 benches/reference_boto3_server.py download "$big_key" >>"$out/downloads.jsonl"
         curl -sf -o /dev/null -w '{"client": "curl", "secs": %{time_total}, "bytes": %{size_download}}\n' \
             "$(cat "$out/url")" >>"$out/downloads.jsonl"
-        echo "   round $round done" >&2
+        echo "   round $round:" >&2
+        tail -n 3 "$out/downloads.jsonl" >&2
     done
 }
 
