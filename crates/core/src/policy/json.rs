@@ -10,6 +10,16 @@ use std::fmt::Write as _;
 /// lowercase `\uXXXX` (UTF-16 surrogate pairs beyond the BMP).
 pub(crate) fn push_python_json_string(out: &mut String, value: &str) {
     out.push('"');
+    // The common case, nothing to escape, is checked without branching per byte (the
+    // compiler vectorizes the fold) and copied at once.
+    if !value
+        .bytes()
+        .fold(false, |any, byte| any | needs_escape(byte))
+    {
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
     let mut rest = value;
     // Printable ASCII other than `"` and `\` is copied in runs; only the rest is looked at
     // character by character.
@@ -40,7 +50,7 @@ pub(crate) fn push_python_json_string(out: &mut String, value: &str) {
 /// Whether a byte starts something `json.dumps` does not copy as is: a control character,
 /// `"`, `\`, DEL or a non-ASCII character.
 fn needs_escape(byte: u8) -> bool {
-    !(b' '..=b'~').contains(&byte) || byte == b'"' || byte == b'\\'
+    (byte < b' ') | (byte > b'~') | (byte == b'"') | (byte == b'\\')
 }
 
 #[cfg(test)]
