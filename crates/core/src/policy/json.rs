@@ -50,7 +50,7 @@ pub(crate) fn push_python_json_string(out: &mut String, value: &str) {
 /// Whether a byte starts something `json.dumps` does not copy as is: a control character,
 /// `"`, `\`, DEL or a non-ASCII character.
 fn needs_escape(byte: u8) -> bool {
-    (byte < b' ') | (byte > b'~') | (byte == b'"') | (byte == b'\\')
+    !(b' '..=b'~').contains(&byte) | (byte == b'"') | (byte == b'\\')
 }
 
 #[cfg(test)]
