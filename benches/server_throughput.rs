@@ -1,7 +1,7 @@
 //! End-to-end throughput against a real S3-compatible server (Garage on 127.0.0.1):
 //! a full listing of 10,000 keys, a batch delete of 10,000 keys and a 256 MiB streaming
 //! download. `benches/reference_boto3_server.py` does the same work with boto3 and
-//! `scripts/bench_server.sh` runs both and prints the comparison.
+//! `scripts/bench.sh server` runs both and prints the comparison.
 //!
 //! Not a criterion bench: each operation takes seconds, so every one is timed over a few
 //! runs and reported as best and median. Results are one JSON object, the last line on
@@ -12,7 +12,7 @@
 //! target/release/deps/server_throughput-* download KEY       # one timed download of KEY
 //! ```
 //!
-//! The download is one process per run so that `scripts/bench_server.sh` can interleave it
+//! The download is one process per run so that `scripts/bench.sh` can interleave it
 //! with boto3's and curl's downloads of the same object (the server sees the same load for
 //! each) and read the process's peak RSS from `/usr/bin/time -v`. It streams the body inside
 //! a spawned task, as a service handling a request would.

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -803,7 +803,6 @@ fn access_denied_and_unreachable_exit_4() {
         .local_addr()
         .unwrap()
         .port();
-    let started = Instant::now();
     let out = bare()
         .env("AWS_ACCESS_KEY_ID", &g.access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", &g.secret_access_key)
@@ -820,7 +819,6 @@ fn access_denied_and_unreachable_exit_4() {
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("unreachable"), "{stderr}");
     assert!(!stderr.contains("secret-name"), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 /// A policy printed by the CLI, posted as a browser would, is accepted at the cap and

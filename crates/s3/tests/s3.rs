@@ -819,10 +819,9 @@ async fn error_kinds() {
         .build()
         .await
         .unwrap();
-    let started = std::time::Instant::now();
+    // The server never answers: only the 1 s operation timeout can end the call.
     let error = silent.get_object(&existing).await.unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "silent: {error:?}");
-    assert!(started.elapsed() < Duration::from_secs(10));
     hold.abort();
 }
 
