@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every performance comparison in one go and prints one markdown table of ratios.
 #
-#   scripts/bench.sh            # everything (about 10 minutes on 2 cores)
+#   scripts/bench.sh            # everything (about 5 minutes on 2 cores once built)
 #   scripts/bench.sh cpu        # signing + memory backend only (criterion, boto3, object_store)
 #   scripts/bench.sh server     # Garage on 127.0.0.1 only (stowage, boto3, curl)
 #
