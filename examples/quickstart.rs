@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let names: Vec<&str> = form
         .fields()
         .iter()
-        .map(|(name, _)| name.as_str())
+        .map(|(name, _)| name.as_ref())
         .collect();
     println!("1. policy  POST {} with fields {names:?}", form.url());
 

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use stowage::memory::MemoryStorage;
 use stowage::{
-    Clock, Error, ManualClock, ObjectStorage, PathError, Payload, PostPolicyRequest, PutOptions,
-    S3Path,
+    Clock, Error, FormField, ManualClock, ObjectStorage, PathError, Payload, PostPolicyRequest,
+    PutOptions, S3Path,
 };
 
 fn path(s: &str) -> S3Path {
@@ -346,7 +346,7 @@ async fn storage_with_same_data_but_other_credentials(p: &S3Path) -> MemoryStora
 fn submit(
     storage: &MemoryStorage,
     form: &stowage::PresignedPost,
-    fields: Vec<(String, String)>,
+    fields: Vec<FormField>,
     size: usize,
 ) -> u16 {
     match storage.submit_post(form.url(), &fields, Bytes::from(vec![b'x'; size])) {
@@ -355,7 +355,7 @@ fn submit(
     }
 }
 
-fn with_field(form: &stowage::PresignedPost, name: &str, value: &str) -> Vec<(String, String)> {
+fn with_field(form: &stowage::PresignedPost, name: &str, value: &str) -> Vec<FormField> {
     form.fields()
         .iter()
         .map(|(n, v)| {

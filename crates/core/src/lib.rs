@@ -30,7 +30,7 @@ pub use object::{
 };
 pub use path::{MAX_KEY_BYTES, PathError, S3Path, parse_s3_path};
 pub use policy::{
-    Condition, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,
+    Condition, FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,
     PostPolicyRequest, PostPolicySigner, PresignedPost, SigningCredentials,
 };
 #[cfg(feature = "mock")]

@@ -11,10 +11,11 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use proptest::prelude::*;
 use serde::Deserialize;
 use stowage_core::{
-    DEFAULT_GET_URL_TTL_SECONDS, Error, MAX_KEY_BYTES, MAX_PUT_PRESIGNED_URL_TTL_SECONDS,
-    MULTIPART_OVERHEAD_BUFFER_BYTES, ObjectBody, ObjectMeta, PathError, Payload, PolicyDocument,
-    PostPolicyParams, PostPolicyRequest, PostPolicySigner, PresignedPost, PresignedUrl, S3Path,
-    SIGV4_MAX_TTL_SECONDS, SigningCredentials, TtlLimits, hash_s3_key, parse_s3_path, redact_key,
+    DEFAULT_GET_URL_TTL_SECONDS, Error, FormField, MAX_KEY_BYTES,
+    MAX_PUT_PRESIGNED_URL_TTL_SECONDS, MULTIPART_OVERHEAD_BUFFER_BYTES, ObjectBody, ObjectMeta,
+    PathError, Payload, PolicyDocument, PostPolicyParams, PostPolicyRequest, PostPolicySigner,
+    PresignedPost, PresignedUrl, S3Path, SIGV4_MAX_TTL_SECONDS, SigningCredentials, TtlLimits,
+    hash_s3_key, parse_s3_path, redact_key,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -500,7 +501,7 @@ struct PostCase {
     expires_in: u64,
     now: String,
     url: String,
-    fields: Vec<(String, String)>,
+    fields: Vec<FormField>,
     policy_json: String,
 }
 

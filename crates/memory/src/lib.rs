@@ -190,10 +190,13 @@ impl MemoryStorage {
     /// `content-length-range`) and no field the policy does not cover. On success the file
     /// is stored with the form's Content-Type and `x-amz-meta-*` fields; on rejection
     /// nothing is stored.
-    pub fn submit_post(
+    ///
+    /// `fields` are name/value pairs in form order: a form's own
+    /// [`fields`](stowage_core::PresignedPost::fields), or any altered copy of them.
+    pub fn submit_post<N: AsRef<str>, V: AsRef<str>>(
         &self,
         url: &str,
-        fields: &[(String, String)],
+        fields: &[(N, V)],
         file: Bytes,
     ) -> std::result::Result<PutResult, HttpRejection> {
         let inner = &self.inner;

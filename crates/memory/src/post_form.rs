@@ -25,9 +25,9 @@ pub(crate) struct AcceptedUpload {
 
 /// Checks a posted form as S3 does: signature, expiry, every condition, no unconditioned
 /// field, file size within `content-length-range`. Returns what to store.
-pub(crate) fn verify(
+pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
     url: &str,
-    fields: &[(String, String)],
+    fields: &[(N, V)],
     file: &Bytes,
     credentials: &SigningCredentials,
     region: &str,
@@ -44,7 +44,7 @@ pub(crate) fn verify(
     // S3 matches form field names case-insensitively.
     let form: BTreeMap<String, &str> = fields
         .iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.as_str()))
+        .map(|(name, value)| (name.as_ref().to_ascii_lowercase(), value.as_ref()))
         .collect();
     let field = |name: &str| {
         form.get(name)

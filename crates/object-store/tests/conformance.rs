@@ -14,7 +14,7 @@ use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::signer::Signer;
 use sha2::{Digest, Sha256};
-use stowage_core::{Error, ObjectStorage, PutOptions, S3Path};
+use stowage_core::{Error, FormField, ObjectStorage, PutOptions, S3Path};
 use stowage_object_store::ObjectStoreAdapter;
 use stowage_testkit::{Capabilities, Fixture, Redeemer};
 
@@ -30,7 +30,7 @@ impl Redeemer for NoRedeemer {
     async fn get(&self, _url: &str) -> (u16, Bytes) {
         panic!("a store without a signer produced a URL")
     }
-    async fn post(&self, _url: &str, _fields: &[(String, String)], _file: Bytes) -> u16 {
+    async fn post(&self, _url: &str, _fields: &[FormField], _file: Bytes) -> u16 {
         panic!("a store without POST policies produced a form")
     }
 }
@@ -143,7 +143,7 @@ impl Redeemer for TestSigner {
             Err(_) => (404, Bytes::new()),
         }
     }
-    async fn post(&self, _url: &str, _fields: &[(String, String)], _file: Bytes) -> u16 {
+    async fn post(&self, _url: &str, _fields: &[FormField], _file: Bytes) -> u16 {
         panic!("no POST policies")
     }
 }

@@ -1,9 +1,11 @@
 //! Browser upload policies (presigned POST) signed with the client's own credentials.
 
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::ProvideCredentials;
-use aws_sdk_s3::presigning::PresigningConfig;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_s3::presigning::PresigningConfig;
 use stowage_core::{
     Error, PostPolicyParams, PostPolicyRequest, PresignedPost, Result, S3Path, SigningCredentials,
 };
@@ -18,18 +20,13 @@ pub(crate) async fn presigned_post(
 ) -> Result<PresignedPost> {
     path.object_key()?;
     let ttl = storage.ttl_limits.post_ttl(request.ttl, path)?;
-    let config = storage.client().config();
-    let region = config
+    let region = storage
+        .client()
+        .config()
         .region()
         .ok_or_else(|| Error::invalid_argument("no region is configured; a POST policy needs one"))?
-        .as_ref()
-        .to_owned();
+        .as_ref();
     let credentials = resolve_credentials(storage, path).await?;
-    let mut signing =
-        SigningCredentials::new(credentials.access_key_id(), credentials.secret_access_key());
-    if let Some(token) = credentials.session_token() {
-        signing = signing.with_session_token(token);
-    }
     let now = storage.clock.now();
     let url = post_url(storage, path.bucket(), now).await?;
     storage.signer.sign(&PostPolicyParams {
@@ -37,10 +34,46 @@ pub(crate) async fn presigned_post(
         path,
         request,
         ttl,
-        credentials: &signing,
-        region: &region,
+        credentials: &credentials,
+        region,
         now,
     })
+}
+
+/// Form action URLs by bucket; see [`post_url`].
+#[derive(Debug, Default)]
+pub(crate) struct PostUrls(Mutex<HashMap<String, Arc<str>>>);
+
+impl PostUrls {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<str>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The credentials the signers use, as last resolved from the provider.
+#[derive(Default)]
+pub(crate) struct CredentialsCache(Mutex<Option<CachedCredentials>>);
+
+struct CachedCredentials {
+    signing: Arc<SigningCredentials>,
+    /// When the provider says they stop working; `None` for long-term keys.
+    expiry: Option<SystemTime>,
+}
+
+impl CredentialsCache {
+    fn lock(&self) -> MutexGuard<'_, Option<CachedCredentials>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl std::fmt::Debug for CredentialsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsCache").finish_non_exhaustive()
+    }
 }
 
 /// The form's action URL for `bucket`, following the client's endpoint and addressing style.
@@ -48,10 +81,19 @@ pub(crate) async fn presigned_post(
 /// Found once per bucket by presigning a request for a placeholder key and taking its URL
 /// apart: path-style gives `{endpoint}/{bucket}`, virtual-hosted `{scheme}://{bucket}.{host}/`
 /// (`https://{bucket}.s3.{region}.amazonaws.com/` on AWS).
-pub(crate) async fn post_url(storage: &S3Storage, bucket: &str, now: SystemTime) -> Result<String> {
-    if let Some(url) = lock(storage).get(bucket) {
-        return Ok(url.clone());
+pub(crate) async fn post_url(
+    storage: &S3Storage,
+    bucket: &str,
+    now: SystemTime,
+) -> Result<Arc<str>> {
+    if let Some(url) = storage.post_urls.lock().get(bucket) {
+        return Ok(Arc::clone(url));
     }
+    // Boxed: the SDK's presigning future is large, and every call would otherwise carry it.
+    Box::pin(discover_post_url(storage, bucket, now)).await
+}
+
+async fn discover_post_url(storage: &S3Storage, bucket: &str, now: SystemTime) -> Result<Arc<str>> {
     const PLACEHOLDER: &str = "x";
     let config = PresigningConfig::builder()
         .start_time(now)
@@ -76,51 +118,59 @@ pub(crate) async fn post_url(storage: &S3Storage, bucket: &str, now: SystemTime)
     let base = without_query
         .strip_suffix(PLACEHOLDER)
         .ok_or_else(|| Error::invalid_argument("the endpoint URL has an unexpected shape"))?;
-    let url = match base.strip_suffix('/') {
-        Some(stripped) if stripped.ends_with(&format!("/{bucket}")) => stripped.to_owned(),
-        _ => base.to_owned(),
+    let url: Arc<str> = match base.strip_suffix('/') {
+        Some(stripped) if stripped.ends_with(&format!("/{bucket}")) => stripped.into(),
+        _ => base.into(),
     };
-    lock(storage).insert(bucket.to_owned(), url.clone());
+    storage
+        .post_urls
+        .lock()
+        .insert(bucket.to_owned(), Arc::clone(&url));
     Ok(url)
 }
 
 /// The provider's credentials, reused until five minutes before they expire.
-pub(crate) async fn resolve_credentials(storage: &S3Storage, path: &S3Path) -> Result<Credentials> {
+pub(crate) async fn resolve_credentials(
+    storage: &S3Storage,
+    path: &S3Path,
+) -> Result<Arc<SigningCredentials>> {
     let provider = storage.credentials.as_ref().ok_or_else(|| {
         Error::invalid_argument(
             "no credentials provider for POST policies: build the storage with the builder, \
              from_env or from_sdk_config, or call with_credentials_provider",
         )
     })?;
-    let fresh_until = SystemTime::now() + Duration::from_secs(300);
+    // Long-term keys never expire: only temporary ones pay for reading the clock.
+    if let Some(cached) = storage.credentials_cache.lock().as_ref()
+        && cached
+            .expiry
+            .is_none_or(|expiry| expiry > SystemTime::now() + Duration::from_secs(300))
     {
-        let cache = storage
-            .credentials_cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(cached) = cache.as_ref()
-            && cached.expiry().is_none_or(|expiry| expiry > fresh_until)
-        {
-            return Ok(cached.clone());
-        }
+        return Ok(Arc::clone(&cached.signing));
     }
+    // Boxed, like the URL discovery: only a refresh pays for the provider's future.
+    Box::pin(refresh_credentials(storage, provider, path)).await
+}
+
+async fn refresh_credentials(
+    storage: &S3Storage,
+    provider: &SharedCredentialsProvider,
+    path: &S3Path,
+) -> Result<Arc<SigningCredentials>> {
     let credentials = storage
         .sdk_logs()
         .run(provider.provide_credentials())
         .await
         .map_err(|e| from_credentials(&e, path))?;
-    *storage
-        .credentials_cache
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(credentials.clone());
-    Ok(credentials)
-}
-
-fn lock(
-    storage: &S3Storage,
-) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
-    storage
-        .post_urls
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    let mut signing =
+        SigningCredentials::new(credentials.access_key_id(), credentials.secret_access_key());
+    if let Some(token) = credentials.session_token() {
+        signing = signing.with_session_token(token);
+    }
+    let signing = Arc::new(signing);
+    *storage.credentials_cache.lock() = Some(CachedCredentials {
+        signing: Arc::clone(&signing),
+        expiry: credentials.expiry(),
+    });
+    Ok(signing)
 }

@@ -43,8 +43,7 @@ pub(crate) async fn presigned_get(
         .ok_or_else(|| {
             Error::invalid_argument("no region is configured; a presigned URL needs one")
         })?
-        .as_ref()
-        .to_owned();
+        .as_ref();
     let credentials = resolve_credentials(storage, path).await?;
     let base = post_url(storage, path.bucket(), now).await?;
 
@@ -88,7 +87,7 @@ pub(crate) async fn presigned_get(
         url,
         "%2F{date_str}%2F{}%2F{SERVICE}%2Faws4_request&X-Amz-Date={amz_date_str}\
          &X-Amz-Expires={}",
-        utf8_percent_encode(&region, QUERY_VALUE),
+        utf8_percent_encode(region, QUERY_VALUE),
         ttl.as_secs()
     );
     url.push_str("&X-Amz-SignedHeaders=host");
@@ -119,14 +118,14 @@ pub(crate) async fn presigned_get(
     string_to_sign.push('\n');
     string_to_sign.push_str(date_str);
     string_to_sign.push('/');
-    string_to_sign.push_str(&region);
+    string_to_sign.push_str(region);
     string_to_sign.push_str("/s3/aws4_request\n");
     push_hex(&mut string_to_sign, &digest);
 
     let signature = storage.get_signing_key.signature(
         credentials.secret_access_key(),
         &time,
-        &region,
+        region,
         string_to_sign.as_bytes(),
     );
     url.push_str("&X-Amz-Signature=");

@@ -8,7 +8,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::RequestChecksumCalculation;
@@ -29,6 +28,7 @@ use tracing::Instrument;
 use crate::builder::S3StorageBuilder;
 use crate::errors::failure;
 use crate::logging::SdkLogs;
+use crate::post::{CredentialsCache, PostUrls};
 use crate::presign_get::presigned_get;
 use stowage_core::sigv4::SigningKeyCache;
 
@@ -40,10 +40,10 @@ pub struct S3Storage {
     pub(crate) signer: PostPolicySigner,
     pub(crate) ttl_limits: TtlLimits,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) post_urls: Mutex<HashMap<String, String>>,
+    pub(crate) post_urls: PostUrls,
     pub(crate) delete_concurrency: usize,
     pub(crate) credentials: Option<SharedCredentialsProvider>,
-    pub(crate) credentials_cache: Mutex<Option<Credentials>>,
+    pub(crate) credentials_cache: CredentialsCache,
     pub(crate) get_signing_key: SigningKeyCache,
     sdk_debug_logs: bool,
 }
@@ -114,10 +114,10 @@ impl S3Storage {
             signer: PostPolicySigner::new(),
             ttl_limits: TtlLimits::default(),
             clock: Arc::new(SystemClock),
-            post_urls: Mutex::new(HashMap::new()),
+            post_urls: PostUrls::default(),
             delete_concurrency: 8,
             credentials: None,
-            credentials_cache: Mutex::new(None),
+            credentials_cache: CredentialsCache::default(),
             get_signing_key: SigningKeyCache::default(),
             sdk_debug_logs: false,
         }
@@ -144,7 +144,7 @@ impl S3Storage {
         provider: impl ProvideCredentials + 'static,
     ) -> Self {
         self.credentials = Some(SharedCredentialsProvider::new(provider));
-        self.credentials_cache = Mutex::new(None);
+        self.credentials_cache = CredentialsCache::default();
         self
     }
 

@@ -13,8 +13,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use stowage_core::{
-    Error, ManualClock, ObjectStorage, Payload, PostPolicyRequest, PresignedPost, PutOptions,
-    S3Path,
+    Error, FormField, ManualClock, ObjectStorage, Payload, PostPolicyRequest, PresignedPost,
+    PutOptions, S3Path,
 };
 use stowage_s3::{S3Storage, S3StorageBuilder};
 
@@ -584,7 +584,7 @@ async fn presigned_get_url_is_identical_to_the_sdk_presigner() {
     }
 }
 
-async fn submit(post: &PresignedPost, fields: &[(String, String)], file: Vec<u8>) -> u16 {
+async fn submit(post: &PresignedPost, fields: &[FormField], file: Vec<u8>) -> u16 {
     let mut form = reqwest::multipart::Form::new();
     for (name, value) in fields {
         form = form.text(name.clone(), value.clone());
@@ -604,9 +604,9 @@ async fn submit(post: &PresignedPost, fields: &[(String, String)], file: Vec<u8>
 }
 
 /// Turns a signed form into the fields and file actually submitted.
-type Tamper<'a> = dyn Fn(&PresignedPost) -> (Vec<(String, String)>, Vec<u8>) + 'a;
+type Tamper<'a> = dyn Fn(&PresignedPost) -> (Vec<FormField>, Vec<u8>) + 'a;
 
-fn with_field(fields: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+fn with_field(fields: &[FormField], name: &str, value: &str) -> Vec<FormField> {
     fields
         .iter()
         .map(|(n, v)| {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use stowage_core::{Error, PostPolicyRequest, PresignedPost, PutOptions};
+use stowage_core::{Error, FormField, PostPolicyRequest, PresignedPost, PutOptions};
 
 use crate::Fixture;
 
@@ -66,7 +66,7 @@ pub async fn presigned_get(f: &Fixture<'_>) {
     f.storage.delete_object(&path).await.expect("delete");
 }
 
-fn replaced(form: &PresignedPost, name: &str, value: &str) -> Vec<(String, String)> {
+fn replaced(form: &PresignedPost, name: &str, value: &str) -> Vec<FormField> {
     form.fields()
         .iter()
         .map(|(field, old)| {

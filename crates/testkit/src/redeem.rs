@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use stowage_core::FormField;
 use stowage_memory::MemoryStorage;
 
 /// Turns a presigned URL or form into an HTTP exchange with the store.
@@ -10,7 +11,7 @@ pub trait Redeemer: Send + Sync + std::fmt::Debug {
     /// GETs `url`; returns the status and the body.
     async fn get(&self, url: &str) -> (u16, Bytes);
     /// POSTs the form (`fields` in order, then `file`) to `url`; returns the status.
-    async fn post(&self, url: &str, fields: &[(String, String)], file: Bytes) -> u16;
+    async fn post(&self, url: &str, fields: &[FormField], file: Bytes) -> u16;
 }
 
 /// Redeems against a [`MemoryStorage`], in-process.
@@ -35,7 +36,7 @@ impl Redeemer for MemoryRedeemer {
         }
     }
 
-    async fn post(&self, url: &str, fields: &[(String, String)], file: Bytes) -> u16 {
+    async fn post(&self, url: &str, fields: &[FormField], file: Bytes) -> u16 {
         match self.storage.submit_post(url, fields, file) {
             Ok(_) => 204,
             Err(rejection) => rejection.status,
@@ -72,7 +73,7 @@ impl Redeemer for HttpRedeemer {
         (status, response.bytes().await.unwrap_or_default())
     }
 
-    async fn post(&self, url: &str, fields: &[(String, String)], file: Bytes) -> u16 {
+    async fn post(&self, url: &str, fields: &[FormField], file: Bytes) -> u16 {
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in fields {
             form = form.text(name.clone(), value.clone());

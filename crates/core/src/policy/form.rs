@@ -1,10 +1,15 @@
 //! The signed form a browser posts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::SystemTime;
 
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
+
+/// One form field: its name (static for every field stowage writes, so naming it costs no
+/// allocation) and its value.
+pub type FormField = (Cow<'static, str>, String);
 
 /// A signed upload form: the URL to POST to and the fields to send before the file.
 ///
@@ -18,13 +23,13 @@ use serde::{Serialize, Serializer};
 #[derive(Clone, PartialEq, Eq)]
 pub struct PresignedPost {
     url: String,
-    fields: Vec<(String, String)>,
+    fields: Vec<FormField>,
     expires_at: SystemTime,
 }
 
 impl PresignedPost {
     /// Assembles a form from its URL, its ordered fields and the policy's expiry.
-    pub fn new(url: String, fields: Vec<(String, String)>, expires_at: SystemTime) -> Self {
+    pub fn new(url: String, fields: Vec<FormField>, expires_at: SystemTime) -> Self {
         Self {
             url,
             fields,
@@ -38,7 +43,7 @@ impl PresignedPost {
     }
 
     /// The form fields, in the order they should be sent.
-    pub fn fields(&self) -> &[(String, String)] {
+    pub fn fields(&self) -> &[FormField] {
         &self.fields
     }
 
@@ -71,13 +76,13 @@ impl Serialize for PresignedPost {
 }
 
 /// Serializes the field pairs as a JSON object, keeping their order.
-struct OrderedFields<'a>(&'a [(String, String)]);
+struct OrderedFields<'a>(&'a [FormField]);
 
 impl Serialize for OrderedFields<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, value) in self.0 {
-            map.serialize_entry(name, value)?;
+            map.serialize_entry(name.as_ref(), value)?;
         }
         map.end()
     }
@@ -85,7 +90,7 @@ impl Serialize for OrderedFields<'_> {
 
 impl fmt::Debug for PresignedPost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.fields.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = self.fields.iter().map(|(name, _)| name.as_ref()).collect();
         f.debug_struct("PresignedPost")
             .field("fields", &names)
             .field("expires_at", &self.expires_at)

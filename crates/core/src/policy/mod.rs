@@ -12,7 +12,7 @@ mod json;
 mod signer;
 
 pub use document::{Condition, PolicyDocument};
-pub use form::PresignedPost;
+pub use form::{FormField, PresignedPost};
 pub use signer::{PostPolicyParams, PostPolicySigner, SigningCredentials};
 
 use std::time::Duration;

@@ -1,13 +1,14 @@
 //! Signing a POST policy with SigV4.
 
-use std::fmt::{self, Write as _};
+use std::borrow::Cow;
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::PostPolicyRequest;
-use super::form::PresignedPost;
+use super::form::{FormField, PresignedPost};
 use super::json::push_python_json_string;
 use crate::error::{Error, Result};
 use crate::path::S3Path;
@@ -138,16 +139,16 @@ impl PostPolicySigner {
             credential.push_str(part);
         }
 
-        let mut fields: Vec<(String, String)> = Vec::with_capacity(8);
+        let mut fields: Vec<FormField> = Vec::with_capacity(8);
         if let Some(content_type) = &params.request.content_type {
-            fields.push(("Content-Type".into(), content_type.clone()));
+            fields.push((Cow::Borrowed("Content-Type"), content_type.clone()));
         }
-        fields.push(("key".into(), key.to_owned()));
-        fields.push(("x-amz-algorithm".into(), ALGORITHM.to_owned()));
-        fields.push(("x-amz-credential".into(), credential));
-        fields.push(("x-amz-date".into(), now.amz_date().to_owned()));
+        fields.push((Cow::Borrowed("key"), key.to_owned()));
+        fields.push((Cow::Borrowed("x-amz-algorithm"), ALGORITHM.to_owned()));
+        fields.push((Cow::Borrowed("x-amz-credential"), credential));
+        fields.push((Cow::Borrowed("x-amz-date"), now.amz_date().to_owned()));
         if let Some(token) = credentials.session_token() {
-            fields.push(("x-amz-security-token".into(), token.to_owned()));
+            fields.push((Cow::Borrowed("x-amz-security-token"), token.to_owned()));
         }
 
         let document = policy_json(
@@ -163,8 +164,8 @@ impl PostPolicySigner {
             params.region,
             policy.as_bytes(),
         );
-        fields.push(("policy".into(), policy));
-        fields.push(("x-amz-signature".into(), signature));
+        fields.push((Cow::Borrowed("policy"), policy));
+        fields.push((Cow::Borrowed("x-amz-signature"), signature));
         Ok(PresignedPost::new(
             params.url.to_owned(),
             fields,
@@ -176,12 +177,7 @@ impl PostPolicySigner {
 /// The policy document as Python's `json.dumps` would write it for boto3's conditions:
 /// `content-length-range`, then one exact-match condition per form field, with `bucket`
 /// inserted before `key`.
-fn policy_json(
-    expiration: &str,
-    max_length: u64,
-    bucket: &str,
-    fields: &[(String, String)],
-) -> String {
+fn policy_json(expiration: &str, max_length: u64, bucket: &str, fields: &[FormField]) -> String {
     let mut json = String::with_capacity(
         256 + fields
             .iter()
@@ -191,7 +187,7 @@ fn policy_json(
     json.push_str("{\"expiration\": ");
     push_python_json_string(&mut json, expiration);
     json.push_str(", \"conditions\": [[\"content-length-range\", 0, ");
-    let _ = write!(json, "{max_length}");
+    json.push_str(itoa::Buffer::new().format(max_length));
     json.push(']');
     for (name, value) in fields {
         if name == "key" {
