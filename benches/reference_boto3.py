@@ -1,13 +1,14 @@
 """The reference's per-request costs, measured with boto3 on this machine.
 
 Times the same work as benches/signing.rs, with the reference's calls:
-generate_presigned_post (size cap + Content-Type), generate_presigned_url and the
-reference's hash_s3_key. Prints JSON: {"name": nanoseconds_per_op, ...}.
+generate_presigned_post (size cap + Content-Type), generate_presigned_url, the
+reference's hash_s3_key and its urlparse-based parse_s3_path. Prints JSON: {"name": nanoseconds_per_op, ...}.
 """
 import hashlib
 import json
 import sys
 import timeit
+from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
@@ -51,10 +52,19 @@ def main():
     def hash_key():
         hashlib.sha256(KEY.encode("utf-8")).hexdigest()[:16]
 
+    path = f"s3://{BUCKET}/{KEY}"
+
+    def parse_path():
+        # The reference's parse_s3_path splits with urlparse (which is also why it cut keys
+        # at `?` and `#`).
+        parsed = urlparse(path)
+        return parsed.netloc, parsed.path.lstrip("/")
+
     results = {
         "post_policy": per_op_ns(post),
         "presigned_get_url": per_op_ns(get_url),
         "hash_s3_key": per_op_ns(hash_key),
+        "s3_path_parse": per_op_ns(parse_path),
     }
     json.dump(results, sys.stdout)
 
