@@ -29,15 +29,6 @@ pub(crate) fn generate_credentials() -> SigningCredentials {
     SigningCredentials::new(id, secret)
 }
 
-/// `YYYYMMDDTHHMMSSZ`.
-pub(crate) fn amz_date(instant: OffsetDateTime) -> String {
-    instant
-        .format(format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
-        .unwrap_or_default()
-}
-
 /// Parses `YYYYMMDDTHHMMSSZ`.
 pub(crate) fn parse_amz_date(text: &str) -> Option<OffsetDateTime> {
     time::PrimitiveDateTime::parse(
@@ -49,13 +40,8 @@ pub(crate) fn parse_amz_date(text: &str) -> Option<OffsetDateTime> {
 }
 
 /// Hex HMAC-SHA256 of `string_to_sign` under the SigV4 key for (secret, day, region, s3).
-pub(crate) fn sign(
-    secret: &str,
-    day: OffsetDateTime,
-    region: &str,
-    string_to_sign: &str,
-) -> String {
-    let key = aws_sigv4::sign::v4::generate_signing_key(secret, day.into(), region, "s3");
+pub(crate) fn sign(secret: &str, day: SystemTime, region: &str, string_to_sign: &str) -> String {
+    let key = aws_sigv4::sign::v4::generate_signing_key(secret, day, region, "s3");
     aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
 }
 

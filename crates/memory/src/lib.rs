@@ -51,13 +51,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream;
+use stowage_core::sigv4::SigningTime;
 use stowage_core::{
     Clock, DeleteFailure, DeleteReport, Error, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
     ObjectStorage, Payload, PostPolicyParams, PostPolicyRequest, PostPolicySigner, PresignedPost,
     PresignedUrl, PutOptions, PutResult, Result, S3Path, SigningCredentials, SystemClock,
     TtlLimits,
 };
-use time::OffsetDateTime;
 use tracing::Instrument;
 
 pub use rejection::HttpRejection;
@@ -337,12 +337,9 @@ impl ObjectStorage for MemoryStorage {
         path.object_key()?;
         let ttl = self.inner.ttl_limits.get_ttl(ttl, path)?;
         let now = self.inner.clock.now();
-        let signed_at = whole_second_utc(now)?;
-        let url = presign_get::mint(path, ttl, &self.inner.credentials, REGION, signed_at);
-        Ok(PresignedUrl::new(
-            url,
-            std::time::SystemTime::from(signed_at) + ttl,
-        ))
+        let signed_at = SigningTime::new(now)?;
+        let url = presign_get::mint(path, ttl, &self.inner.credentials, REGION, &signed_at);
+        Ok(PresignedUrl::new(url, signed_at.instant() + ttl))
     }
 
     async fn presigned_post(
@@ -363,15 +360,4 @@ impl ObjectStorage for MemoryStorage {
             now: self.inner.clock.now(),
         })
     }
-}
-
-fn whole_second_utc(instant: std::time::SystemTime) -> Result<OffsetDateTime> {
-    let secs = instant
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|_| Error::invalid_argument("the clock reads before 1970"))?
-        .as_secs();
-    i64::try_from(secs)
-        .ok()
-        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
-        .ok_or_else(|| Error::invalid_argument("the clock reads out of range"))
 }

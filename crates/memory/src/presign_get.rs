@@ -4,10 +4,10 @@ use std::time::{Duration, SystemTime};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
+use stowage_core::sigv4::SigningTime;
 use stowage_core::{S3Path, SigningCredentials};
-use time::OffsetDateTime;
 
-use crate::auth::{ALGORITHM, ENDPOINT, HOST, amz_date, parse_amz_date, sign, signatures_match};
+use crate::auth::{ALGORITHM, ENDPOINT, HOST, parse_amz_date, sign, signatures_match};
 use crate::rejection::HttpRejection;
 
 /// Characters SigV4 leaves unencoded in a path: unreserved ones and `/`.
@@ -64,19 +64,18 @@ pub(crate) fn mint(
     ttl: Duration,
     credentials: &SigningCredentials,
     region: &str,
-    now: OffsetDateTime,
+    now: &SigningTime,
 ) -> String {
-    let day = now.date().to_string().replace('-', "");
-    let scope = format!("{day}/{region}/s3/aws4_request");
+    let scope = format!("{}/{region}/s3/aws4_request", now.date());
     let params = QueryParams {
         credential: format!("{}/{scope}", credentials.access_key_id()),
-        date: amz_date(now),
+        date: now.amz_date().to_owned(),
         expires: ttl.as_secs(),
     };
     let url_path = encoded_path(path.bucket(), path.key());
     let signature = sign(
         credentials.secret_access_key(),
-        now,
+        now.instant(),
         region,
         &string_to_sign(&url_path, &params, &scope),
     );
@@ -140,7 +139,7 @@ pub(crate) fn verify(
     };
     let expected = sign(
         credentials.secret_access_key(),
-        signed_at,
+        signed_at.into(),
         region,
         &string_to_sign(url_path, &params, scope),
     );

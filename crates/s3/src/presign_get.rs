@@ -122,7 +122,7 @@ pub(crate) async fn presigned_get(
     string_to_sign.push_str("/s3/aws4_request\n");
     push_hex(&mut string_to_sign, &digest);
 
-    let signature = storage.get_signing_key.signature(
+    let signature = storage.signer.signing_keys().signature(
         credentials.secret_access_key(),
         &time,
         region,

@@ -30,7 +30,6 @@ use crate::errors::failure;
 use crate::logging::SdkLogs;
 use crate::post::{CredentialsCache, PostUrls};
 use crate::presign_get::presigned_get;
-use stowage_core::sigv4::SigningKeyCache;
 
 /// An [`ObjectStorage`] on Amazon S3 or an S3-compatible server, through `aws-sdk-s3`.
 ///
@@ -44,7 +43,6 @@ pub struct S3Storage {
     pub(crate) delete_concurrency: usize,
     pub(crate) credentials: Option<SharedCredentialsProvider>,
     pub(crate) credentials_cache: CredentialsCache,
-    pub(crate) get_signing_key: SigningKeyCache,
     sdk_debug_logs: bool,
 }
 
@@ -118,7 +116,6 @@ impl S3Storage {
             delete_concurrency: 8,
             credentials: None,
             credentials_cache: CredentialsCache::default(),
-            get_signing_key: SigningKeyCache::default(),
             sdk_debug_logs: false,
         }
     }

@@ -110,6 +110,13 @@ impl PostPolicySigner {
         Self::default()
     }
 
+    /// The signer's signing-key cache, for other SigV4 signatures made with the same
+    /// credentials (the S3 backend signs its presigned GET URLs with it), so the day's key
+    /// is derived once for both.
+    pub fn signing_keys(&self) -> &SigningKeyCache {
+        &self.signing_key
+    }
+
     /// Builds and signs the policy: conditions, expiry, base64 policy, signature and form fields.
     ///
     /// Conditions and fields match boto3's `generate_presigned_post` for the reference's call:
