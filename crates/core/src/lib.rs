@@ -7,6 +7,8 @@
 //! - [`TtlLimits`]: TTL ceilings for presigned URLs and policies.
 //! - [`Clock`]: injectable time for reproducible signatures.
 //! - [`sigv4`]: the signing-key cache and timestamps every SigV4 signer shares.
+//! - [`uri`]: the percent-encoding sets of SigV4 and S3 URLs.
+//! - [`span`]: the span every backend opens for an operation.
 //!
 //! Backends live in their own crates (`stowage-s3`, `stowage-memory`, ...); the `stowage`
 //! facade crate re-exports this one.
@@ -18,8 +20,10 @@ mod object;
 mod path;
 mod policy;
 pub mod sigv4;
+pub mod span;
 mod storage;
 mod ttl;
+pub mod uri;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result, redact_key};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::object::{
     DeleteReport, GetObjectOutput, ListResult, ObjectMeta, Payload, PresignedUrl, PutOptions,
     PutResult,
@@ -62,7 +62,17 @@ pub trait ObjectStorage: Send + Sync + Debug {
     ///
     /// Only "not found" means false: access denied, an unreachable endpoint and every other
     /// failure is an error, so a permissions problem is never mistaken for absence.
-    async fn object_exists(&self, path: &S3Path) -> Result<bool>;
+    ///
+    /// Provided as [`head_object`](Self::head_object) with [`Error::NotFound`] read as
+    /// false, which is what S3 itself offers; a backend overrides it only where it has a
+    /// cheaper existence check.
+    async fn object_exists(&self, path: &S3Path) -> Result<bool> {
+        match self.head_object(path).await {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
 
     /// Copies an object server-side (across buckets too), with its Content-Type and metadata.
     async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()>;
