@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use crate::store::StoredObject;
+use crate::object::StoredObject;
 
 /// One bucket's objects.
 ///
@@ -14,9 +14,11 @@ use crate::store::StoredObject;
 /// key to slot, so they read objects without hashing. Both maps share each key's allocation.
 #[derive(Debug, Default)]
 pub(crate) struct Bucket {
+    /// Each key's slot, for point operations.
     by_key: HashMap<Arc<str>, usize>,
     /// The same keys in S3's listing order (UTF-8 byte order).
     in_order: BTreeMap<Arc<str>, usize>,
+    /// The objects; `None` in a slot emptied by a delete.
     slots: Vec<Option<StoredObject>>,
     /// Slots emptied by deletes, reused by the next new keys.
     free: Vec<usize>,
@@ -85,8 +87,9 @@ mod tests {
     use stowage_core::PutOptions;
 
     use super::Bucket;
-    use crate::store::StoredObject;
+    use crate::object::StoredObject;
 
+    /// An object with `body`, written at the epoch.
     fn object(body: &'static str) -> StoredObject {
         StoredObject::new(
             Bytes::from_static(body.as_bytes()),
@@ -95,6 +98,7 @@ mod tests {
         )
     }
 
+    /// Keys and bodies under `prefix`, in listing order.
     fn listing(bucket: &Bucket, prefix: &str) -> Vec<(String, Bytes)> {
         bucket
             .with_prefix(prefix)

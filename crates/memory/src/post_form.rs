@@ -19,7 +19,9 @@ const UNCONDITIONED_FIELDS: [&str; 3] = ["policy", "x-amz-signature", "file"];
 /// What a verified form asks to store.
 #[derive(Debug)]
 pub(crate) struct AcceptedUpload {
+    /// Where the file goes: the form URL's bucket and the form's `key`.
     pub(crate) path: S3Path,
+    /// The form's Content-Type and `x-amz-meta-*` fields.
     pub(crate) options: PutOptions,
 }
 
@@ -82,6 +84,7 @@ pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
     Ok(AcceptedUpload { path, options })
 }
 
+/// Checks the algorithm, the credential scope and the signature over the policy.
 fn check_signature<'f>(
     field: &impl Fn(&str) -> Result<&'f str, HttpRejection>,
     credentials: &SigningCredentials,
@@ -118,6 +121,7 @@ fn check_signature<'f>(
     Ok(())
 }
 
+/// The policy document in the form's base64 `policy` field.
 fn decode_policy(policy: &str) -> Result<PolicyDocument, HttpRejection> {
     let json = BASE64.decode(policy).map_err(|_| {
         HttpRejection::new(400, "InvalidPolicyDocument", "the policy is not base64")
@@ -131,6 +135,7 @@ fn decode_policy(policy: &str) -> Result<PolicyDocument, HttpRejection> {
     })
 }
 
+/// Refuses a policy whose expiration has passed.
 fn check_expiry(document: &PolicyDocument, now: SystemTime) -> Result<(), HttpRejection> {
     let expiration =
         OffsetDateTime::parse(&document.expiration, &Iso8601::DEFAULT).map_err(|_| {

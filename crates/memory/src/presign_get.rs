@@ -2,50 +2,42 @@
 
 use std::time::{Duration, SystemTime};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 use sha2::{Digest, Sha256};
 use stowage_core::sigv4::SigningTime;
-use stowage_core::{S3Path, SigningCredentials};
+use stowage_core::{S3Path, SigningCredentials, uri};
 
 use crate::auth::{ALGORITHM, ENDPOINT, HOST, parse_amz_date, sign, signatures_match};
 use crate::rejection::HttpRejection;
 
-/// Characters SigV4 leaves unencoded in a path: unreserved ones and `/`.
-const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
-/// Characters SigV4 leaves unencoded in a query value: unreserved ones.
-const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 /// The signed parameters of a presigned URL, in canonical (sorted) order.
 struct QueryParams {
+    /// `X-Amz-Credential`: access key id and scope, unencoded.
     credential: String,
+    /// `X-Amz-Date`, as `YYYYMMDDTHHMMSSZ`.
     date: String,
+    /// `X-Amz-Expires`, in seconds.
     expires: u64,
 }
 
 impl QueryParams {
+    /// The canonical query string: every parameter but the signature, encoded.
     fn canonical_query(&self) -> String {
         format!(
             "X-Amz-Algorithm={ALGORITHM}&X-Amz-Credential={}&X-Amz-Date={}&X-Amz-Expires={}&X-Amz-SignedHeaders=host",
-            utf8_percent_encode(&self.credential, QUERY_SET),
+            uri::encode_query_value(&self.credential),
             self.date,
             self.expires
         )
     }
 }
 
+/// The URL path of the object: `/bucket/key`, the key encoded.
 fn encoded_path(bucket: &str, key: &str) -> String {
-    format!("/{bucket}/{}", utf8_percent_encode(key, PATH_SET))
+    format!("/{bucket}/{}", uri::encode_path(key))
 }
 
+/// The SigV4 string to sign for a GET of `path` (already encoded) with `params`.
 fn string_to_sign(path: &str, params: &QueryParams, scope: &str) -> String {
     let canonical_request = format!(
         "GET\n{path}\n{}\nhost:{HOST}\n\nhost\nUNSIGNED-PAYLOAD",

@@ -16,6 +16,7 @@ pub struct HttpRejection {
 }
 
 impl HttpRejection {
+    /// A refusal with `status`, S3 error `code` and `message`.
     pub(crate) fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -24,10 +25,12 @@ impl HttpRejection {
         }
     }
 
+    /// A 400 `InvalidArgument`: the request is malformed.
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "InvalidArgument", message)
     }
 
+    /// A 403 `AccessDenied` for a form the policy does not allow.
     pub(crate) fn policy_failed(message: impl Into<String>) -> Self {
         Self::new(
             403,
@@ -36,6 +39,7 @@ impl HttpRejection {
         )
     }
 
+    /// A 403 `SignatureDoesNotMatch`.
     pub(crate) fn signature_mismatch() -> Self {
         Self::new(
             403,

@@ -1,99 +1,45 @@
 //! The buckets and objects, and the S3 rules for reading and writing them.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-use md5::{Digest, Md5};
-use stowage_core::{Error, ListResult, ObjectMeta, ObjectSummary, PutOptions, Result, S3Path};
+use stowage_core::{Error, ListResult, ObjectSummary, Result, S3Path};
 
 use crate::bucket::Bucket;
+use crate::object::StoredObject;
 
-/// One stored object, held in its bucket's slab.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredObject {
-    pub(crate) data: Bytes,
-    /// MD5 of the body; the ETag is its quoted hex.
-    md5: [u8; 16],
-    pub(crate) last_modified: SystemTime,
-    /// Borrowed for the default type, so most objects carry no allocation for it.
-    pub(crate) content_type: Option<Cow<'static, str>>,
-    pub(crate) metadata: BTreeMap<String, String>,
-}
-
-impl StoredObject {
-    /// A freshly written object: quoted MD5 ETag, whole-second timestamp, lowercased metadata names.
-    pub(crate) fn new(data: Bytes, options: PutOptions, now: SystemTime) -> Self {
-        let md5 = Md5::digest(&data).into();
-        let metadata = options
-            .metadata
-            .into_iter()
-            .map(|(name, value)| (name.to_ascii_lowercase(), value))
-            .collect();
-        Self {
-            data,
-            md5,
-            last_modified: whole_seconds(now),
-            content_type: options.content_type.map(Cow::Owned),
-            metadata,
-        }
-    }
-
-    /// The ETag as S3 returns it: the quoted MD5 hex of the body.
-    pub(crate) fn etag(&self) -> String {
-        let mut etag = [b'"'; 34];
-        hex::encode_to_slice(self.md5, &mut etag[1..33]).expect("32 hex digits for 16 bytes");
-        String::from_utf8(etag.to_vec()).expect("quotes and hex digits are ASCII")
-    }
-
-    pub(crate) fn meta(&self, path: &S3Path) -> ObjectMeta {
-        ObjectMeta {
-            path: path.clone(),
-            size: self.data.len() as u64,
-            etag: Some(self.etag()),
-            last_modified: Some(self.last_modified),
-            content_type: self.content_type.as_deref().map(str::to_owned),
-            metadata: self.metadata.clone(),
-        }
-    }
-}
-
-/// S3 reports modification times to the second.
-fn whole_seconds(instant: SystemTime) -> SystemTime {
-    let secs = instant
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0);
-    UNIX_EPOCH + Duration::from_secs(secs)
-}
-
+/// Buckets by name.
 type Buckets = BTreeMap<String, Bucket>;
 
 /// Buckets by name; keys in each bucket sorted by UTF-8 bytes, as S3 lists them.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
+    /// Every bucket, behind one lock.
     buckets: RwLock<Buckets>,
 }
 
 impl Store {
+    /// The buckets, locked for reading; a poisoned lock is still read.
     fn read(&self) -> RwLockReadGuard<'_, Buckets> {
         self.buckets
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The buckets, locked for writing; a poisoned lock is still written.
     fn write(&self) -> RwLockWriteGuard<'_, Buckets> {
         self.buckets
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Creates `bucket` if it does not exist yet.
     pub(crate) fn create_bucket(&self, bucket: &str) {
         self.write().entry(bucket.to_owned()).or_default();
     }
 
+    /// Stores `object` at `path`, replacing any object there; a missing bucket is
+    /// `NoSuchBucket`.
     pub(crate) fn put(&self, path: &S3Path, object: StoredObject) -> Result<()> {
         let key = path.object_key()?;
         let replaced = {
@@ -132,6 +78,8 @@ impl Store {
         })
     }
 
+    /// Deletes the object at `path`; a missing key is not an error, a missing bucket is
+    /// `NoSuchBucket`.
     pub(crate) fn delete(&self, path: &S3Path) -> Result<()> {
         let key = path.object_key()?;
         let mut buckets = self.write();
@@ -139,11 +87,13 @@ impl Store {
             .get_mut(path.bucket())
             .ok_or_else(|| no_such_bucket(path))?;
         let removed = bucket.remove(key);
+        // The removed object is freed after the lock is released.
         drop(buckets);
         drop(removed);
         Ok(())
     }
 
+    /// Whether `bucket` exists.
     pub(crate) fn bucket_exists(&self, bucket: &str) -> bool {
         self.read().contains_key(bucket)
     }
@@ -183,10 +133,12 @@ impl Store {
     }
 }
 
+/// The error for a missing key.
 pub(crate) fn not_found(path: &S3Path) -> Error {
     Error::NotFound { path: path.clone() }
 }
 
+/// The error for a missing bucket.
 pub(crate) fn no_such_bucket(path: &S3Path) -> Error {
     Error::NoSuchBucket {
         bucket: path.bucket().to_owned(),

@@ -5,16 +5,18 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures::StreamExt;
-use stowage::memory::MemoryStorage;
-use stowage::{
-    Clock, Error, FormField, ManualClock, ObjectStorage, PathError, Payload, PostPolicyRequest,
-    PutOptions, S3Path,
+use stowage_core::{
+    Clock, Error, FormField, ListResult, ManualClock, ObjectStorage, PathError, Payload,
+    PostPolicyRequest, PresignedPost, PutOptions, S3Path,
 };
+use stowage_memory::MemoryStorage;
 
+/// The path `s`, which must be valid.
 fn path(s: &str) -> S3Path {
     S3Path::parse(s).expect("test paths are valid")
 }
 
+/// A store with the buckets `bucket` and `other`.
 fn storage() -> MemoryStorage {
     MemoryStorage::builder()
         .bucket("bucket")
@@ -22,6 +24,7 @@ fn storage() -> MemoryStorage {
         .build()
 }
 
+/// A store with the bucket `bucket` on a manual clock starting at `start`.
 fn clocked(start: SystemTime) -> (MemoryStorage, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(start));
     let storage = MemoryStorage::builder()
@@ -31,6 +34,7 @@ fn clocked(start: SystemTime) -> (MemoryStorage, Arc<ManualClock>) {
     (storage, clock)
 }
 
+/// Stores `body` at `p`.
 async fn put(storage: &MemoryStorage, p: &str, body: &'static str) {
     storage
         .put_object(&path(p), body.into(), PutOptions::new())
@@ -38,11 +42,13 @@ async fn put(storage: &MemoryStorage, p: &str, body: &'static str) {
         .expect("put");
 }
 
-fn keys(listing: &stowage::ListResult) -> Vec<&str> {
+/// The keys of a listing's objects.
+fn keys(listing: &ListResult) -> Vec<&str> {
     listing.objects.iter().map(|o| o.path.key()).collect()
 }
 
-fn prefixes(listing: &stowage::ListResult) -> Vec<&str> {
+/// The keys of a listing's common prefixes.
+fn prefixes(listing: &ListResult) -> Vec<&str> {
     listing.common_prefixes.iter().map(|p| p.key()).collect()
 }
 
@@ -333,6 +339,7 @@ async fn presigned_get_is_redeemable_until_expiry_and_tamper_proof() {
     ));
 }
 
+/// Another store holding the same object at `p`, with its own credentials.
 async fn storage_with_same_data_but_other_credentials(p: &S3Path) -> MemoryStorage {
     let other = storage();
     other
@@ -345,7 +352,7 @@ async fn storage_with_same_data_but_other_credentials(p: &S3Path) -> MemoryStora
 /// A form and file, posted against `storage`; returns the HTTP status.
 fn submit(
     storage: &MemoryStorage,
-    form: &stowage::PresignedPost,
+    form: &PresignedPost,
     fields: Vec<FormField>,
     size: usize,
 ) -> u16 {
@@ -355,7 +362,8 @@ fn submit(
     }
 }
 
-fn with_field(form: &stowage::PresignedPost, name: &str, value: &str) -> Vec<FormField> {
+/// The form's fields with `name` set to `value`.
+fn with_field(form: &PresignedPost, name: &str, value: &str) -> Vec<FormField> {
     form.fields()
         .iter()
         .map(|(n, v)| {

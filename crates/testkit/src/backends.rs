@@ -1,0 +1,37 @@
+//! Ready-made [`Backend`]s of the workspace's own stores, for the conformance tests and the
+//! differential test.
+
+use stowage_memory::MemoryStorage;
+
+use crate::{Backend, Capabilities, MemoryRedeemer};
+
+/// The bucket names every ready-made backend uses (Garage's test buckets too).
+pub const BUCKETS: [&str; 2] = ["stowage-test", "stowage-test-2"];
+
+/// A fresh memory store holding the two [`BUCKETS`].
+pub fn memory_storage() -> MemoryStorage {
+    MemoryStorage::builder()
+        .bucket(BUCKETS[0])
+        .bucket(BUCKETS[1])
+        .build()
+}
+
+/// The memory backend, redeeming its own URLs and forms in-process.
+pub async fn memory() -> Backend {
+    let storage = memory_storage();
+    let redeemer = MemoryRedeemer::new(storage.clone());
+    Backend::new(storage, redeemer, BUCKETS[0], BUCKETS[1], Capabilities::full())
+}
+
+/// The S3 backend on the [`TestServer`](crate::TestServer), redeeming over HTTP.
+#[cfg(all(feature = "s3", feature = "http"))]
+pub async fn s3() -> Backend {
+    let server = crate::TestServer::get();
+    Backend::new(
+        server.s3_storage().await,
+        crate::HttpRedeemer::new(),
+        &server.bucket,
+        &server.bucket2,
+        Capabilities::full(),
+    )
+}

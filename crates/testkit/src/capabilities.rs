@@ -1,0 +1,41 @@
+//! What a backend claims to support, checked by the suite either way.
+
+/// What a backend claims to support; the suite checks the claim either way.
+///
+/// An operation marked unsupported must fail with `Error::Unsupported`: the suite asserts
+/// that instead of skipping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `presigned_get_url` produces URLs an HTTP GET can redeem.
+    pub presigned_get: bool,
+    /// `presigned_post` produces forms the store enforces.
+    pub post_policy: bool,
+    /// Keys of up to 1024 bytes, whatever their segments (filesystems cap a name at 255).
+    pub long_keys: bool,
+    /// Every key S3 accepts, including keys that are not filesystem-like paths: empty
+    /// segments (`a//b`, `folder/`), `.`/`..` segments, a key that is also a folder of
+    /// other keys (`p` and `p/x`), store-reserved names. Without it, such a key may be
+    /// refused with `Error::InvalidArgument` or `Error::Unsupported`, never stored under
+    /// another name; the suite checks that every key it accepts round-trips verbatim.
+    pub s3_key_syntax: bool,
+    /// Content-Type and user metadata are stored with an object. Without it, a put that
+    /// carries them must fail with `Error::Unsupported` rather than drop them.
+    pub object_metadata: bool,
+    /// ETags are the quoted MD5 of the body (single-part puts) and a copy keeps its source's.
+    /// Without it, ETags must still be present, quoted, and agree between put and head.
+    pub md5_etags: bool,
+}
+
+impl Capabilities {
+    /// Everything S3 supports.
+    pub fn full() -> Self {
+        Self {
+            presigned_get: true,
+            post_policy: true,
+            long_keys: true,
+            s3_key_syntax: true,
+            object_metadata: true,
+            md5_etags: true,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The list of the suite's areas, written once, and what is generated from it.
+
+/// One `#[tokio::test]` per area of the suite, in a module of its own, for one backend.
+///
+/// `$setup` is an expression whose `.await` gives a [`Backend`](crate::Backend); each test
+/// evaluates it afresh. The test binary needs `tokio` with its `macros` and `rt` features.
+///
+/// ```ignore
+/// async fn my_backend() -> stowage_testkit::Backend { /* ... */ }
+///
+/// stowage_testkit::conformance_tests!(my_backend_suite, my_backend());
+/// ```
+///
+/// The rules starting with `@` are the macro's own: the areas are listed in one of them, so
+/// that [`run_all`](crate::run_all) and the generated tests cannot drift apart.
+#[macro_export]
+macro_rules! conformance_tests {
+    (@areas [$($how:tt)*]) => {
+        $crate::conformance_tests!(@expand [$($how)*]
+            keys::odd_keys_round_trip,
+            objects::put_get_head,
+            objects::streaming_get,
+            objects::exists,
+            objects::copy,
+            objects::delete,
+            batch_delete::every_path_reported,
+            listing::delimiter_and_prefixes,
+            listing::pagination,
+            presign::presigned_get,
+            presign::post_policy,
+            errors::error_kinds,
+            spans::same_shape_for_every_operation,
+        );
+    };
+    (@expand [tests $module:ident ($setup:expr)] $($area:ident :: $test:ident),* $(,)?) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let backend: $crate::Backend = $setup.await;
+                    $crate::$area::$test(&backend.fixture()).await;
+                }
+            )*
+        }
+    };
+    (@expand [run_all $fixture:ident] $($area:ident :: $test:ident),* $(,)?) => {
+        $( $crate::$area::$test($fixture).await; )*
+    };
+    ($module:ident, $setup:expr $(,)?) => {
+        $crate::conformance_tests!(@areas [tests $module ($setup)]);
+    };
+}
+
+/// Runs every area of the suite, one after the other.
+pub async fn run_all(fixture: &crate::Fixture<'_>) {
+    conformance_tests!(@areas [run_all fixture]);
+}
