@@ -35,6 +35,7 @@ pub struct S3StorageBuilder {
     sdk_debug_logs: bool,
 }
 
+/// Credentials given to the builder, handed to `aws-config` as a static provider.
 #[derive(Clone)]
 struct StaticCredentials {
     access_key_id: String,

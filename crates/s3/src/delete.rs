@@ -3,20 +3,28 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::stream::{self, StreamExt};
 use stowage_core::{DeleteFailure, DeleteReport, Error, Result, S3Path, hash_s3_key};
 
-use crate::errors::{failure, redact_message};
-use crate::storage::S3Storage;
+use crate::errors::failure;
+use crate::keys::redact_message;
+use crate::logging::SdkLogs;
 
 /// S3's limit on keys per DeleteObjects request.
-pub(crate) const MAX_KEYS_PER_REQUEST: usize = 1000;
+const MAX_KEYS_PER_REQUEST: usize = 1000;
 
 /// The outcome for one key of one bucket: `None` deleted, `Some((code, message))` failed.
 type Outcome = Option<(String, String)>;
 
-pub(crate) async fn delete_objects(storage: &S3Storage, paths: &[S3Path]) -> Result<DeleteReport> {
+/// Deletes `paths` with at most `concurrency` DeleteObjects requests in flight.
+pub(crate) async fn delete_objects(
+    client: &Client,
+    logs: &SdkLogs,
+    concurrency: usize,
+    paths: &[S3Path],
+) -> Result<DeleteReport> {
     // Invalid input fails the whole call before anything is deleted.
     for path in paths {
         path.object_key()?;
@@ -47,8 +55,8 @@ pub(crate) async fn delete_objects(storage: &S3Storage, paths: &[S3Path]) -> Res
     );
 
     let results: Vec<Vec<(String, String, Outcome)>> = stream::iter(chunks)
-        .map(move |(bucket, keys)| delete_chunk(storage, bucket, keys))
-        .buffer_unordered(storage.delete_concurrency.max(1))
+        .map(|(bucket, keys)| delete_chunk(client, logs, bucket, keys))
+        .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
     let mut outcomes: HashMap<(String, String), Outcome> = HashMap::new();
@@ -82,7 +90,8 @@ pub(crate) async fn delete_objects(storage: &S3Storage, paths: &[S3Path]) -> Res
 
 /// One DeleteObjects request in quiet mode: only failures come back.
 async fn delete_chunk(
-    storage: &S3Storage,
+    client: &Client,
+    logs: &SdkLogs,
     bucket: String,
     keys: Vec<String>,
 ) -> Vec<(String, String, Outcome)> {
@@ -117,11 +126,9 @@ async fn delete_chunk(
         Ok(path) => path,
         Err(error) => return fail_all("invalid_path", &error.to_string()),
     };
-    let sent = storage
-        .sdk_logs()
+    let sent = logs
         .run(
-            storage
-                .client()
+            client
                 .delete_objects()
                 .bucket(&bucket)
                 .delete(delete)

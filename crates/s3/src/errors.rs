@@ -5,12 +5,14 @@ use std::error::Error as StdError;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
-use stowage_core::{Error, S3Path, redact_key};
+use stowage_core::{Error, S3Path};
+
+use crate::keys::redact_message;
 
 /// An SDK error together with the path of the operation that failed.
-pub(crate) struct SdkFailure<'a, E> {
-    pub(crate) error: SdkError<E, HttpResponse>,
-    pub(crate) path: &'a S3Path,
+struct SdkFailure<'a, E> {
+    error: SdkError<E, HttpResponse>,
+    path: &'a S3Path,
 }
 
 /// Shorthand: `.map_err(|e| failure(e, path))`.
@@ -67,7 +69,7 @@ where
 }
 
 /// Maps an S3 error code and HTTP status onto the core kinds.
-pub(crate) fn from_service(code: &str, status: u16, message: &str, path: &S3Path) -> Error {
+fn from_service(code: &str, status: u16, message: &str, path: &S3Path) -> Error {
     match (code, status) {
         ("NoSuchBucket", _) => Error::NoSuchBucket {
             bucket: path.bucket().to_owned(),
@@ -97,17 +99,6 @@ pub(crate) fn from_service(code: &str, status: u16, message: &str, path: &S3Path
     }
 }
 
-/// Replaces the key, raw and URL-encoded, in a service message.
-pub(crate) fn redact_message(message: &str, key: &str) -> String {
-    let message = redact_key(message, key);
-    let encoded = crate::storage::encode_key(key);
-    if encoded != key {
-        redact_key(&message, &encoded)
-    } else {
-        message
-    }
-}
-
 /// `": <io error kind>"` when the source chain holds an I/O error; never the error's text,
 /// which may name the endpoint.
 fn io_detail(error: &(dyn StdError + 'static)) -> String {
@@ -121,7 +112,7 @@ fn io_detail(error: &(dyn StdError + 'static)) -> String {
     String::new()
 }
 
-/// Maps a failure to resolve credentials (for POST policies).
+/// Maps a failure to resolve the credentials presigned URLs and POST policies are signed with.
 pub(crate) fn from_credentials(error: &CredentialsError, path: &S3Path) -> Error {
     match error {
         CredentialsError::ProviderTimedOut(_) => Error::Timeout {

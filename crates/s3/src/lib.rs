@@ -24,18 +24,25 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Logging goes through `tracing`, one span per operation with the fields `op`, `bucket` and
-//! `key_hash`; no raw key, URL, signature, policy or credential is ever logged. Because the
+//! Logging goes through `tracing`, one span per operation in the shape every stowage backend
+//! shares ([`stowage_core::span`]: named `stowage`, with `backend = "s3"`, `op`, `bucket` and
+//! `key_hash`); no raw key, URL, signature, policy or credential is ever logged. Because the
 //! SDK's own DEBUG/TRACE events contain request URIs (raw keys) and signing material, they
 //! are suppressed while an SDK call runs, unless [`S3StorageBuilder::sdk_debug_logs`]
 //! turns them back on for debugging.
 
+mod body;
+mod bucket_url;
 mod builder;
+mod credentials;
 mod delete;
 mod errors;
+mod keys;
 mod logging;
+mod meta;
 mod post;
 mod presign_get;
+mod signing;
 mod storage;
 
 pub use builder::S3StorageBuilder;

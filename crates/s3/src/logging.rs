@@ -2,6 +2,7 @@
 //! the application's logs.
 
 use std::future::Future;
+use std::sync::OnceLock;
 
 use tracing::instrument::WithSubscriber;
 use tracing::level_filters::LevelFilter;
@@ -16,6 +17,7 @@ struct SdkLogGuard {
     inner: Dispatch,
 }
 
+/// Whether an event or span passes: stowage's own always, others at INFO and above.
 fn allowed(metadata: &Metadata<'_>) -> bool {
     metadata.target().starts_with("stowage") || *metadata.level() <= Level::INFO
 }
@@ -80,30 +82,41 @@ impl Subscriber for SdkLogGuard {
     }
 }
 
-/// Decides once per operation whether SDK calls need the guard.
+/// Decides once per operation, at its first SDK call, whether SDK calls need the guard.
+///
+/// Creating one costs nothing: the current dispatcher is read only when an SDK call runs,
+/// so an operation that never reaches the SDK (a presigned URL from cached credentials)
+/// never pays for the guard.
 #[derive(Clone)]
 pub(crate) struct SdkLogs {
-    guard: Option<Dispatch>,
+    sdk_debug_logs: bool,
+    guard: OnceLock<Option<Dispatch>>,
 }
 
 impl SdkLogs {
-    /// The guard for the current dispatcher, or none when it is not needed: SDK debug logs
-    /// were asked for, or nothing below INFO is enabled anywhere.
+    /// Logs for one operation; `sdk_debug_logs` lets the SDK's DEBUG and TRACE events pass.
     pub(crate) fn new(sdk_debug_logs: bool) -> Self {
-        if sdk_debug_logs || LevelFilter::current() < LevelFilter::DEBUG {
-            return Self { guard: None };
-        }
-        let inner = tracing::dispatcher::get_default(Dispatch::clone);
         Self {
-            guard: Some(Dispatch::new(SdkLogGuard { inner })),
+            sdk_debug_logs,
+            guard: OnceLock::new(),
         }
     }
 
     /// Runs an SDK future under the guard.
     pub(crate) async fn run<F: Future>(&self, future: F) -> F::Output {
-        match &self.guard {
+        match self.guard.get_or_init(|| guard(self.sdk_debug_logs)) {
             Some(guard) => future.with_subscriber(guard.clone()).await,
             None => future.await,
         }
     }
+}
+
+/// The guard for the current dispatcher, or none when it is not needed: SDK debug logs were
+/// asked for, or nothing below INFO is enabled anywhere.
+fn guard(sdk_debug_logs: bool) -> Option<Dispatch> {
+    if sdk_debug_logs || LevelFilter::current() < LevelFilter::DEBUG {
+        return None;
+    }
+    let inner = tracing::dispatcher::get_default(Dispatch::clone);
+    Some(Dispatch::new(SdkLogGuard { inner }))
 }

@@ -1,51 +1,83 @@
-//! Presigned GET URLs signed directly with SigV4 query parameters.
+//! Presigned GET URLs.
 //!
-//! Byte-identical to the SDK presigner's URLs (same parameters, same order, same encoding) at
-//! a fraction of the cost: the SDK runs its whole request orchestration for each URL, while
-//! here a URL is one string, one SHA-256 and one HMAC under a signing key derived once a day.
+//! With a credentials provider, a URL is signed directly with SigV4 query parameters,
+//! byte-identical to the SDK presigner's URLs (same parameters, same order, same encoding)
+//! at a fraction of the cost: the SDK runs its whole request orchestration for each URL,
+//! while here a URL is one string, one SHA-256 and one HMAC under a signing key derived once
+//! a day. Without one, the SDK presigns with the client's own credentials.
 
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use aws_sdk_s3::Client;
+use aws_sdk_s3::presigning::PresigningConfig;
 use sha2::{Digest, Sha256};
 use stowage_core::sigv4::SigningTime;
+use stowage_core::uri::{encode_path, encode_query_value};
 use stowage_core::{Error, PresignedUrl, Result, S3Path};
 
-use crate::post::{post_url, resolve_credentials};
-use crate::storage::S3Storage;
+use crate::credentials::CredentialsCache;
+use crate::errors::failure;
+use crate::logging::SdkLogs;
+use crate::signing::Signing;
 
+/// The SigV4 service name S3 signs for.
 const SERVICE: &str = "s3";
 
-/// What S3 leaves unencoded in a key: unreserved characters and `/`.
-const KEY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
-
-/// What SigV4 leaves unencoded in a query value: unreserved characters only.
-const QUERY_VALUE: &AsciiSet = &KEY.add(b'/');
-
-/// A presigned GET URL for `path`, valid for `ttl` from `now` (TTL already checked).
+/// A presigned GET URL for `path`, valid for `ttl` (an error above the ceiling).
 pub(crate) async fn presigned_get(
-    storage: &S3Storage,
+    client: &Client,
+    signing: &Signing,
+    logs: &SdkLogs,
     path: &S3Path,
-    key: &str,
+    ttl: Duration,
+) -> Result<PresignedUrl> {
+    let key = path.object_key()?;
+    let ttl = signing.ttl_limits().get_ttl(ttl, path)?;
+    let now = signing.now();
+    if let Some(credentials) = signing.credentials() {
+        return signed_url(client, signing, credentials, logs, path, ttl, now).await;
+    }
+    // Without a credentials provider (`from_client` alone) the SDK signs with the
+    // client's own credentials.
+    let config = PresigningConfig::builder()
+        .start_time(now)
+        .expires_in(ttl)
+        .build()
+        .map_err(|_| Error::invalid_argument("the presigned URL TTL is out of range"))?;
+    let request = logs
+        .run(
+            client
+                .get_object()
+                .bucket(path.bucket())
+                .key(key)
+                .presigned(config),
+        )
+        .await
+        .map_err(|e| failure(e, path))?;
+    Ok(PresignedUrl::new(request.uri().to_owned(), now + ttl))
+}
+
+/// The URL for `path` (key checked) signed here with `credentials`, for `ttl` from `now`.
+async fn signed_url(
+    client: &Client,
+    signing: &Signing,
+    credentials: &CredentialsCache,
+    logs: &SdkLogs,
+    path: &S3Path,
     ttl: Duration,
     now: SystemTime,
 ) -> Result<PresignedUrl> {
-    let region = storage
-        .client()
+    let key = path.key();
+    let region = client
         .config()
         .region()
         .ok_or_else(|| {
             Error::invalid_argument("no region is configured; a presigned URL needs one")
         })?
         .as_ref();
-    let credentials = resolve_credentials(storage, path).await?;
-    let base = post_url(storage, path.bucket(), now).await?;
+    let credentials = credentials.resolve(logs, path).await?;
+    let base = signing.bucket_url(client, logs, path.bucket(), now).await?;
 
     let time = SigningTime::new(now)?;
     let amz_date_str = time.amz_date();
@@ -65,7 +97,7 @@ pub(crate) async fn presigned_get(
     if !base.ends_with('/') {
         url.push('/');
     }
-    url.extend(utf8_percent_encode(key, KEY));
+    url.extend(encode_path(key));
     let path_start = url
         .find("://")
         .map(|scheme| scheme + 3)
@@ -79,15 +111,12 @@ pub(crate) async fn presigned_get(
     url.push_str("?x-id=GetObject&");
     let amz_start = url.len();
     url.push_str("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
-    url.extend(utf8_percent_encode(
-        credentials.access_key_id(),
-        QUERY_VALUE,
-    ));
+    url.extend(encode_query_value(credentials.access_key_id()));
     let _ = write!(
         url,
         "%2F{date_str}%2F{}%2F{SERVICE}%2Faws4_request&X-Amz-Date={amz_date_str}\
          &X-Amz-Expires={}",
-        utf8_percent_encode(region, QUERY_VALUE),
+        encode_query_value(region),
         ttl.as_secs()
     );
     url.push_str("&X-Amz-SignedHeaders=host");
@@ -102,7 +131,7 @@ pub(crate) async fn presigned_get(
     hasher.update(&url[amz_start..signed_headers_start]);
     if let Some(token) = token {
         hasher.update(b"&X-Amz-Security-Token=");
-        for chunk in utf8_percent_encode(token, QUERY_VALUE) {
+        for chunk in encode_query_value(token) {
             hasher.update(chunk);
         }
     }
@@ -122,7 +151,7 @@ pub(crate) async fn presigned_get(
     string_to_sign.push_str("/s3/aws4_request\n");
     push_hex(&mut string_to_sign, &digest);
 
-    let signature = storage.signer.signing_keys().signature(
+    let signature = signing.signer().signing_keys().signature(
         credentials.secret_access_key(),
         &time,
         region,
@@ -132,7 +161,7 @@ pub(crate) async fn presigned_get(
     url.push_str(&signature);
     if let Some(token) = token {
         url.push_str("&X-Amz-Security-Token=");
-        url.extend(utf8_percent_encode(token, QUERY_VALUE));
+        url.extend(encode_query_value(token));
     }
     Ok(PresignedUrl::new(url, now + ttl))
 }
@@ -147,6 +176,7 @@ fn canonical_host<'a>(scheme_and_authority: &str, authority: &'a str) -> &'a str
     authority.strip_suffix(default_port).unwrap_or(authority)
 }
 
+/// Appends `bytes` as lowercase hex.
 fn push_hex(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for byte in bytes {

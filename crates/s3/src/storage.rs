@@ -1,72 +1,42 @@
 //! [`S3Storage`] and its [`ObjectStorage`] implementation.
 
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::RequestChecksumCalculation;
-use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::{ByteStream as SdkByteStream, DateTime};
-use aws_smithy_types::body::SdkBody;
-use bytes::Bytes;
-use futures::stream::{self, StreamExt};
-use http_body::{Body, Frame, SizeHint};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use stowage_core::{
-    ByteStream, Clock, DeleteReport, Error, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
-    ObjectStorage, ObjectSummary, Payload, PostPolicyRequest, PostPolicySigner, PresignedPost,
-    PresignedUrl, PutOptions, PutResult, Result, S3Path, SystemClock, TtlLimits,
+    Clock, DeleteReport, Error, GetObjectOutput, ListResult, ObjectBody, ObjectMeta, ObjectStorage,
+    Payload, PostPolicyRequest, PresignedPost, PresignedUrl, PutOptions, PutResult, Result, S3Path,
+    TtlLimits, span,
 };
 use tracing::Instrument;
 
+use crate::body::{body_stream, payload_body};
 use crate::builder::S3StorageBuilder;
+use crate::delete::delete_objects;
 use crate::errors::failure;
+use crate::keys::copy_source;
 use crate::logging::SdkLogs;
-use crate::post::{CredentialsCache, PostUrls};
+use crate::meta::{object_meta, object_summary};
+use crate::post::presigned_post;
 use crate::presign_get::presigned_get;
+use crate::signing::Signing;
+
+/// The backend name in every span.
+const BACKEND: &str = "s3";
 
 /// An [`ObjectStorage`] on Amazon S3 or an S3-compatible server, through `aws-sdk-s3`.
 ///
 /// Cheap to share: hold it in an `Arc<dyn ObjectStorage>`. `Debug` shows no credentials.
 pub struct S3Storage {
     client: Client,
-    pub(crate) signer: PostPolicySigner,
-    pub(crate) ttl_limits: TtlLimits,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) post_urls: PostUrls,
-    pub(crate) delete_concurrency: usize,
-    pub(crate) credentials: Option<SharedCredentialsProvider>,
-    pub(crate) credentials_cache: CredentialsCache,
+    signing: Signing,
+    delete_concurrency: usize,
     sdk_debug_logs: bool,
-}
-
-/// Characters percent-encoded in a `CopySource`: everything but unreserved ones and `/`.
-const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
-
-/// The key percent-encoded as in a URL path (`/` kept).
-pub(crate) fn encode_key(key: &str) -> String {
-    utf8_percent_encode(key, COPY_SOURCE).to_string()
-}
-
-/// One span per operation: `op`, `bucket`, `key_hash`; never the key.
-pub(crate) fn op_span(op: &'static str, path: &S3Path) -> tracing::Span {
-    tracing::debug_span!(
-        "stowage_s3",
-        op,
-        bucket = path.bucket(),
-        key_hash = %path.key_hash()
-    )
 }
 
 /// Logs a failed operation (the error's `Display` names keys only by hash).
@@ -109,13 +79,8 @@ impl S3Storage {
     pub fn from_client(client: Client) -> Self {
         Self {
             client,
-            signer: PostPolicySigner::new(),
-            ttl_limits: TtlLimits::default(),
-            clock: Arc::new(SystemClock),
-            post_urls: PostUrls::default(),
+            signing: Signing::default(),
             delete_concurrency: 8,
-            credentials: None,
-            credentials_cache: CredentialsCache::default(),
             sdk_debug_logs: false,
         }
     }
@@ -123,25 +88,25 @@ impl S3Storage {
     /// Replaces the TTL ceilings.
     #[must_use]
     pub fn with_ttl_limits(mut self, limits: TtlLimits) -> Self {
-        self.ttl_limits = limits;
+        self.signing.set_ttl_limits(limits);
         self
     }
 
     /// Replaces the clock presigned URLs and policies are signed with.
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.signing.set_clock(clock);
         self
     }
 
-    /// The credentials POST policies are signed with (use the client's own provider).
+    /// The credentials presigned GET URLs and POST policies are signed with (use the
+    /// client's own provider).
     #[must_use]
     pub fn with_credentials_provider(
         mut self,
         provider: impl ProvideCredentials + 'static,
     ) -> Self {
-        self.credentials = Some(SharedCredentialsProvider::new(provider));
-        self.credentials_cache = CredentialsCache::default();
+        self.signing.set_credentials_provider(provider);
         self
     }
 
@@ -166,13 +131,15 @@ impl S3Storage {
 
     /// The TTL ceilings in force.
     pub fn ttl_limits(&self) -> TtlLimits {
-        self.ttl_limits
+        self.signing.ttl_limits()
     }
 
-    pub(crate) fn sdk_logs(&self) -> SdkLogs {
+    /// The SDK log guard for one operation.
+    fn sdk_logs(&self) -> SdkLogs {
         SdkLogs::new(self.sdk_debug_logs)
     }
 
+    /// PutObject: bytes in one request body, a stream with no request checksum.
     async fn put(&self, path: &S3Path, payload: Payload, options: PutOptions) -> Result<PutResult> {
         let key = path.object_key()?;
         let length = payload.len();
@@ -208,6 +175,7 @@ impl S3Storage {
         })
     }
 
+    /// GetObject: metadata at once, the body as a stream read on demand.
     async fn get(&self, path: &S3Path) -> Result<GetObjectOutput> {
         let key = path.object_key()?;
         let logs = self.sdk_logs();
@@ -221,20 +189,14 @@ impl S3Storage {
             )
             .await
             .map_err(|e| failure(e, path))?;
-        let meta = ObjectMeta {
-            path: path.clone(),
-            size: non_negative(output.content_length()),
-            etag: output.e_tag().map(str::to_owned),
-            last_modified: system_time(output.last_modified()),
-            content_type: output.content_type().map(str::to_owned),
-            metadata: metadata(output.metadata()),
-        };
+        let meta = object_meta(path, &output);
         Ok(GetObjectOutput {
             meta,
             body: ObjectBody::new(body_stream(output.body, logs)),
         })
     }
 
+    /// HeadObject.
     async fn head(&self, path: &S3Path) -> Result<ObjectMeta> {
         let key = path.object_key()?;
         let output = self
@@ -248,20 +210,14 @@ impl S3Storage {
             )
             .await
             .map_err(|e| failure(e, path))?;
-        Ok(ObjectMeta {
-            path: path.clone(),
-            size: non_negative(output.content_length()),
-            etag: output.e_tag().map(str::to_owned),
-            last_modified: system_time(output.last_modified()),
-            content_type: output.content_type().map(str::to_owned),
-            metadata: metadata(output.metadata()),
-        })
+        Ok(object_meta(path, &output))
     }
 
+    /// CopyObject, server-side.
     async fn copy(&self, from: &S3Path, to: &S3Path) -> Result<()> {
         let source_key = from.object_key()?;
         let key = to.object_key()?;
-        let source = format!("{}/{}", from.bucket(), encode_key(source_key));
+        let source = copy_source(from.bucket(), source_key);
         self.sdk_logs()
             .run(
                 self.client
@@ -276,6 +232,7 @@ impl S3Storage {
         Ok(())
     }
 
+    /// DeleteObject.
     async fn delete(&self, path: &S3Path) -> Result<()> {
         let key = path.object_key()?;
         self.sdk_logs()
@@ -291,6 +248,7 @@ impl S3Storage {
         Ok(())
     }
 
+    /// ListObjectsV2, every page.
     async fn list(&self, prefix: &S3Path, delimiter: Option<&str>) -> Result<ListResult> {
         let logs = self.sdk_logs();
         let mut request = self.client.list_objects_v2().bucket(prefix.bucket());
@@ -307,13 +265,9 @@ impl S3Storage {
             let page = page.map_err(|e| failure(e, prefix))?;
             pages_read += 1;
             for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                result.objects.push(ObjectSummary {
-                    path: S3Path::new(prefix.bucket(), key)?,
-                    size: non_negative(object.size()),
-                    etag: object.e_tag().map(str::to_owned),
-                    last_modified: system_time(object.last_modified()),
-                });
+                if let Some(summary) = object_summary(prefix.bucket(), object)? {
+                    result.objects.push(summary);
+                }
             }
             for common in page.common_prefixes() {
                 if let Some(common) = common.prefix() {
@@ -334,130 +288,26 @@ impl S3Storage {
         Ok(result)
     }
 
+    /// DeleteObjects in batches; see [`delete_objects`].
+    async fn delete_many(&self, paths: &[S3Path]) -> Result<DeleteReport> {
+        let logs = self.sdk_logs();
+        delete_objects(&self.client, &logs, self.delete_concurrency, paths).await
+    }
+
+    /// A presigned GET URL; see [`presigned_get`].
     async fn presign_get(&self, path: &S3Path, ttl: Duration) -> Result<PresignedUrl> {
-        let key = path.object_key()?;
-        let ttl = self.ttl_limits.get_ttl(ttl, path)?;
-        let now = self.clock.now();
-        if self.credentials.is_some() {
-            return presigned_get(self, path, key, ttl, now).await;
-        }
-        // Without a credentials provider (`from_client` alone) the SDK signs with the
-        // client's own credentials.
-        let config = PresigningConfig::builder()
-            .start_time(now)
-            .expires_in(ttl)
-            .build()
-            .map_err(|_| Error::invalid_argument("the presigned URL TTL is out of range"))?;
-        let request = self
-            .sdk_logs()
-            .run(
-                self.client
-                    .get_object()
-                    .bucket(path.bucket())
-                    .key(key)
-                    .presigned(config),
-            )
-            .await
-            .map_err(|e| failure(e, path))?;
-        Ok(PresignedUrl::new(request.uri().to_owned(), now + ttl))
-    }
-}
-
-fn non_negative(value: Option<i64>) -> u64 {
-    value.and_then(|v| u64::try_from(v).ok()).unwrap_or(0)
-}
-
-fn system_time(value: Option<&DateTime>) -> Option<SystemTime> {
-    value.and_then(|t| SystemTime::try_from(*t).ok())
-}
-
-fn metadata(value: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
-    value
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The SDK body as core's chunk stream: chunk by chunk, never collected.
-fn body_stream(body: SdkByteStream, logs: SdkLogs) -> impl futures::Stream<Item = Result<Bytes>> {
-    stream::unfold(Some((body, logs)), |state| async move {
-        let (mut body, logs) = state?;
-        match logs.run(body.next()).await {
-            Some(Ok(chunk)) => Some((Ok(chunk), Some((body, logs)))),
-            Some(Err(error)) => Some((
-                Err(Error::Io {
-                    message: format!("reading the object body failed: {error}"),
-                }),
-                None,
-            )),
-            None => None,
-        }
-    })
-}
-
-/// The upload body: in-memory bytes stay retryable; a stream becomes a body of known length.
-async fn payload_body(payload: Payload) -> Result<(SdkByteStream, bool)> {
-    let length = payload.len();
-    let mut chunks = payload.into_stream();
-    let first = match chunks.next().await {
-        Some(first) => first?,
-        None => Bytes::new(),
-    };
-    if first.len() as u64 == length {
-        // Everything is already in memory (always the case for a `Bytes` payload):
-        // confirm the stream is done, so a stream yielding too much still fails.
-        if let Some(extra) = chunks.next().await {
-            extra?;
-            return Err(Error::Io {
-                message: format!("payload declared {length} bytes but yielded more"),
-            });
-        }
-        return Ok((SdkByteStream::from(first), false));
-    }
-    let rest: ByteStream = stream::once(async move { Ok(first) }).chain(chunks).boxed();
-    let body = LengthBody {
-        stream: Mutex::new(rest),
-        remaining: length,
-    };
-    Ok((SdkByteStream::new(SdkBody::from_body_1_x(body)), true))
-}
-
-/// An `http_body` over a chunk stream whose total length is known.
-struct LengthBody {
-    // A Mutex only to make the body `Sync`, as the SDK requires; never contended.
-    stream: Mutex<ByteStream>,
-    remaining: u64,
-}
-
-impl Body for LengthBody {
-    type Data = Bytes;
-    type Error = Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
-        let this = self.get_mut();
-        let stream = this
-            .stream
-            .get_mut()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match stream.poll_next_unpin(cx) {
-            Poll::Ready(Some(Ok(chunk))) => {
-                this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
-                Poll::Ready(Some(Ok(Frame::data(chunk))))
-            }
-            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
+        let logs = self.sdk_logs();
+        presigned_get(&self.client, &self.signing, &logs, path, ttl).await
     }
 
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.remaining)
+    /// A browser upload policy; see [`presigned_post`].
+    async fn presign_post(
+        &self,
+        path: &S3Path,
+        request: &PostPolicyRequest,
+    ) -> Result<PresignedPost> {
+        let logs = self.sdk_logs();
+        presigned_post(&self.client, &self.signing, &logs, path, request).await
     }
 }
 
@@ -469,8 +319,8 @@ impl fmt::Debug for S3Storage {
                 &self.client.config().region().map(|r| r.as_ref().to_owned()),
             )
             .field("credentials", &"<redacted>")
-            .field("ttl_limits", &self.ttl_limits)
-            .field("clock", &self.clock)
+            .field("ttl_limits", &self.signing.ttl_limits())
+            .field("clock", self.signing.clock())
             .field("delete_concurrency", &self.delete_concurrency)
             .field("sdk_debug_logs", &self.sdk_debug_logs)
             .finish_non_exhaustive()
@@ -486,36 +336,24 @@ impl ObjectStorage for S3Storage {
         options: PutOptions,
     ) -> Result<PutResult> {
         async { logged(self.put(path, payload, options).await) }
-            .instrument(op_span("put_object", path))
+            .instrument(span::operation(BACKEND, "put_object", path))
             .await
     }
 
     async fn get_object(&self, path: &S3Path) -> Result<GetObjectOutput> {
         async { logged(self.get(path).await) }
-            .instrument(op_span("get_object", path))
+            .instrument(span::operation(BACKEND, "get_object", path))
             .await
     }
 
     async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta> {
         async { logged(self.head(path).await) }
-            .instrument(op_span("head_object", path))
+            .instrument(span::operation(BACKEND, "head_object", path))
             .await
     }
 
-    async fn object_exists(&self, path: &S3Path) -> Result<bool> {
-        async {
-            match self.head(path).await {
-                Ok(_) => Ok(true),
-                Err(Error::NotFound { .. }) => Ok(false),
-                Err(error) => logged(Err(error)),
-            }
-        }
-        .instrument(op_span("object_exists", path))
-        .await
-    }
-
     async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()> {
-        let span = op_span("copy_object", from);
+        let span = span::operation(BACKEND, "copy_object", from);
         async {
             tracing::debug!(
                 to_bucket = to.bucket(),
@@ -530,14 +368,13 @@ impl ObjectStorage for S3Storage {
 
     async fn delete_object(&self, path: &S3Path) -> Result<()> {
         async { logged(self.delete(path).await) }
-            .instrument(op_span("delete_object", path))
+            .instrument(span::operation(BACKEND, "delete_object", path))
             .await
     }
 
     async fn delete_objects(&self, paths: &[S3Path]) -> Result<DeleteReport> {
-        let span = tracing::debug_span!("stowage_s3", op = "delete_objects", paths = paths.len());
-        async { logged(crate::delete::delete_objects(self, paths).await) }
-            .instrument(span)
+        async { logged(self.delete_many(paths).await) }
+            .instrument(span::batch(BACKEND, "delete_objects", paths))
             .await
     }
 
@@ -547,13 +384,13 @@ impl ObjectStorage for S3Storage {
         delimiter: Option<&'a str>,
     ) -> Result<ListResult> {
         async { logged(self.list(prefix, delimiter).await) }
-            .instrument(op_span("list_objects", prefix))
+            .instrument(span::operation(BACKEND, "list_objects", prefix))
             .await
     }
 
     async fn presigned_get_url(&self, path: &S3Path, ttl: Duration) -> Result<PresignedUrl> {
         async { logged(self.presign_get(path, ttl).await) }
-            .instrument(op_span("presigned_get_url", path))
+            .instrument(span::operation(BACKEND, "presigned_get_url", path))
             .await
     }
 
@@ -562,8 +399,8 @@ impl ObjectStorage for S3Storage {
         path: &S3Path,
         request: &PostPolicyRequest,
     ) -> Result<PresignedPost> {
-        async { logged(crate::post::presigned_post(self, path, request).await) }
-            .instrument(op_span("presigned_post", path))
+        async { logged(self.presign_post(path, request).await) }
+            .instrument(span::operation(BACKEND, "presigned_post", path))
             .await
     }
 }

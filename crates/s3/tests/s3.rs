@@ -1,6 +1,7 @@
 //! stowage-s3 against a real Garage server.
 //!
-//! Start one with `scripts/test.sh`, or `scripts/garage.sh start DIR` and `source DIR/env`.
+//! The server is the one `STOWAGE_TEST_S3_*` names (`scripts/test.sh` starts one), or a
+//! private Garage this binary starts from the cache (`scripts/garage.sh install`).
 //! Every test uses its own key prefix, so they run in parallel on the shared buckets.
 
 use std::io::Write;
@@ -16,46 +17,13 @@ use stowage_core::{
     Error, FormField, ManualClock, ObjectStorage, Payload, PostPolicyRequest, PresignedPost,
     PutOptions, S3Path,
 };
-use stowage_s3::{S3Storage, S3StorageBuilder};
+use stowage_s3::S3Storage;
+use stowage_testkit::TestServer;
 
-const MISSING_ENV: &str =
-    "start Garage with scripts/test.sh (or scripts/garage.sh start DIR and source DIR/env)";
-
-struct Env {
-    endpoint: String,
-    region: String,
-    access_key_id: String,
-    secret_access_key: String,
-    bucket: String,
-    bucket2: String,
-}
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: {MISSING_ENV}"))
-}
-
-fn env() -> Env {
+/// The test server (`STOWAGE_TEST_S3_*`, or a private Garage), with the log capture on.
+fn env() -> &'static TestServer {
     capture_logs();
-    Env {
-        endpoint: var("STOWAGE_TEST_S3_ENDPOINT"),
-        region: var("STOWAGE_TEST_S3_REGION"),
-        access_key_id: var("STOWAGE_TEST_S3_ACCESS_KEY_ID"),
-        secret_access_key: var("STOWAGE_TEST_S3_SECRET_ACCESS_KEY"),
-        bucket: var("STOWAGE_TEST_S3_BUCKET"),
-        bucket2: var("STOWAGE_TEST_S3_BUCKET2"),
-    }
-}
-
-fn builder(env: &Env) -> S3StorageBuilder {
-    S3Storage::builder()
-        .endpoint_url(&env.endpoint)
-        .force_path_style(true)
-        .region(&env.region)
-        .credentials(&env.access_key_id, &env.secret_access_key)
-}
-
-async fn storage(env: &Env) -> S3Storage {
-    builder(env).build().await.expect("build storage")
+    TestServer::get()
 }
 
 /// A key prefix unique to this test and this run.
@@ -143,7 +111,7 @@ async fn put_many(storage: &S3Storage, paths: &[S3Path]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn odd_keys_round_trip() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let prefix = prefix("odd");
     let suffixes = [
         "plain.txt",
@@ -195,7 +163,7 @@ fn big_chunk(index: u64, size: usize) -> Bytes {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_streams_a_64_mib_object_chunk_by_chunk() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let p = path(&env.bucket, &format!("{}big.bin", prefix("big")));
     const CHUNK: usize = 1 << 20;
     const CHUNKS: u64 = 64;
@@ -240,7 +208,7 @@ async fn get_streams_a_64_mib_object_chunk_by_chunk() {
 #[tokio::test(flavor = "multi_thread")]
 async fn head_fields_and_exists() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let p = path(&env.bucket, &format!("{}hello.txt", prefix("head")));
     let options = PutOptions::new()
         .content_type("text/plain")
@@ -286,7 +254,7 @@ async fn head_fields_and_exists() {
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_across_buckets_keeps_content_type_and_metadata() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let prefix = prefix("copy");
     let from = path(&env.bucket, &format!("{prefix}src ü?#%.json"));
     let to = path(&env.bucket2, &format!("{prefix}dst ü?#%.json"));
@@ -317,7 +285,7 @@ async fn copy_across_buckets_keeps_content_type_and_metadata() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_is_idempotent() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let p = path(&env.bucket, &format!("{}gone", prefix("delete")));
     put(&storage, &p, "bye").await;
     storage.delete_object(&p).await.unwrap();
@@ -328,7 +296,7 @@ async fn delete_is_idempotent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_objects_2500_keys_over_two_buckets() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let prefix = prefix("batch");
     let mut paths = Vec::new();
     for i in 0..1500 {
@@ -369,7 +337,7 @@ async fn delete_objects_2500_keys_over_two_buckets() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_objects_reports_a_missing_bucket_as_failed() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let prefix = prefix("batchfail");
     let good: Vec<S3Path> = (0..5)
         .map(|i| path(&env.bucket, &format!("{prefix}{i}")))
@@ -403,7 +371,7 @@ async fn delete_objects_reports_a_missing_bucket_as_failed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_reads_every_page_and_rolls_up_common_prefixes() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let prefix = prefix("list");
     let paths: Vec<S3Path> = (0..3000)
         .map(|i| path(&env.bucket, &format!("{prefix}many/{i:05}")))
@@ -458,7 +426,7 @@ async fn list_reads_every_page_and_rolls_up_common_prefixes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn presigned_get_downloads_and_a_tampered_signature_is_rejected() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let p = path(&env.bucket, &format!("{}dl ü?#.txt", prefix("presign")));
     put(&storage, &p, "download me").await;
     let url = storage
@@ -622,7 +590,7 @@ fn with_field(fields: &[FormField], name: &str, value: &str) -> Vec<FormField> {
 #[tokio::test(flavor = "multi_thread")]
 async fn presigned_post_enforces_size_type_key_expiry_and_signature() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let prefix = prefix("post");
     let max: u64 = 1024;
     let request = PostPolicyRequest::new(max)
@@ -720,7 +688,7 @@ async fn presigned_post_enforces_size_type_key_expiry_and_signature() {
     let clock = Arc::new(ManualClock::new(
         SystemTime::now() - Duration::from_secs(700),
     ));
-    let past = builder(&env).clock(clock).build().await.unwrap();
+    let past = env.s3_builder().clock(clock).build().await.unwrap();
     let expired = path(&env.bucket, &format!("{prefix}expired.png"));
     let post = past.presigned_post(&expired, &request).await.unwrap();
     let status = submit(&post, post.fields(), vec![1; 10]).await;
@@ -739,7 +707,7 @@ async fn presigned_post_enforces_size_type_key_expiry_and_signature() {
 #[tokio::test(flavor = "multi_thread")]
 async fn error_kinds() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     let prefix = prefix("errors");
     let missing = path(&env.bucket, &format!("{prefix}missing"));
     let error = storage.get_object(&missing).await.unwrap_err();
@@ -762,7 +730,7 @@ async fn error_kinds() {
 
     let existing = path(&env.bucket, &format!("{prefix}exists"));
     put(&storage, &existing, "x").await;
-    let wrong = builder(&env)
+    let wrong = env.s3_builder()
         .credentials(&env.access_key_id, "0".repeat(64))
         .max_attempts(1)
         .build()
@@ -789,7 +757,7 @@ async fn error_kinds() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let refused = builder(&env)
+    let refused = env.s3_builder()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .max_attempts(1)
         .connect_timeout(Duration::from_secs(2))
@@ -812,7 +780,7 @@ async fn error_kinds() {
             held.push(socket);
         }
     });
-    let silent = builder(&env)
+    let silent = env.s3_builder()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .max_attempts(1)
         .operation_timeout(Duration::from_secs(1))
@@ -828,7 +796,7 @@ async fn error_kinds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_secret_reaches_logs_errors_or_debug() {
     let env = env();
-    let storage = storage(&env).await;
+    let storage = env.s3_storage().await;
     const SECRET_KEY: &str = "patient-4711/secret-scan.nii";
     let p = path(&env.bucket, SECRET_KEY);
     let p2 = path(&env.bucket2, SECRET_KEY);
@@ -861,7 +829,7 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
         .unwrap();
     let missing = path(&env.bucket, "patient-4711/secret-scan.nii.missing");
     let not_found = storage.get_object(&missing).await.unwrap_err();
-    let wrong = builder(&env)
+    let wrong = env.s3_builder()
         .credentials(&env.access_key_id, "0".repeat(64))
         .max_attempts(1)
         .build()
@@ -887,7 +855,7 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
     ];
     let rendered = [
         format!("{storage:?}"),
-        format!("{:?}", builder(&env)),
+        format!("{:?}", env.s3_builder()),
         format!("{url:?}"),
         format!("{post:?}"),
         format!("{not_found} {not_found:?}"),
