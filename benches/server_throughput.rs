@@ -28,6 +28,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 use stowage::s3::S3Storage;
 use stowage::{ObjectStorage, Payload, PutOptions, S3Path};
+use stowage_testkit::TestServer;
 
 const KEYS: usize = 10_000;
 const RUNS: usize = 3;
@@ -36,41 +37,17 @@ const BIG_BYTES: u64 = 256 * 1024 * 1024;
 const CHUNK_BYTES: usize = 1024 * 1024;
 const SMALL_BODY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
-struct Env {
-    endpoint: String,
-    region: String,
-    access_key_id: String,
-    secret_access_key: String,
-    bucket: String,
-}
-
-fn env() -> Env {
-    let var = |name: &str| {
-        std::env::var(format!("STOWAGE_TEST_S3_{name}")).unwrap_or_else(|_| {
-            panic!(
-                "STOWAGE_TEST_S3_{name} is not set: start Garage with \
-                 scripts/garage.sh start DIR and source DIR/env"
-            )
-        })
-    };
-    Env {
-        endpoint: var("ENDPOINT"),
-        region: var("REGION"),
-        access_key_id: var("ACCESS_KEY_ID"),
-        secret_access_key: var("SECRET_ACCESS_KEY"),
-        bucket: var("BUCKET"),
+/// The server `STOWAGE_TEST_S3_*` names: every process of one bench run must see the same
+/// server, so the bench never starts a private one.
+fn env() -> TestServer {
+    match TestServer::from_env() {
+        Ok(Some(server)) => server,
+        Ok(None) => panic!(
+            "STOWAGE_TEST_S3_* is not set: start Garage with scripts/garage.sh start DIR and \
+             source DIR/env, or run scripts/bench.sh server"
+        ),
+        Err(problem) => panic!("{problem}"),
     }
-}
-
-async fn storage(env: &Env) -> S3Storage {
-    S3Storage::builder()
-        .endpoint_url(&env.endpoint)
-        .force_path_style(true)
-        .region(&env.region)
-        .credentials(&env.access_key_id, &env.secret_access_key)
-        .build()
-        .await
-        .expect("build S3Storage")
 }
 
 /// Resident set size (or its peak, for `VmHWM`) of this process, in KiB, from
@@ -144,7 +121,7 @@ async fn download(storage: &S3Storage, path: &S3Path) -> u64 {
     total
 }
 
-async fn run_all(env: &Env, storage: &S3Storage) -> Value {
+async fn run_all(env: &TestServer, storage: &S3Storage) -> Value {
     let nonce = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -211,7 +188,7 @@ async fn run_all(env: &Env, storage: &S3Storage) -> Value {
     })
 }
 
-async fn run_download(env: &Env, storage: S3Storage, key: &str) -> Value {
+async fn run_download(env: &TestServer, storage: S3Storage, key: &str) -> Value {
     let path = S3Path::new(&env.bucket, key).expect("object key");
     let baseline = proc_status_kib("VmRSS");
     let started = Instant::now();
@@ -238,7 +215,7 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let result = runtime.block_on(async {
-        let storage = storage(&env).await;
+        let storage = env.s3_storage().await;
         match args.first().map(String::as_str) {
             None | Some("all") => run_all(&env, &storage).await,
             Some("download") => {

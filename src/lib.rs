@@ -1,10 +1,43 @@
 //! stowage: one async [`ObjectStorage`] trait, interchangeable backends.
 //!
-//! This facade re-exports [`stowage_core`] and, behind features, the backends:
-//! `memory` ([`memory::MemoryStorage`], on by default) and `mock`
-//! ([`MockObjectStorage`], a mockall mock of the trait).
+//! This facade re-exports the items of [`stowage_core`] that applications and backends use
+//! and, behind features, the backends: `memory` (`memory::MemoryStorage`, on by default),
+//! `s3` (`s3::S3Storage`) and `mock` (`MockObjectStorage`, a mockall mock of the trait).
 
-pub use stowage_core::*;
+// The trait, and its mock.
+#[cfg(feature = "mock")]
+pub use stowage_core::MockObjectStorage;
+pub use stowage_core::ObjectStorage;
+
+// Paths and the key hash.
+pub use stowage_core::{MAX_KEY_BYTES, PathError, S3Path, hash_s3_key, parse_s3_path};
+
+// Errors.
+pub use stowage_core::{Error, Result, redact_key};
+
+// What operations take and return.
+pub use stowage_core::{
+    ByteStream, DeleteFailure, DeleteReport, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
+    ObjectSummary, Payload, PresignedUrl, PutOptions, PutResult,
+};
+
+// Browser upload policies.
+pub use stowage_core::{
+    Condition, FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,
+    PostPolicyRequest, PostPolicySigner, PresignedPost, SigningCredentials,
+};
+
+// TTL rules.
+pub use stowage_core::{
+    DEFAULT_GET_URL_TTL_SECONDS, MAX_PUT_PRESIGNED_URL_TTL_SECONDS, SIGV4_MAX_TTL_SECONDS,
+    TtlLimits,
+};
+
+// Time.
+pub use stowage_core::{Clock, ManualClock, SystemClock};
+
+// Building blocks for backends: SigV4 signing, URL encoding, tracing spans.
+pub use stowage_core::{sigv4, span, uri};
 
 /// The in-process backend with S3 semantics, for tests and local runs.
 #[cfg(feature = "memory")]

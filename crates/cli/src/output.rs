@@ -24,6 +24,7 @@ pub(crate) struct HeadOutput<'a> {
 }
 
 impl<'a> HeadOutput<'a> {
+    /// The printed shape of `meta`.
     pub(crate) fn new(meta: &'a ObjectMeta) -> Self {
         Self {
             size: meta.size,

@@ -1,7 +1,8 @@
 //! The `stowage` binary against a real Garage server: every subcommand, every exit code,
 //! POST policies identical to boto3's and enforced by the server, bounded-memory streaming.
 //!
-//! Start Garage first: `scripts/test.sh`, or `scripts/garage.sh start DIR && source DIR/env`.
+//! The server is the one `STOWAGE_TEST_S3_*` names (`scripts/test.sh` starts one), or a
+//! private Garage this binary starts from the cache (`scripts/garage.sh install`).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -11,40 +12,28 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
+use stowage_testkit::TestServer;
 
 const EXAMPLE_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const EXAMPLE_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const SIGNING_TIME: &str = "2026-01-02T03:04:05Z";
 const MIB: usize = 1024 * 1024;
 
-/// The Garage server the test command started.
-#[derive(Debug, Clone)]
-struct Garage {
-    endpoint: String,
-    region: String,
-    access_key_id: String,
-    secret_access_key: String,
-    bucket: String,
-    bucket2: String,
+/// The test server (`STOWAGE_TEST_S3_*`, or a private Garage this binary starts), with the
+/// ways the CLI tests reach it.
+#[derive(Debug, Clone, Copy)]
+struct Garage(&'static TestServer);
+
+impl std::ops::Deref for Garage {
+    type Target = TestServer;
+
+    fn deref(&self) -> &TestServer {
+        self.0
+    }
 }
 
 fn garage() -> Garage {
-    let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!(
-                "{name} is not set: start Garage with scripts/test.sh \
-                 (or scripts/garage.sh start DIR and source DIR/env)"
-            )
-        })
-    };
-    Garage {
-        endpoint: var("STOWAGE_TEST_S3_ENDPOINT"),
-        region: var("STOWAGE_TEST_S3_REGION"),
-        access_key_id: var("STOWAGE_TEST_S3_ACCESS_KEY_ID"),
-        secret_access_key: var("STOWAGE_TEST_S3_SECRET_ACCESS_KEY"),
-        bucket: var("STOWAGE_TEST_S3_BUCKET"),
-        bucket2: var("STOWAGE_TEST_S3_BUCKET2"),
-    }
+    Garage(TestServer::get())
 }
 
 impl Garage {

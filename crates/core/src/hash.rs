@@ -8,9 +8,9 @@ const KEY_HASH_HEX_LEN: usize = 16;
 /// Returns the first 16 lowercase hex characters of the SHA-256 digest of `key`'s UTF-8 bytes.
 ///
 /// Object keys often carry personal data (patient ids, file names), so stowage never logs
-/// them. This hash stands in for the key in every log line and error message: stable, so a
-/// request can be followed across services, and identical to the reference implementation's
-/// `hash_s3_key`, so Rust and Python logs correlate.
+/// them. This hash stands in for the key in every log line and error message. It is stable,
+/// so a request can be followed across services, and identical to the hash the Python
+/// `s3_client` logs, so logs correlate across services written in either language.
 ///
 /// ```
 /// assert_eq!(stowage_core::hash_s3_key(""), "e3b0c44298fc1c14");

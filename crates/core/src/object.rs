@@ -311,7 +311,7 @@ pub struct ListResult {
 }
 
 impl ListResult {
-    /// The objects' paths, as the reference's `list_objects` returned them.
+    /// The objects' paths, in listing order.
     pub fn paths(&self) -> impl Iterator<Item = &S3Path> {
         self.objects.iter().map(|object| &object.path)
     }

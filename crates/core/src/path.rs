@@ -64,9 +64,9 @@ pub enum PathError {
 /// A validated `s3://bucket/key` location.
 ///
 /// The key is kept verbatim: `?`, `#`, `%`, spaces, unicode and a leading `/` are all legal
-/// key characters in S3 and are preserved (the reference implementation cut keys at `?`
-/// and `#`). An empty key is allowed, so that a path can also serve as a listing prefix;
-/// object operations reject it with [`PathError::EmptyKey`].
+/// key characters in S3 and are preserved; nothing is read as a URL query or fragment. An
+/// empty key is allowed, so that a path can also serve as a listing prefix; object
+/// operations reject it with [`PathError::EmptyKey`].
 ///
 /// `Display` prints the full path and round-trips through [`S3Path::parse`]. `Debug` prints
 /// the bucket and the [`hash_s3_key`] of the key, never the key itself, so a path that ends
@@ -179,9 +179,8 @@ impl S3Path {
     }
 }
 
-/// Parses `s3://bucket/key` into `(bucket, key)`, like the reference's `parse_s3_path`,
-/// but with validation: a missing scheme or a bad bucket name is an error instead of an
-/// empty bucket, and `?`/`#` stay in the key.
+/// Parses `s3://bucket/key` into `(bucket, key)`, with the validation of [`S3Path::parse`]:
+/// a missing scheme or a bad bucket name is a [`PathError`], and `?`/`#` stay in the key.
 ///
 /// ```
 /// let (bucket, key) = stowage_core::parse_s3_path("s3://bucket-name/a/b#1")?;

@@ -1,10 +1,10 @@
 //! SigV4 building blocks shared by every signer in stowage: the POST-policy signer here and
 //! the presigned GET URLs of `stowage-s3`.
 //!
-//! Signing one policy or URL is cheap (one HMAC-SHA256 over a few hundred bytes); what used
-//! to dominate was around it: deriving the signing key (four HMACs) and formatting dates.
-//! [`SigningKeyCache`] derives the key (with `aws-sigv4`) once per secret, UTC day and region, and
-//! [`SigningTime`] formats the timestamps without going through `format!`.
+//! Signing one policy or URL is cheap (one HMAC-SHA256 over a few hundred bytes); the cost
+//! lies around it: deriving the signing key (four HMACs) and formatting dates.
+//! [`SigningKeyCache`] derives the key (with `aws-sigv4`) once per secret, UTC day and
+//! region, and [`SigningTime`] formats the timestamps without going through `format!`.
 
 use std::fmt;
 use std::sync::Mutex;

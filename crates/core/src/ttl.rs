@@ -9,9 +9,9 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::path::S3Path;
 
-/// Default and maximum lifetime of a browser upload policy, as in the reference.
+/// Default and maximum lifetime of a browser upload policy (ten minutes).
 pub const MAX_PUT_PRESIGNED_URL_TTL_SECONDS: u64 = 600;
-/// Default lifetime of a presigned GET URL (one hour), as in the reference.
+/// Default lifetime of a presigned GET URL (one hour).
 pub const DEFAULT_GET_URL_TTL_SECONDS: u64 = 3600;
 /// Longest lifetime SigV4 allows for any presigned request (7 days).
 pub const SIGV4_MAX_TTL_SECONDS: u64 = 7 * 24 * 3600;

@@ -35,7 +35,10 @@ mod tests {
 
     #[test]
     fn path_keeps_slashes_and_unreserved_characters() {
-        assert_eq!(encode_path("a b/c~d-e_f.g?#%é").to_string(), "a%20b/c~d-e_f.g%3F%23%25%C3%A9");
+        assert_eq!(
+            encode_path("a b/c~d-e_f.g?#%é").to_string(),
+            "a%20b/c~d-e_f.g%3F%23%25%C3%A9"
+        );
     }
 
     #[test]

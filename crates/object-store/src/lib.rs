@@ -32,10 +32,10 @@
 //!    (`a//b`, a leading `/`, a trailing `/` such as a `folder/` marker), a `.` or `..`
 //!    segment, or an ASCII control character are not paths: writing one is
 //!    `Error::InvalidArgument`; since no such object can exist, reading one is
-//!    `Error::NotFound`, deleting it succeeds and listings never contain it. (Encoding such
-//!    keys was rejected: `object_store` drops empty segments, so `a//b` and `a/b` would
-//!    collide, and encoded names would differ from what other clients of a cloud
-//!    bucket see.)
+//!    `Error::NotFound`, deleting it succeeds and listings never contain it. Such keys are
+//!    not encoded into other names: `object_store` drops empty segments, so `a//b` and
+//!    `a/b` would collide, and encoded names would differ from what other clients of a
+//!    cloud bucket see.
 //! 2. **A key cannot be both an object and a folder on `LocalFileSystem`.** With `p/x`
 //!    stored, writing `p` fails with `Error::InvalidArgument` (and the other way round); on
 //!    a filesystem `p` is a directory or a file, not both. Reading `p` is `NotFound`.

@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use futures::StreamExt;
 use object_store::path::Path;
 use object_store::{Attributes, GetOptions, ObjectStore, PutMultipartOptions, WriteMultipart};
+use stowage_core::span;
 use stowage_core::{
     ByteStream, DeleteReport, Error, GetObjectOutput, ListResult, ObjectMeta, ObjectStorage,
     Payload, PostPolicyRequest, PresignedPost, PresignedUrl, PutOptions, PutResult, Result, S3Path,
@@ -25,11 +26,6 @@ const SINGLE_PUT_MAX_BYTES: u64 = 8 * 1024 * 1024;
 const PART_BYTES: usize = 8 * 1024 * 1024;
 /// Parts in flight during a streamed upload.
 const PARTS_IN_FLIGHT: usize = 4;
-
-/// One span per operation: bucket and key hash, never the key.
-fn span(op: &'static str, path: &S3Path) -> tracing::Span {
-    tracing::debug_span!("stowage", backend = BACKEND, op, bucket = path.bucket(), key_hash = %path.key_hash())
-}
 
 impl ObjectStoreAdapter {
     /// The store and path of an object that is read: a key that is not a path cannot
@@ -124,7 +120,7 @@ impl ObjectStorage for ObjectStoreAdapter {
     ) -> Result<PutResult> {
         let length = payload.len();
         self.write(path, attributes(options), length, payload.into_stream())
-            .instrument(span("put_object", path))
+            .instrument(span::operation(BACKEND, "put_object", path))
             .await
     }
 
@@ -141,7 +137,7 @@ impl ObjectStorage for ObjectStoreAdapter {
                 body: body(path, result),
             })
         }
-        .instrument(span("get_object", path))
+        .instrument(span::operation(BACKEND, "get_object", path))
         .await
     }
 
@@ -159,16 +155,8 @@ impl ObjectStorage for ObjectStoreAdapter {
                 .map_err(|e| map_error(e, path, Access::Read, "head_object"))?;
             Ok(object_meta(path, &result.meta, &result.attributes))
         }
-        .instrument(span("head_object", path))
+        .instrument(span::operation(BACKEND, "head_object", path))
         .await
-    }
-
-    async fn object_exists(&self, path: &S3Path) -> Result<bool> {
-        match self.head_object(path).await {
-            Ok(_) => Ok(true),
-            Err(Error::NotFound { .. }) => Ok(false),
-            Err(other) => Err(other),
-        }
     }
 
     async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()> {
@@ -195,7 +183,7 @@ impl ObjectStorage for ObjectStoreAdapter {
             let stream = body(from, result).boxed();
             self.write(to, attributes, length, stream).await.map(|_| ())
         }
-        .instrument(span("copy_object", from))
+        .instrument(span::operation(BACKEND, "copy_object", from))
         .await
     }
 
@@ -213,18 +201,14 @@ impl ObjectStorage for ObjectStoreAdapter {
                 },
             }
         }
-        .instrument(span("delete_object", path))
+        .instrument(span::operation(BACKEND, "delete_object", path))
         .await
     }
 
     async fn delete_objects(&self, paths: &[S3Path]) -> Result<DeleteReport> {
-        let span = tracing::debug_span!(
-            "stowage",
-            backend = BACKEND,
-            op = "delete_objects",
-            count = paths.len()
-        );
-        delete::delete_objects(self, paths).instrument(span).await
+        delete::delete_objects(self, paths)
+            .instrument(span::batch(BACKEND, "delete_objects", paths))
+            .await
     }
 
     async fn list_objects<'a>(
@@ -236,7 +220,7 @@ impl ObjectStorage for ObjectStoreAdapter {
             let store = self.bucket(prefix)?.store.as_ref();
             listing::list(store, prefix, delimiter).await
         }
-        .instrument(span("list_objects", prefix))
+        .instrument(span::operation(BACKEND, "list_objects", prefix))
         .await
     }
 
@@ -261,7 +245,7 @@ impl ObjectStorage for ObjectStoreAdapter {
                 backend: BACKEND,
             })
         }
-        .instrument(span("presigned_get_url", path))
+        .instrument(span::operation(BACKEND, "presigned_get_url", path))
         .await
     }
 
@@ -270,7 +254,7 @@ impl ObjectStorage for ObjectStoreAdapter {
         path: &S3Path,
         _request: &PostPolicyRequest,
     ) -> Result<PresignedPost> {
-        let _span = span("presigned_post", path).entered();
+        let _span = span::operation(BACKEND, "presigned_post", path).entered();
         path.object_key()?;
         Err(Error::Unsupported {
             operation: "presigned_post",

@@ -16,7 +16,7 @@ use object_store::signer::Signer;
 use sha2::{Digest, Sha256};
 use stowage_core::{Error, FormField, ObjectStorage, PutOptions, S3Path};
 use stowage_object_store::ObjectStoreAdapter;
-use stowage_testkit::{Capabilities, Fixture, Redeemer};
+use stowage_testkit::{Backend, Capabilities, Fixture, Redeemer};
 
 const BUCKET: &str = "stowage-test";
 const BUCKET2: &str = "stowage-test-2";
@@ -148,47 +148,33 @@ impl Redeemer for TestSigner {
     }
 }
 
-macro_rules! suites {
-    ($($area:ident :: $test:ident),* $(,)?) => {
-        mod local_filesystem {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let (storage, _dirs) = local();
-                    let fixture = Fixture::new(&storage, BUCKET, BUCKET2, &NoRedeemer, restricted(false, false, false));
-                    stowage_testkit::$area::$test(&fixture).await;
-                }
-            )*
-        }
-        mod in_memory {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    let storage = in_memory();
-                    let fixture = Fixture::new(&storage, BUCKET, BUCKET2, &NoRedeemer, restricted(true, true, false));
-                    stowage_testkit::$area::$test(&fixture).await;
-                }
-            )*
-        }
-    };
+/// `LocalFileSystem`: no metadata, no presigning, filesystem-shaped keys of at most 255
+/// bytes per segment.
+async fn local_backend() -> Backend {
+    let (storage, dirs) = local();
+    Backend::new(
+        storage,
+        NoRedeemer,
+        BUCKET,
+        BUCKET2,
+        restricted(false, false, false),
+    )
+    .keeping(dirs)
 }
 
-suites!(
-    keys::odd_keys_round_trip,
-    objects::put_get_head,
-    objects::streaming_get,
-    objects::exists,
-    objects::copy,
-    objects::delete,
-    batch_delete::every_path_reported,
-    listing::delimiter_and_prefixes,
-    listing::pagination,
-    presign::presigned_get,
-    presign::post_policy,
-    errors::error_kinds,
-);
+/// `InMemory`: metadata and long keys, no presigning.
+async fn in_memory_backend() -> Backend {
+    Backend::new(
+        in_memory(),
+        NoRedeemer,
+        BUCKET,
+        BUCKET2,
+        restricted(true, true, false),
+    )
+}
+
+stowage_testkit::conformance_tests!(local_filesystem, local_backend());
+stowage_testkit::conformance_tests!(in_memory, in_memory_backend());
 
 /// With a signer, presigned GET URLs work end to end (the suite's presign area).
 #[tokio::test]

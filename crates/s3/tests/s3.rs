@@ -730,7 +730,8 @@ async fn error_kinds() {
 
     let existing = path(&env.bucket, &format!("{prefix}exists"));
     put(&storage, &existing, "x").await;
-    let wrong = env.s3_builder()
+    let wrong = env
+        .s3_builder()
         .credentials(&env.access_key_id, "0".repeat(64))
         .max_attempts(1)
         .build()
@@ -757,7 +758,8 @@ async fn error_kinds() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let refused = env.s3_builder()
+    let refused = env
+        .s3_builder()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .max_attempts(1)
         .connect_timeout(Duration::from_secs(2))
@@ -780,7 +782,8 @@ async fn error_kinds() {
             held.push(socket);
         }
     });
-    let silent = env.s3_builder()
+    let silent = env
+        .s3_builder()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .max_attempts(1)
         .operation_timeout(Duration::from_secs(1))
@@ -829,7 +832,8 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
         .unwrap();
     let missing = path(&env.bucket, "patient-4711/secret-scan.nii.missing");
     let not_found = storage.get_object(&missing).await.unwrap_err();
-    let wrong = env.s3_builder()
+    let wrong = env
+        .s3_builder()
         .credentials(&env.access_key_id, "0".repeat(64))
         .max_attempts(1)
         .build()

@@ -20,7 +20,13 @@ pub fn memory_storage() -> MemoryStorage {
 pub async fn memory() -> Backend {
     let storage = memory_storage();
     let redeemer = MemoryRedeemer::new(storage.clone());
-    Backend::new(storage, redeemer, BUCKETS[0], BUCKETS[1], Capabilities::full())
+    Backend::new(
+        storage,
+        redeemer,
+        BUCKETS[0],
+        BUCKETS[1],
+        Capabilities::full(),
+    )
 }
 
 /// The S3 backend on the [`TestServer`](crate::TestServer), redeeming over HTTP.

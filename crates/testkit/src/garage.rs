@@ -196,10 +196,7 @@ fn fresh_dir() -> Result<PathBuf, String> {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let dir = std::env::temp_dir().join(format!(
-        "stowage-garage-{}-{nanos:x}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("stowage-garage-{}-{nanos:x}", std::process::id()));
     for sub in ["meta", "data"] {
         std::fs::create_dir_all(dir.join(sub))
             .map_err(|e| format!("creating {}: {e}", dir.display()))?;

@@ -86,8 +86,14 @@ impl TestServer {
                 missing.join(", ")
             ));
         }
-        let [endpoint, region, access_key_id, secret_access_key, bucket, bucket2] =
-            values.map(Option::unwrap_or_default);
+        let [
+            endpoint,
+            region,
+            access_key_id,
+            secret_access_key,
+            bucket,
+            bucket2,
+        ] = values.map(Option::unwrap_or_default);
         Ok(Some(TestServer {
             endpoint,
             region,

@@ -43,7 +43,8 @@ impl SpanSeen {
 
 impl Visit for SpanSeen {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.values.push((field.name().to_owned(), value.to_owned()));
+        self.values
+            .push((field.name().to_owned(), value.to_owned()));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -73,7 +74,11 @@ impl<S: tracing::Subscriber> Layer<S> for SpanLog {
         }
         let mut seen = SpanSeen {
             target: metadata.target().to_owned(),
-            fields: metadata.fields().iter().map(|f| f.name().to_owned()).collect(),
+            fields: metadata
+                .fields()
+                .iter()
+                .map(|f| f.name().to_owned())
+                .collect(),
             values: Vec::new(),
         };
         attrs.record(&mut seen);
@@ -114,22 +119,37 @@ pub async fn same_shape_for_every_operation(f: &Fixture<'_>) {
     let mut check = |op: &str, also: &[&str], target: Option<&S3Path>, spans: Vec<SpanSeen>| {
         let span = spans
             .iter()
-            .find(|span| span.value("op").is_some_and(|v| v == op || also.contains(&v)))
+            .find(|span| {
+                span.value("op")
+                    .is_some_and(|v| v == op || also.contains(&v))
+            })
             .unwrap_or_else(|| panic!("{op} opened no `stowage` span with op={op}: {spans:?}"));
         assert_eq!(span.target, "stowage", "{op}: the span's target");
         for field in SHAPE {
-            assert!(span.fields.contains(field), "{op}: the span declares `{field}`: {span:?}");
+            assert!(
+                span.fields.contains(field),
+                "{op}: the span declares `{field}`: {span:?}"
+            );
         }
-        let backend = span.value("backend").unwrap_or_else(|| panic!("{op}: no backend: {span:?}"));
+        let backend = span
+            .value("backend")
+            .unwrap_or_else(|| panic!("{op}: no backend: {span:?}"));
         backends.insert(backend.to_owned());
         if let Some(target) = target {
             assert_eq!(span.value("bucket"), Some(target.bucket()), "{op}: bucket");
             let hash = target.key_hash().to_string();
-            assert_eq!(span.value("key_hash"), Some(hash.as_str()), "{op}: key hash");
+            assert_eq!(
+                span.value("key_hash"),
+                Some(hash.as_str()),
+                "{op}: key hash"
+            );
         }
         for span in &spans {
             for (_, value) in &span.values {
-                assert!(!value.contains("secret-"), "{op}: a span carries a raw key: {span:?}");
+                assert!(
+                    !value.contains("secret-"),
+                    "{op}: a span carries a raw key: {span:?}"
+                );
             }
         }
     };
@@ -138,17 +158,37 @@ pub async fn same_shape_for_every_operation(f: &Fixture<'_>) {
         "put_object",
         &[],
         Some(&path),
-        spans_of(&log, &dispatch, storage.put_object(&path, "x".into(), PutOptions::new())).await,
+        spans_of(
+            &log,
+            &dispatch,
+            storage.put_object(&path, "x".into(), PutOptions::new()),
+        )
+        .await,
     );
-    check("get_object", &[], Some(&path), spans_of(&log, &dispatch, storage.get_object(&path)).await);
-    check("head_object", &[], Some(&path), spans_of(&log, &dispatch, storage.head_object(&path)).await);
+    check(
+        "get_object",
+        &[],
+        Some(&path),
+        spans_of(&log, &dispatch, storage.get_object(&path)).await,
+    );
+    check(
+        "head_object",
+        &[],
+        Some(&path),
+        spans_of(&log, &dispatch, storage.head_object(&path)).await,
+    );
     check(
         "object_exists",
         &["head_object"],
         Some(&path),
         spans_of(&log, &dispatch, storage.object_exists(&path)).await,
     );
-    check("copy_object", &[], Some(&path), spans_of(&log, &dispatch, storage.copy_object(&path, &copy)).await);
+    check(
+        "copy_object",
+        &[],
+        Some(&path),
+        spans_of(&log, &dispatch, storage.copy_object(&path, &copy)).await,
+    );
     check(
         "list_objects",
         &[],
@@ -159,7 +199,12 @@ pub async fn same_shape_for_every_operation(f: &Fixture<'_>) {
         "presigned_get_url",
         &[],
         Some(&path),
-        spans_of(&log, &dispatch, storage.presigned_get_url(&path, Duration::from_secs(60))).await,
+        spans_of(
+            &log,
+            &dispatch,
+            storage.presigned_get_url(&path, Duration::from_secs(60)),
+        )
+        .await,
     );
     check(
         "presigned_post",
@@ -167,7 +212,12 @@ pub async fn same_shape_for_every_operation(f: &Fixture<'_>) {
         Some(&path),
         spans_of(&log, &dispatch, storage.presigned_post(&path, &post)).await,
     );
-    check("delete_object", &[], Some(&copy), spans_of(&log, &dispatch, storage.delete_object(&copy)).await);
+    check(
+        "delete_object",
+        &[],
+        Some(&copy),
+        spans_of(&log, &dispatch, storage.delete_object(&copy)).await,
+    );
     let batch = [path.clone(), copy.clone()];
     let spans = spans_of(&log, &dispatch, storage.delete_objects(&batch)).await;
     let batch_span = spans
@@ -176,7 +226,15 @@ pub async fn same_shape_for_every_operation(f: &Fixture<'_>) {
         .cloned();
     check("delete_objects", &[], None, spans);
     let batch_span = batch_span.expect("checked above");
-    assert_eq!(batch_span.value("bucket"), Some(path.bucket()), "delete_objects: one bucket is recorded");
+    assert_eq!(
+        batch_span.value("bucket"),
+        Some(path.bucket()),
+        "delete_objects: one bucket is recorded"
+    );
 
-    assert_eq!(backends.len(), 1, "one backend name on every span: {backends:?}");
+    assert_eq!(
+        backends.len(),
+        1,
+        "one backend name on every span: {backends:?}"
+    );
 }

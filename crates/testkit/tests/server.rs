@@ -27,7 +27,11 @@ fn printed_settings(child: &mut Child) -> TestServer {
         .expect("readable stdout");
     if lines.len() < ENV_VARS.len() {
         let mut stderr = String::new();
-        let _ = child.stderr.take().expect("piped stderr").read_to_string(&mut stderr);
+        let _ = child
+            .stderr
+            .take()
+            .expect("piped stderr")
+            .read_to_string(&mut stderr);
         panic!("the test server did not start: {stderr}");
     }
     let lookup = |name: &str| {
@@ -97,5 +101,8 @@ fn a_partial_environment_is_refused_by_name() {
         .expect("run the helper");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("STOWAGE_TEST_S3_SECRET_ACCESS_KEY"), "{stderr}");
+    assert!(
+        stderr.contains("STOWAGE_TEST_S3_SECRET_ACCESS_KEY"),
+        "{stderr}"
+    );
 }

@@ -137,10 +137,12 @@ fn temp_sibling(destination: &Path) -> Result<tempfile::NamedTempFile, CliError>
         })
 }
 
+/// True for the `-` that means standard input or output.
 fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// A local I/O failure as the command's error.
 fn local(error: std::io::Error) -> CliError {
     CliError::Local(error.to_string())
 }

@@ -14,9 +14,8 @@ pub type FormField = (Cow<'static, str>, String);
 /// A signed upload form: the URL to POST to and the fields to send before the file.
 ///
 /// It serializes as `{"url": ..., "fields": {...}}`, the shape boto3's
-/// `generate_presigned_post` returns, so a front end written for the reference works
-/// unchanged. The browser sends every field, in order, then the file as the last part
-/// (named `file`).
+/// `generate_presigned_post` returns, so a front end written for boto3 works unchanged.
+/// The browser sends every field, in order, then the file as the last part (named `file`).
 ///
 /// `Debug` lists the field names only: the values include the policy, the signature and
 /// the credential scope, which must not end up in logs.

@@ -1,7 +1,7 @@
 //! Writing JSON strings exactly as Python's `json.dumps` does, without a serializer.
 //!
-//! Both the signer (which builds the policy straight into one buffer, on the hot path) and
-//! [`super::PolicyDocument::to_json`] write strings through this one function.
+//! The signer builds a policy straight into one buffer, on the hot path, and writes every
+//! string in it through this one function, so the policy is byte-identical to boto3's.
 
 use std::fmt::Write as _;
 

@@ -119,9 +119,9 @@ impl PostPolicySigner {
 
     /// Builds and signs the policy: conditions, expiry, base64 policy, signature and form fields.
     ///
-    /// Conditions and fields match boto3's `generate_presigned_post` for the reference's call:
-    /// `content-length-range` (0 to `max_bytes` + 16 KiB), `Content-Type` when locked,
-    /// `bucket`, `key`, then the `x-amz-*` signing fields.
+    /// Conditions and fields match what boto3's `generate_presigned_post` writes for the same
+    /// request: `content-length-range` (0 to `max_bytes` + 16 KiB), `Content-Type` when
+    /// locked, `bucket`, `key`, then the `x-amz-*` signing fields.
     pub fn sign(&self, params: &PostPolicyParams<'_>) -> Result<PresignedPost> {
         let key = params.path.object_key()?;
         let now = SigningTime::new(params.now)?;
@@ -210,4 +210,57 @@ fn policy_json(expiration: &str, max_length: u64, bucket: &str, fields: &[FormFi
     }
     json.push_str("]}");
     json
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::policy_json;
+    use crate::policy::{Condition, FormField, PolicyDocument};
+
+    fn field(name: &'static str, value: &str) -> FormField {
+        (Cow::Borrowed(name), value.to_owned())
+    }
+
+    fn exact(name: &str, value: &str) -> Condition {
+        Condition::Exact([(name.to_owned(), value.to_owned())].into())
+    }
+
+    #[test]
+    fn serializes_like_python_json_dumps() {
+        let json = policy_json(
+            "2026-01-02T03:14:05Z",
+            16384,
+            "b",
+            &[field("key", "été/😀 \"q\"\\\u{7f}\n")],
+        );
+        assert_eq!(
+            json,
+            r#"{"expiration": "2026-01-02T03:14:05Z", "conditions": [["content-length-range", 0, 16384], {"bucket": "b"}, {"key": "\u00e9t\u00e9/\ud83d\ude00 \"q\"\\\u007f\n"}]}"#
+        );
+    }
+
+    #[test]
+    fn parses_back() {
+        let json = policy_json(
+            "2026-01-02T03:14:05Z",
+            10,
+            "b",
+            &[field("Content-Type", "image/png"), field("key", "k")],
+        );
+        let parsed: PolicyDocument = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            parsed,
+            PolicyDocument {
+                expiration: "2026-01-02T03:14:05Z".into(),
+                conditions: vec![
+                    Condition::Array(vec!["content-length-range".into(), 0.into(), 10.into()]),
+                    exact("Content-Type", "image/png"),
+                    exact("bucket", "b"),
+                    exact("key", "k"),
+                ],
+            }
+        );
+    }
 }
