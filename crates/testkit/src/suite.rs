@@ -5,10 +5,17 @@
 /// `$setup` is an expression whose `.await` gives a [`Backend`](crate::Backend); each test
 /// evaluates it afresh. The test binary needs `tokio` with its `macros` and `rt` features.
 ///
-/// ```ignore
-/// async fn my_backend() -> stowage_testkit::Backend { /* ... */ }
+/// ```no_run
+/// use stowage_testkit::{Backend, Capabilities, MemoryRedeemer};
+///
+/// async fn my_backend() -> Backend {
+///     let storage = stowage_memory::MemoryStorage::builder().bucket("b1").bucket("b2").build();
+///     let redeemer = MemoryRedeemer::new(storage.clone());
+///     Backend::new(storage, redeemer, "b1", "b2", Capabilities::full())
+/// }
 ///
 /// stowage_testkit::conformance_tests!(my_backend_suite, my_backend());
+/// # fn main() {}
 /// ```
 ///
 /// The rules starting with `@` are the macro's own: the areas are listed in one of them, so
