@@ -21,6 +21,13 @@ pub use stowage_core::{
     ObjectSummary, Payload, PresignedUrl, PutOptions, PutResult,
 };
 
+// Reads, writes and listings with options.
+pub use stowage_core::{
+    ByteRange, CopyOptions, Encryption, GetOptions, GetOutcome, ListOptions, ListPage,
+    ListStreamExt, ListToken, MAX_PAGE_SIZE, NotModified, Precondition, PutMode, etag_matches,
+    validate_etag,
+};
+
 // Browser upload policies.
 pub use stowage_core::{
     Condition, FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,

@@ -58,6 +58,19 @@ pub enum Error {
         path: S3Path,
     },
 
+    /// A byte range starts at or past the end of the object (HTTP 416, `InvalidRange`).
+    #[error(
+        "byte range not satisfiable{}: {}",
+        size.map(|size| format!(" (the object has {size} bytes)")).unwrap_or_default(),
+        Redacted(path)
+    )]
+    RangeNotSatisfiable {
+        /// The object read.
+        path: S3Path,
+        /// The object's size, when the store says.
+        size: Option<u64>,
+    },
+
     /// The store could not be reached: connection refused, DNS failure, TLS failure.
     #[error("storage endpoint unreachable: {message}")]
     Unreachable {
@@ -109,7 +122,9 @@ impl Error {
     /// The path this error is about, with the raw key, when there is one.
     pub fn path(&self) -> Option<&S3Path> {
         match self {
-            Error::NotFound { path } | Error::PreconditionFailed { path } => Some(path),
+            Error::NotFound { path }
+            | Error::PreconditionFailed { path }
+            | Error::RangeNotSatisfiable { path, .. } => Some(path),
             Error::AccessDenied { path } | Error::Service { path, .. } => path.as_ref(),
             _ => None,
         }
@@ -129,6 +144,7 @@ impl Error {
             Error::NoSuchBucket { .. } => "no_such_bucket",
             Error::AccessDenied { .. } => "access_denied",
             Error::PreconditionFailed { .. } => "precondition_failed",
+            Error::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Error::Unreachable { .. } => "unreachable",
             Error::Timeout { .. } => "timeout",
             Error::Io { .. } => "io",

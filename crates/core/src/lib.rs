@@ -16,18 +16,22 @@
 mod clock;
 mod error;
 mod hash;
+mod list;
 mod object;
 mod path;
 mod policy;
+mod read;
 pub mod sigv4;
 pub mod span;
 mod storage;
 mod ttl;
 pub mod uri;
+mod write;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result, redact_key};
 pub use hash::hash_s3_key;
+pub use list::{ListOptions, ListPage, ListStreamExt, ListToken, MAX_PAGE_SIZE};
 pub use object::{
     ByteStream, DeleteFailure, DeleteReport, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
     ObjectSummary, Payload, PresignedUrl, PutOptions, PutResult,
@@ -37,6 +41,9 @@ pub use policy::{
     Condition, FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,
     PostPolicyRequest, PostPolicySigner, PresignedPost, SigningCredentials,
 };
+pub use read::{
+    ByteRange, GetOptions, GetOutcome, NotModified, Precondition, etag_matches, validate_etag,
+};
 #[cfg(feature = "mock")]
 pub use storage::MockObjectStorage;
 pub use storage::ObjectStorage;
@@ -44,3 +51,4 @@ pub use ttl::{
     DEFAULT_GET_URL_TTL_SECONDS, MAX_PUT_PRESIGNED_URL_TTL_SECONDS, SIGV4_MAX_TTL_SECONDS,
     TtlLimits,
 };
+pub use write::{CopyOptions, Encryption, PutMode};

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::SystemTime;
@@ -11,13 +12,14 @@ use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
 use crate::path::S3Path;
+use crate::write::{Encryption, PutMode};
 
 /// What is known about a stored object without reading its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectMeta {
     /// Where the object lives.
     pub path: S3Path,
-    /// Size of the body in bytes.
+    /// Size of the whole body in bytes (also when only a range of it was read).
     pub size: u64,
     /// The entity tag, with its quotes, as S3 returns it (quoted MD5 hex for single-part puts).
     pub etag: Option<String>,
@@ -25,29 +27,75 @@ pub struct ObjectMeta {
     pub last_modified: Option<SystemTime>,
     /// The Content-Type stored with the object, if any.
     pub content_type: Option<String>,
+    /// The `Cache-Control` stored with the object, if any.
+    pub cache_control: Option<String>,
+    /// The `Content-Disposition` stored with the object, if any.
+    pub content_disposition: Option<String>,
+    /// The `Content-Encoding` stored with the object, if any.
+    pub content_encoding: Option<String>,
+    /// The `Content-Language` stored with the object, if any.
+    pub content_language: Option<String>,
     /// User metadata (`x-amz-meta-*`), with lowercased names as S3 returns them.
     pub metadata: BTreeMap<String, String>,
 }
 
-/// Options for [`crate::ObjectStorage::put_object`].
+impl ObjectMeta {
+    /// An object of `size` bytes at `path` with nothing else known; fill in the rest with
+    /// struct update syntax (`ObjectMeta { etag, ..ObjectMeta::new(path, size) }`).
+    pub fn new(path: S3Path, size: u64) -> Self {
+        Self {
+            path,
+            size,
+            etag: None,
+            last_modified: None,
+            content_type: None,
+            cache_control: None,
+            content_disposition: None,
+            content_encoding: None,
+            content_language: None,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+/// Options for [`crate::ObjectStorage::put_object`]: the object's attributes and metadata,
+/// the write's mode, and where the store supports them, encryption and storage class.
 ///
 /// ```
-/// use stowage_core::PutOptions;
+/// use stowage_core::{PutMode, PutOptions};
 /// let options = PutOptions::new()
 ///     .content_type("application/gzip")
-///     .metadata("owner", "imaging-team");
+///     .content_disposition("attachment; filename=\"scan.nii.gz\"")
+///     .metadata("owner", "imaging-team")
+///     .mode(PutMode::Create);
 /// assert_eq!(options.content_type.as_deref(), Some("application/gzip"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PutOptions {
     /// Content-Type to store with the object.
     pub content_type: Option<String>,
+    /// `Cache-Control` to store and serve with the object.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition` to store and serve with the object.
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding` to store and serve with the object.
+    pub content_encoding: Option<String>,
+    /// `Content-Language` to store and serve with the object.
+    pub content_language: Option<String>,
     /// User metadata to store with the object. S3 lowercases the names.
     pub metadata: BTreeMap<String, String>,
+    /// When the write may replace an existing object.
+    pub mode: PutMode,
+    /// Server-side encryption (S3 backend; others answer [`Error::Unsupported`] unless they
+    /// encrypt anyway).
+    pub encryption: Option<Encryption>,
+    /// Storage class (`STANDARD`, `STANDARD_IA`, `GLACIER_IR`, ...).
+    pub storage_class: Option<String>,
 }
 
 impl PutOptions {
-    /// No Content-Type, no metadata.
+    /// No attributes, no metadata, overwrite.
     pub fn new() -> Self {
         Self::default()
     }
@@ -58,10 +106,65 @@ impl PutOptions {
         self
     }
 
+    /// Sets `Cache-Control`.
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
+        self.cache_control = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Disposition`.
+    pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
+        self.content_disposition = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Encoding`.
+    pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
+        self.content_encoding = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Language`.
+    pub fn content_language(mut self, value: impl Into<String>) -> Self {
+        self.content_language = Some(value.into());
+        self
+    }
+
     /// Adds one user metadata entry.
     pub fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata.insert(name.into(), value.into());
         self
+    }
+
+    /// Sets when the write may replace an existing object.
+    pub fn mode(mut self, mode: PutMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets server-side encryption.
+    pub fn encryption(mut self, encryption: Encryption) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
+    /// Sets the storage class.
+    pub fn storage_class(mut self, storage_class: impl Into<String>) -> Self {
+        self.storage_class = Some(storage_class.into());
+        self
+    }
+
+    /// The attribute and metadata fields of `meta`, as a copy keeps them.
+    pub fn attributes_of(meta: &ObjectMeta) -> Self {
+        Self {
+            content_type: meta.content_type.clone(),
+            cache_control: meta.cache_control.clone(),
+            content_disposition: meta.content_disposition.clone(),
+            content_encoding: meta.content_encoding.clone(),
+            content_language: meta.content_language.clone(),
+            metadata: meta.metadata.clone(),
+            ..Self::default()
+        }
     }
 }
 
@@ -282,8 +385,11 @@ impl fmt::Debug for ObjectBody {
 /// A downloaded object: its metadata, available at once, and its body, streamed.
 #[derive(Debug)]
 pub struct GetObjectOutput {
-    /// Size, ETag, Content-Type, user metadata.
+    /// Size (of the whole object), ETag, Content-Type, attributes, user metadata.
     pub meta: ObjectMeta,
+    /// The bytes the body holds, as a half-open span of the object, when a range was asked
+    /// for (`0..meta.size` otherwise).
+    pub range: Range<u64>,
     /// The body, read chunk by chunk.
     pub body: ObjectBody,
 }

@@ -6,12 +6,19 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::list::ListStreamExt;
+use crate::list::{ListOptions, ListPage, ListToken};
 use crate::object::{
     DeleteReport, GetObjectOutput, ListResult, ObjectMeta, Payload, PresignedUrl, PutOptions,
     PutResult,
 };
 use crate::path::S3Path;
 use crate::policy::{PostPolicyRequest, PresignedPost};
+use crate::read::{GetOptions, GetOutcome};
+use crate::write::CopyOptions;
+#[cfg(doc)]
+use crate::write::PutMode;
 
 /// An object store with S3 semantics.
 ///
@@ -41,7 +48,13 @@ use crate::policy::{PostPolicyRequest, PresignedPost};
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait ObjectStorage: Send + Sync + Debug {
-    /// Stores `payload` at `path`, replacing any object there.
+    /// Stores `payload` at `path` with the options' attributes and metadata.
+    ///
+    /// By default the write replaces any object there; [`PutMode::Create`] and
+    /// [`PutMode::IfMatch`] make it conditional, failing with
+    /// [`Error::PreconditionFailed`] when the condition does not hold. A backend that cannot
+    /// enforce a mode, encryption or storage class answers [`Error::Unsupported`] and
+    /// writes nothing.
     async fn put_object(
         &self,
         path: &S3Path,
@@ -51,9 +64,30 @@ pub trait ObjectStorage: Send + Sync + Debug {
 
     /// Downloads an object: metadata at once, the body as a stream.
     ///
-    /// A missing key is [`crate::Error::NotFound`]; a missing bucket is
-    /// [`crate::Error::NoSuchBucket`].
-    async fn get_object(&self, path: &S3Path) -> Result<GetObjectOutput>;
+    /// A missing key is [`Error::NotFound`]; a missing bucket is [`Error::NoSuchBucket`].
+    /// Provided as [`get_object_with`](Self::get_object_with) without options.
+    async fn get_object(&self, path: &S3Path) -> Result<GetObjectOutput> {
+        match self.get_object_with(path, &GetOptions::new()).await? {
+            GetOutcome::Found(output) => Ok(output),
+            GetOutcome::NotModified(_) => Err(Error::Service {
+                code: "NotModified".into(),
+                status: 304,
+                message: "the store answered 304 to an unconditional read".into(),
+                path: Some(path.clone()),
+            }),
+        }
+    }
+
+    /// Downloads an object, or a byte range of it, if the conditions hold.
+    ///
+    /// [`GetOptions::validate`] runs first: a malformed range or ETag is
+    /// [`Error::InvalidArgument`] before any request. Then, in S3's order: a failed
+    /// `If-Match` or `If-Unmodified-Since` is [`Error::PreconditionFailed`]; a holding
+    /// `If-None-Match` or `If-Modified-Since` is [`GetOutcome::NotModified`]; a range that
+    /// starts past the end is [`Error::RangeNotSatisfiable`].
+    /// [`GetObjectOutput::range`] says which bytes the body holds and
+    /// [`ObjectMeta::size`] the object's total size.
+    async fn get_object_with(&self, path: &S3Path, options: &GetOptions) -> Result<GetOutcome>;
 
     /// Reads an object's metadata: size, ETag, last-modified, Content-Type, user metadata.
     async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta>;
@@ -74,8 +108,22 @@ pub trait ObjectStorage: Send + Sync + Debug {
         }
     }
 
-    /// Copies an object server-side (across buckets too), with its Content-Type and metadata.
-    async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()>;
+    /// Copies an object server-side (across buckets too), with its Content-Type, attributes
+    /// and metadata, replacing what is at `to`.
+    ///
+    /// Provided as [`copy_object_with`](Self::copy_object_with) without options.
+    async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()> {
+        self.copy_object_with(from, to, &CopyOptions::new()).await
+    }
+
+    /// Copies an object server-side, keeping or replacing its attributes and metadata, under
+    /// the options' mode for the destination (as [`put_object`](Self::put_object)).
+    async fn copy_object_with(
+        &self,
+        from: &S3Path,
+        to: &S3Path,
+        options: &CopyOptions,
+    ) -> Result<()>;
 
     /// Deletes an object. Deleting a missing key succeeds, as in S3.
     async fn delete_object(&self, path: &S3Path) -> Result<()>;
@@ -90,12 +138,44 @@ pub trait ObjectStorage: Send + Sync + Debug {
     /// Lists every object whose key starts with `prefix`'s key, reading every page.
     ///
     /// With a `delimiter`, keys containing it after the prefix are rolled up into
-    /// [`ListResult::common_prefixes`], as S3 does.
+    /// [`ListResult::common_prefixes`], as S3 does. Holds the whole listing in memory: for
+    /// large listings, stream the pages with [`ListStreamExt::list_pages`] instead.
+    /// Provided on top of [`list_page`](Self::list_page).
     async fn list_objects<'a>(
         &self,
         prefix: &S3Path,
         delimiter: Option<&'a str>,
-    ) -> Result<ListResult>;
+    ) -> Result<ListResult> {
+        let mut options = ListOptions::new();
+        options.delimiter = delimiter.map(str::to_owned);
+        let mut result = ListResult::default();
+        let mut token = None;
+        loop {
+            let page = self.list_page(prefix, &options, token.as_ref()).await?;
+            result.objects.extend(page.objects);
+            result.common_prefixes.extend(page.common_prefixes);
+            match page.next {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        result.common_prefixes.sort();
+        result.common_prefixes.dedup();
+        Ok(result)
+    }
+
+    /// One page of a listing: the first when `token` is `None`, else the page `token` (from
+    /// [`ListPage::next`]) points at.
+    ///
+    /// A listing resumed from a token continues after the last entry of the page before:
+    /// keys added or removed meanwhile are listed or not, but no key is listed twice and none
+    /// that existed throughout is skipped.
+    async fn list_page<'a>(
+        &self,
+        prefix: &S3Path,
+        options: &ListOptions,
+        token: Option<&'a ListToken>,
+    ) -> Result<ListPage>;
 
     /// A URL that downloads the object with a plain HTTP GET until it expires.
     ///

@@ -109,14 +109,7 @@ fn debug_output_of_values_never_shows_keys_or_secrets() {
     assert_eq!(presigned.expires_at(), instant("2026-01-02T04:04:05Z"));
     assert_eq!(presigned.into_string(), url);
 
-    let meta = ObjectMeta {
-        path: path.clone(),
-        size: 3,
-        etag: None,
-        last_modified: None,
-        content_type: None,
-        metadata: Default::default(),
-    };
+    let meta = ObjectMeta::new(path.clone(), 3);
     assert_no_key(&format!("{meta:?}"), "ObjectMeta");
     assert_no_key(
         &format!("{:?}", ObjectBody::from_bytes(Bytes::from(SECRET_KEY))),
