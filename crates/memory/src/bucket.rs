@@ -67,13 +67,19 @@ impl Bucket {
         self.slots[slot].take()
     }
 
-    /// Every object whose key starts with `prefix`, in key order.
+    /// Every object whose key starts with `prefix` and, when `after` is given, sorts
+    /// strictly after it; in key order.
     pub(crate) fn with_prefix<'a>(
         &'a self,
         prefix: &'a str,
+        after: Option<&'a str>,
     ) -> impl Iterator<Item = (&'a str, &'a StoredObject)> + 'a {
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(after),
+            _ => Bound::Included(prefix),
+        };
         self.in_order
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .range::<str, _>((start, Bound::Unbounded))
             .take_while(move |(key, _)| key.starts_with(prefix))
             .filter_map(|(key, &slot)| Some((&**key, self.slots[slot].as_ref()?)))
     }
@@ -101,9 +107,31 @@ mod tests {
     /// Keys and bodies under `prefix`, in listing order.
     fn listing(bucket: &Bucket, prefix: &str) -> Vec<(String, Bytes)> {
         bucket
-            .with_prefix(prefix)
+            .with_prefix(prefix, None)
             .map(|(key, object)| (key.to_owned(), object.data.clone()))
             .collect()
+    }
+
+    /// Keys under `prefix` strictly after `after`, in listing order.
+    fn keys_after<'a>(bucket: &'a Bucket, prefix: &'a str, after: &'a str) -> Vec<&'a str> {
+        bucket
+            .with_prefix(prefix, Some(after))
+            .map(|(key, _)| key)
+            .collect()
+    }
+
+    #[test]
+    fn lists_strictly_after_a_bound() {
+        let mut bucket = Bucket::default();
+        for key in ["a", "b/1", "b/2", "b/3", "c"] {
+            bucket.put(key, object(key));
+        }
+        assert_eq!(keys_after(&bucket, "b/", "b/1"), ["b/2", "b/3"]);
+        assert_eq!(keys_after(&bucket, "b/", "b/15"), ["b/2", "b/3"]);
+        assert_eq!(keys_after(&bucket, "b/", "a"), ["b/1", "b/2", "b/3"]);
+        assert_eq!(keys_after(&bucket, "b/", "b/3"), [] as [&str; 0]);
+        assert_eq!(keys_after(&bucket, "b/", "c"), [] as [&str; 0]);
+        assert_eq!(keys_after(&bucket, "", "b/3"), ["c"]);
     }
 
     #[test]

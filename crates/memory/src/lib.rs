@@ -11,7 +11,29 @@
 //! - an object put without a Content-Type gets `application/octet-stream`: the AWS SDK
 //!   for Rust sends that header for every PutObject body, so it is what the S3 backend
 //!   stores on every server (AWS, Garage, MinIO), and the fake answers the same. An upload
-//!   form without a Content-Type field stores none, as Garage does.
+//!   form without a Content-Type field stores none, as Garage does;
+//! - `Cache-Control`, `Content-Disposition`, `Content-Encoding` and `Content-Language`
+//!   round-trip through put, get and head; a copy keeps them with the Content-Type and
+//!   metadata, or takes exactly those of
+//!   [`CopyOptions::replace`](stowage_core::CopyOptions::replace);
+//! - reads take a byte range and the four HTTP conditions, evaluated in S3's order
+//!   ([`GetOptions`](stowage_core::GetOptions)): a failed `If-Match` or
+//!   `If-Unmodified-Since` is `PreconditionFailed`, a holding `If-None-Match` or
+//!   `If-Modified-Since` is `NotModified` with the current ETag, a range starting at or past
+//!   the end (any range of an empty object) is `RangeNotSatisfiable` with the object's size;
+//! - create-only and compare-and-swap writes ([`PutMode`](stowage_core::PutMode)) on puts
+//!   and on a copy's destination are checked and written under the store's one write lock:
+//!   of many concurrent creates of one key, exactly one wins. `IfMatch` on a missing key is
+//!   `NotFound`, as AWS answers `NoSuchKey`;
+//! - a listing comes page by page ([`ObjectStorage::list_page`](stowage_core::ObjectStorage::list_page)):
+//!   objects and common prefixes merged in key order, a token that resumes strictly after
+//!   the page's last entry, so keys written or deleted between pages are never listed twice
+//!   and none that existed throughout is skipped. A token is `m1:` and the URL-safe base64
+//!   of that entry; anything else is `InvalidArgument`.
+//!
+//! Server-side encryption and storage classes are accepted on puts and copies and not
+//! stored: a process has no disk to encrypt at rest and one class of storage, and
+//! [`ObjectMeta`](stowage_core::ObjectMeta) reports neither.
 //!
 //! Its presigned GET URLs and POST policies are real SigV4 tokens, signed with credentials
 //! unique to the store, and can be redeemed in-process with
@@ -37,15 +59,20 @@
 //! # }).unwrap();
 //! ```
 
+mod attributes;
 mod auth;
 mod bucket;
 mod builder;
+mod list_page;
+mod list_token;
 mod object;
 mod post_form;
 mod presign_get;
+mod read;
 mod rejection;
 mod storage;
 mod store;
+mod write_mode;
 
 pub use builder::MemoryStorageBuilder;
 pub use rejection::HttpRejection;

@@ -7,31 +7,33 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::stream;
 use stowage_core::sigv4::SigningTime;
 use stowage_core::{
-    Clock, DeleteFailure, DeleteReport, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
-    ObjectStorage, Payload, PostPolicyParams, PostPolicyRequest, PostPolicySigner, PresignedPost,
-    PresignedUrl, PutOptions, PutResult, Result, S3Path, SigningCredentials, SystemClock,
-    TtlLimits, span,
+    Clock, CopyOptions, DeleteFailure, DeleteReport, GetOptions, GetOutcome, ListOptions, ListPage,
+    ListResult, ListToken, ObjectMeta, ObjectStorage, Payload, PostPolicyParams, PostPolicyRequest,
+    PostPolicySigner, PresignedPost, PresignedUrl, PutMode, PutOptions, PutResult, Result, S3Path,
+    SigningCredentials, SystemClock, TtlLimits, span,
 };
 use tracing::Instrument;
 
+use crate::list_page::Listing;
 use crate::object::StoredObject;
 use crate::rejection::HttpRejection;
 use crate::store::{self, Store};
-use crate::{auth, post_form, presign_get};
+use crate::{auth, list_token, post_form, presign_get, read};
 
-/// Size of the chunks a download is streamed in.
-const DOWNLOAD_CHUNK_BYTES: usize = 64 * 1024;
 /// Content-Type stored by `put_object` when none is given: what the AWS SDK sends.
 const DEFAULT_PUT_CONTENT_TYPE: &str = "application/octet-stream";
 /// Region the fake signs for.
 const REGION: &str = "us-east-1";
-/// Name used in spans and logs.
-const BACKEND: &str = "memory";
+/// Name used in spans, logs and `Unsupported` errors.
+pub(crate) const BACKEND: &str = "memory";
 
 /// An in-process object store with S3 semantics. Cheap to clone: clones share the data.
+///
+/// See the [crate documentation](crate) for the S3 rules it follows. Encryption and storage
+/// class options are accepted and not stored: there is nothing to encrypt at rest in a
+/// process, and only one class of storage.
 #[derive(Clone)]
 pub struct MemoryStorage {
     /// The state every clone shares.
@@ -131,22 +133,12 @@ impl MemoryStorage {
         )?;
         let object = StoredObject::new(file, upload.options, inner.clock.now());
         let etag = object.etag();
-        inner.store.put(&upload.path, object)?;
+        inner
+            .store
+            .put(&upload.path, object, &PutMode::Overwrite, "submit_post")?;
         tracing::debug!(op = "submit_post", bucket = upload.path.bucket(), key_hash = %upload.path.key_hash(), "stored upload");
         Ok(PutResult { etag: Some(etag) })
     }
-}
-
-/// The body in chunks of at most [`DOWNLOAD_CHUNK_BYTES`], sliced lazily as they are read.
-fn chunked(data: Bytes) -> ObjectBody {
-    if data.len() <= DOWNLOAD_CHUNK_BYTES {
-        let chunk = (!data.is_empty()).then_some(Ok(data));
-        return ObjectBody::new(stream::iter(chunk));
-    }
-    let len = data.len();
-    ObjectBody::new(stream::iter((0..len).step_by(DOWNLOAD_CHUNK_BYTES).map(
-        move |start| Ok(data.slice(start..len.min(start + DOWNLOAD_CHUNK_BYTES))),
-    )))
 }
 
 #[async_trait]
@@ -155,9 +147,10 @@ impl ObjectStorage for MemoryStorage {
         &self,
         path: &S3Path,
         payload: Payload,
-        options: PutOptions,
+        mut options: PutOptions,
     ) -> Result<PutResult> {
         async {
+            options.mode.validate()?;
             path.object_key()?;
             let data = match payload.into_bytes().await {
                 Ok(data) => data,
@@ -167,29 +160,26 @@ impl ObjectStorage for MemoryStorage {
                 }
                 Err(error) => return Err(error),
             };
+            let mode = std::mem::take(&mut options.mode);
             let mut object = StoredObject::new(data, options, self.inner.clock.now());
             object
                 .content_type
                 .get_or_insert(Cow::Borrowed(DEFAULT_PUT_CONTENT_TYPE));
             let etag = object.etag();
-            // One write lock: it answers `NoSuchBucket` itself.
-            self.inner.store.put(path, object)?;
+            // One write lock: it answers `NoSuchBucket` and checks the mode itself.
+            self.inner.store.put(path, object, &mode, "put_object")?;
             Ok(PutResult { etag: Some(etag) })
         }
         .instrument(span::operation(BACKEND, "put_object", path))
         .await
     }
 
-    async fn get_object(&self, path: &S3Path) -> Result<GetObjectOutput> {
-        let _span = span::operation(BACKEND, "get_object", path).entered();
-        let (meta, data) = self
-            .inner
+    async fn get_object_with(&self, path: &S3Path, options: &GetOptions) -> Result<GetOutcome> {
+        let _span = span::operation(BACKEND, "get_object_with", path).entered();
+        options.validate()?;
+        self.inner
             .store
-            .get(path, |object| (object.meta(path), object.data.clone()))?;
-        Ok(GetObjectOutput {
-            meta,
-            body: chunked(data),
-        })
+            .get(path, |object| read::serve(object, path, options))?
     }
 
     async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta> {
@@ -197,12 +187,21 @@ impl ObjectStorage for MemoryStorage {
         self.inner.store.head(path, |object| object.meta(path))
     }
 
-    async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()> {
-        let _span = span::operation(BACKEND, "copy_object", from).entered();
-        to.object_key()?;
+    async fn copy_object_with(
+        &self,
+        from: &S3Path,
+        to: &S3Path,
+        options: &CopyOptions,
+    ) -> Result<()> {
+        let _span = span::operation(BACKEND, "copy_object_with", from).entered();
+        options.mode.validate()?;
         let now = self.inner.clock.now();
-        let object = self.inner.store.get(from, |object| object.copied(now))?;
-        self.inner.store.put(to, object)
+        let replace = options.replace.as_ref();
+        self.inner
+            .store
+            .copy(from, to, &options.mode, "copy_object_with", |source| {
+                source.copied(replace, now)
+            })
     }
 
     async fn delete_object(&self, path: &S3Path) -> Result<()> {
@@ -229,15 +228,40 @@ impl ObjectStorage for MemoryStorage {
         Ok(report)
     }
 
+    /// One pass over the bucket under one read lock: the same result as the provided
+    /// page-by-page listing, without a token and a page buffer per 1000 entries.
     async fn list_objects<'a>(
         &self,
         prefix: &S3Path,
         delimiter: Option<&'a str>,
     ) -> Result<ListResult> {
         let _span = span::operation(BACKEND, "list_objects", prefix).entered();
-        self.inner.store.list(prefix, delimiter)
+        let listing = Listing::new(prefix, delimiter, None);
+        self.inner
+            .store
+            .in_bucket(prefix, |bucket| listing.all(bucket))
     }
 
+    async fn list_page<'a>(
+        &self,
+        prefix: &S3Path,
+        options: &ListOptions,
+        token: Option<&'a ListToken>,
+    ) -> Result<ListPage> {
+        let _span = span::operation(BACKEND, "list_page", prefix).entered();
+        let page_size = options.effective_page_size()? as usize;
+        let resume = token
+            .map(|token| list_token::decode(token, prefix.key()))
+            .transpose()?;
+        let after = match &resume {
+            Some(entry) => Some(entry.as_str()),
+            None => options.start_after.as_deref(),
+        };
+        let listing = Listing::new(prefix, options.delimiter.as_deref(), after);
+        self.inner
+            .store
+            .in_bucket(prefix, |bucket| listing.page(bucket, page_size))
+    }
     async fn presigned_get_url(&self, path: &S3Path, ttl: Duration) -> Result<PresignedUrl> {
         let _span = span::operation(BACKEND, "presigned_get_url", path).entered();
         path.object_key()?;

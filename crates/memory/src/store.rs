@@ -1,12 +1,13 @@
-//! The buckets and objects, and the S3 rules for reading and writing them.
+//! The buckets and objects behind one lock, and the S3 rules for finding them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use stowage_core::{Error, ListResult, ObjectSummary, Result, S3Path};
+use stowage_core::{Error, PutMode, Result, S3Path};
 
 use crate::bucket::Bucket;
 use crate::object::StoredObject;
+use crate::write_mode;
 
 /// Buckets by name.
 type Buckets = BTreeMap<String, Bucket>;
@@ -38,16 +39,56 @@ impl Store {
         self.write().entry(bucket.to_owned()).or_default();
     }
 
-    /// Stores `object` at `path`, replacing any object there; a missing bucket is
-    /// `NoSuchBucket`.
-    pub(crate) fn put(&self, path: &S3Path, object: StoredObject) -> Result<()> {
+    /// Stores `object` at `path` if `mode` allows it (see [`write_mode::check`]), checked
+    /// and written under one write lock; a missing bucket is `NoSuchBucket`.
+    pub(crate) fn put(
+        &self,
+        path: &S3Path,
+        object: StoredObject,
+        mode: &PutMode,
+        operation: &'static str,
+    ) -> Result<()> {
         let key = path.object_key()?;
         let replaced = {
             let mut buckets = self.write();
             let bucket = buckets
                 .get_mut(path.bucket())
                 .ok_or_else(|| no_such_bucket(path))?;
+            write_mode::check(mode, bucket.get(key), path, operation)?;
             bucket.put(key, object)
+        };
+        // The replaced object is freed after the lock is released.
+        drop(replaced);
+        Ok(())
+    }
+
+    /// Copies the object at `from` to `to` as `copy` makes it, if `mode` allows the write to
+    /// `to`; all under one write lock, so the copy reads and writes one state.
+    ///
+    /// The source is looked up first (`NoSuchBucket`, then `NotFound` naming `from`), then
+    /// the destination's bucket, then the mode.
+    pub(crate) fn copy(
+        &self,
+        from: &S3Path,
+        to: &S3Path,
+        mode: &PutMode,
+        operation: &'static str,
+        copy: impl FnOnce(&StoredObject) -> StoredObject,
+    ) -> Result<()> {
+        let (from_key, to_key) = (from.object_key()?, to.object_key()?);
+        let replaced = {
+            let mut buckets = self.write();
+            let source = buckets
+                .get(from.bucket())
+                .ok_or_else(|| no_such_bucket(from))?
+                .get(from_key)
+                .ok_or_else(|| not_found(from))?;
+            let object = copy(source);
+            let bucket = buckets
+                .get_mut(to.bucket())
+                .ok_or_else(|| no_such_bucket(to))?;
+            write_mode::check(mode, bucket.get(to_key), to, operation)?;
+            bucket.put(to_key, object)
         };
         // The replaced object is freed after the lock is released.
         drop(replaced);
@@ -78,6 +119,20 @@ impl Store {
         })
     }
 
+    /// `read` applied to the bucket of `path` under the lock, for listings; a missing
+    /// bucket is `NoSuchBucket`.
+    pub(crate) fn in_bucket<T>(
+        &self,
+        path: &S3Path,
+        read: impl FnOnce(&Bucket) -> Result<T>,
+    ) -> Result<T> {
+        let buckets = self.read();
+        let bucket = buckets
+            .get(path.bucket())
+            .ok_or_else(|| no_such_bucket(path))?;
+        read(bucket)
+    }
+
     /// Deletes the object at `path`; a missing key is not an error, a missing bucket is
     /// `NoSuchBucket`.
     pub(crate) fn delete(&self, path: &S3Path) -> Result<()> {
@@ -96,40 +151,6 @@ impl Store {
     /// Whether `bucket` exists.
     pub(crate) fn bucket_exists(&self, bucket: &str) -> bool {
         self.read().contains_key(bucket)
-    }
-
-    /// Every key under the prefix, with common prefixes when a delimiter is given.
-    pub(crate) fn list(&self, prefix: &S3Path, delimiter: Option<&str>) -> Result<ListResult> {
-        let buckets = self.read();
-        let bucket = buckets
-            .get(prefix.bucket())
-            .ok_or_else(|| no_such_bucket(prefix))?;
-        let delimiter = delimiter.filter(|d| !d.is_empty());
-        let mut result = ListResult::default();
-        if delimiter.is_none() && prefix.key().is_empty() {
-            // A whole-bucket listing returns every object: size the vector once.
-            result.objects.reserve_exact(bucket.len());
-        }
-        let mut common_prefixes = BTreeSet::new();
-        for (key, object) in bucket.with_prefix(prefix.key()) {
-            let rest = &key[prefix.key().len()..];
-            if let Some(index) = delimiter.and_then(|d| rest.find(d).map(|i| i + d.len())) {
-                common_prefixes.insert(key[..prefix.key().len() + index].to_owned());
-                continue;
-            }
-            result.objects.push(ObjectSummary {
-                // `join` keeps the already-validated bucket and checks only the key.
-                path: prefix.join(rest)?,
-                size: object.data.len() as u64,
-                etag: Some(object.etag()),
-                last_modified: Some(object.last_modified),
-            });
-        }
-        result.common_prefixes = common_prefixes
-            .into_iter()
-            .map(|key| S3Path::new(prefix.bucket(), key))
-            .collect::<std::result::Result<_, _>>()?;
-        Ok(result)
     }
 }
 

@@ -1,0 +1,43 @@
+//! Whether a write may replace what is at its key: S3's `If-None-Match: *` and `If-Match`.
+
+use stowage_core::{Error, PutMode, Result, S3Path, etag_matches};
+
+use crate::object::StoredObject;
+use crate::store::not_found;
+
+/// Whether a write under `mode` may go to `path`, where `existing` is stored now.
+///
+/// Called under the store's write lock, so the check and the write are one step: of two
+/// concurrent create-only writes of one key, exactly one wins.
+///
+/// - [`PutMode::Create`] over an object: [`Error::PreconditionFailed`].
+/// - [`PutMode::IfMatch`] over an object with another ETag: [`Error::PreconditionFailed`];
+///   with no object there, [`Error::NotFound`], as AWS answers `NoSuchKey` (404).
+/// - A mode this backend does not know: [`Error::Unsupported`] for `operation`, never an
+///   overwrite.
+pub(crate) fn check(
+    mode: &PutMode,
+    existing: Option<&StoredObject>,
+    path: &S3Path,
+    operation: &'static str,
+) -> Result<()> {
+    let allowed = match mode {
+        PutMode::Overwrite => true,
+        PutMode::Create => existing.is_none(),
+        PutMode::IfMatch(etag) => {
+            let current = existing.ok_or_else(|| not_found(path))?;
+            etag_matches(etag, current.etag_text().as_str())
+        }
+        _ => {
+            return Err(Error::Unsupported {
+                operation,
+                backend: crate::storage::BACKEND,
+            });
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::PreconditionFailed { path: path.clone() })
+    }
+}
