@@ -9,12 +9,13 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_s3::config::Region;
-use stowage_core::{Clock, Result, SystemClock, TtlLimits};
+use stowage_core::{Clock, Encryption, Result, SystemClock, TtlLimits};
 
+use crate::endpoint::custom_endpoint;
 use crate::storage::S3Storage;
 
 /// Builds an [`S3Storage`]: region, endpoint, addressing style, credentials, retries,
-/// timeouts, TTL ceilings and clock.
+/// timeouts, TTL ceilings, clock, conditional writes and write defaults.
 ///
 /// Anything not set comes from the AWS default chains (`AWS_REGION`, `~/.aws/config`,
 /// `AWS_ACCESS_KEY_ID`, instance metadata, ...), as with [`S3Storage::from_env`].
@@ -33,6 +34,9 @@ pub struct S3StorageBuilder {
     ttl_limits: TtlLimits,
     clock: Arc<dyn Clock>,
     sdk_debug_logs: bool,
+    conditional_writes: Option<bool>,
+    default_encryption: Option<Encryption>,
+    default_storage_class: Option<String>,
 }
 
 /// Credentials given to the builder, handed to `aws-config` as a static provider.
@@ -57,6 +61,9 @@ impl Default for S3StorageBuilder {
             ttl_limits: TtlLimits::default(),
             clock: Arc::new(SystemClock),
             sdk_debug_logs: false,
+            conditional_writes: None,
+            default_encryption: None,
+            default_storage_class: None,
         }
     }
 }
@@ -162,6 +169,35 @@ impl S3StorageBuilder {
         self
     }
 
+    /// Whether the store enforces `If-None-Match: *` and `If-Match` on PutObject (and
+    /// CopyObject): with `false`, a [`PutMode::Create`] or [`PutMode::IfMatch`] write
+    /// answers [`Error::Unsupported`] before any request instead of overwriting.
+    ///
+    /// When unset: on for AWS (no custom endpoint URL, from the builder, `AWS_ENDPOINT_URL`,
+    /// `AWS_ENDPOINT_URL_S3` or the profile), off for any custom endpoint, since some
+    /// S3-compatible servers (Garage 2.5) accept the headers and overwrite anyway. Turn it
+    /// on for a server whose documentation says it enforces them (moto 5.2 does).
+    ///
+    /// [`PutMode::Create`]: stowage_core::PutMode::Create
+    /// [`PutMode::IfMatch`]: stowage_core::PutMode::IfMatch
+    /// [`Error::Unsupported`]: stowage_core::Error::Unsupported
+    pub fn conditional_writes(mut self, enforced: bool) -> Self {
+        self.conditional_writes = Some(enforced);
+        self
+    }
+
+    /// Server-side encryption of every put and copy that names none.
+    pub fn default_encryption(mut self, encryption: Encryption) -> Self {
+        self.default_encryption = Some(encryption);
+        self
+    }
+
+    /// Storage class of every put and copy that names none (`STANDARD_IA`, ...).
+    pub fn default_storage_class(mut self, storage_class: impl Into<String>) -> Self {
+        self.default_storage_class = Some(storage_class.into());
+        self
+    }
+
     /// Resolves the remaining settings from the AWS default chains and builds the storage.
     pub async fn build(self) -> Result<S3Storage> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
@@ -205,9 +241,19 @@ impl S3StorageBuilder {
             config = config.force_path_style(force_path_style);
         }
         let client = aws_sdk_s3::Client::from_conf(config.build());
-        let mut storage = S3Storage::from_client(client);
+        let conditional_writes = self
+            .conditional_writes
+            .unwrap_or(!custom_endpoint(&sdk_config));
+        let mut storage =
+            S3Storage::from_client(client).with_conditional_writes(conditional_writes);
         if let Some(provider) = sdk_config.credentials_provider() {
             storage = storage.with_credentials_provider(provider);
+        }
+        if let Some(encryption) = self.default_encryption {
+            storage = storage.with_default_encryption(encryption);
+        }
+        if let Some(storage_class) = self.default_storage_class {
+            storage = storage.with_default_storage_class(storage_class);
         }
         Ok(storage
             .with_ttl_limits(self.ttl_limits)
@@ -233,6 +279,9 @@ impl fmt::Debug for S3StorageBuilder {
             .field("ttl_limits", &self.ttl_limits)
             .field("clock", &self.clock)
             .field("sdk_debug_logs", &self.sdk_debug_logs)
+            .field("conditional_writes", &self.conditional_writes)
+            .field("default_encryption", &self.default_encryption)
+            .field("default_storage_class", &self.default_storage_class)
             .finish()
     }
 }

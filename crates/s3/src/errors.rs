@@ -7,6 +7,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use stowage_core::{Error, S3Path};
 
+use crate::content_range::unsatisfied_total;
 use crate::keys::redact_message;
 
 /// An SDK error together with the path of the operation that failed.
@@ -56,20 +57,47 @@ where
                 Error::invalid_argument("the SDK could not construct the request")
             }
             _ => {
-                let status = error
-                    .raw_response()
-                    .map(|response| response.status().as_u16())
-                    .unwrap_or(0);
+                let response = error.raw_response();
+                let status = response.map_or(0, |response| response.status().as_u16());
+                let size = response
+                    .and_then(|response| response.headers().get("content-range"))
+                    .and_then(unsatisfied_total);
                 let code = error.code().unwrap_or_default().to_owned();
                 let message = error.message().unwrap_or_default();
-                from_service(&code, status, message, path)
+                from_service(
+                    &ServiceFailure {
+                        code: &code,
+                        status,
+                        message,
+                        size,
+                    },
+                    path,
+                )
             }
         }
     }
 }
 
+/// What an error answer of the service says.
+struct ServiceFailure<'a> {
+    /// The S3 error code, empty when the answer has none (a HEAD, a 304).
+    code: &'a str,
+    /// The HTTP status.
+    status: u16,
+    /// The service's message, which may repeat the key.
+    message: &'a str,
+    /// The object's size, from the `Content-Range: bytes */N` of a 416 answer.
+    size: Option<u64>,
+}
+
 /// Maps an S3 error code and HTTP status onto the core kinds.
-fn from_service(code: &str, status: u16, message: &str, path: &S3Path) -> Error {
+fn from_service(failure: &ServiceFailure<'_>, path: &S3Path) -> Error {
+    let &ServiceFailure {
+        code,
+        status,
+        message,
+        size,
+    } = failure;
     match (code, status) {
         ("NoSuchBucket", _) => Error::NoSuchBucket {
             bucket: path.bucket().to_owned(),
@@ -85,7 +113,14 @@ fn from_service(code: &str, status: u16, message: &str, path: &S3Path) -> Error 
                 path: Some(path.clone()),
             }
         }
-        ("PreconditionFailed", _) | (_, 412) => Error::PreconditionFailed { path: path.clone() },
+        // A conditional write that lost a race with another one is a 409 on AWS.
+        ("PreconditionFailed" | "ConditionalRequestConflict", _) | (_, 412) => {
+            Error::PreconditionFailed { path: path.clone() }
+        }
+        ("InvalidRange", _) | (_, 416) => Error::RangeNotSatisfiable {
+            path: path.clone(),
+            size,
+        },
         _ => Error::Service {
             code: if code.is_empty() {
                 format!("HTTP{status}")

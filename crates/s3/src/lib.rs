@@ -3,8 +3,15 @@
 //!
 //! Build one from the environment ([`S3Storage::from_env`]), from a builder
 //! ([`S3Storage::builder`]: region, endpoint, path-style addressing, static credentials,
-//! retries, timeouts, TTL ceilings, clock) or from an existing [`aws_sdk_s3::Client`]
-//! ([`S3Storage::from_client`]).
+//! retries, timeouts, TTL ceilings, clock, conditional writes, default encryption and
+//! storage class) or from an existing [`aws_sdk_s3::Client`] ([`S3Storage::from_client`]).
+//!
+//! Conditional writes ([`PutMode::Create`](stowage_core::PutMode::Create),
+//! [`PutMode::IfMatch`](stowage_core::PutMode::IfMatch)) are sent only to a store known to
+//! enforce them: AWS by default, any other endpoint once
+//! [`S3StorageBuilder::conditional_writes`] says so. Elsewhere they answer
+//! [`Error::Unsupported`](stowage_core::Error::Unsupported) and write nothing, because some
+//! S3-compatible servers (Garage 2.5) accept the headers and overwrite anyway.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -34,16 +41,23 @@
 mod body;
 mod bucket_url;
 mod builder;
+mod content_range;
+mod copy;
 mod credentials;
 mod delete;
+mod endpoint;
 mod errors;
+mod get;
 mod keys;
+mod list;
 mod logging;
 mod meta;
 mod post;
 mod presign_get;
+mod put;
 mod signing;
 mod storage;
+mod write;
 
 pub use builder::S3StorageBuilder;
 pub use storage::S3Storage;

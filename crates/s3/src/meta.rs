@@ -20,6 +20,14 @@ pub(crate) trait ObjectHeaders {
     fn last_modified(&self) -> Option<&DateTime>;
     /// `Content-Type`.
     fn content_type(&self) -> Option<&str>;
+    /// `Cache-Control`.
+    fn cache_control(&self) -> Option<&str>;
+    /// `Content-Disposition`.
+    fn content_disposition(&self) -> Option<&str>;
+    /// `Content-Encoding`.
+    fn content_encoding(&self) -> Option<&str>;
+    /// `Content-Language`.
+    fn content_language(&self) -> Option<&str>;
     /// The `x-amz-meta-*` user metadata.
     fn metadata(&self) -> Option<&HashMap<String, String>>;
 }
@@ -36,6 +44,18 @@ impl ObjectHeaders for GetObjectOutput {
     }
     fn content_type(&self) -> Option<&str> {
         self.content_type()
+    }
+    fn cache_control(&self) -> Option<&str> {
+        self.cache_control()
+    }
+    fn content_disposition(&self) -> Option<&str> {
+        self.content_disposition()
+    }
+    fn content_encoding(&self) -> Option<&str> {
+        self.content_encoding()
+    }
+    fn content_language(&self) -> Option<&str> {
+        self.content_language()
     }
     fn metadata(&self) -> Option<&HashMap<String, String>> {
         self.metadata()
@@ -55,6 +75,18 @@ impl ObjectHeaders for HeadObjectOutput {
     fn content_type(&self) -> Option<&str> {
         self.content_type()
     }
+    fn cache_control(&self) -> Option<&str> {
+        self.cache_control()
+    }
+    fn content_disposition(&self) -> Option<&str> {
+        self.content_disposition()
+    }
+    fn content_encoding(&self) -> Option<&str> {
+        self.content_encoding()
+    }
+    fn content_language(&self) -> Option<&str> {
+        self.content_language()
+    }
     fn metadata(&self) -> Option<&HashMap<String, String>> {
         self.metadata()
     }
@@ -68,6 +100,10 @@ pub(crate) fn object_meta(path: &S3Path, headers: &impl ObjectHeaders) -> Object
         etag: headers.e_tag().map(str::to_owned),
         last_modified: system_time(headers.last_modified()),
         content_type: headers.content_type().map(str::to_owned),
+        cache_control: headers.cache_control().map(str::to_owned),
+        content_disposition: headers.content_disposition().map(str::to_owned),
+        content_encoding: headers.content_encoding().map(str::to_owned),
+        content_language: headers.content_language().map(str::to_owned),
         metadata: user_metadata(headers.metadata()),
     }
 }
@@ -91,7 +127,7 @@ fn non_negative(value: Option<i64>) -> u64 {
 }
 
 /// An SDK timestamp as a [`SystemTime`], when it has one.
-fn system_time(value: Option<&DateTime>) -> Option<SystemTime> {
+pub(crate) fn system_time(value: Option<&DateTime>) -> Option<SystemTime> {
     value.and_then(|t| SystemTime::try_from(*t).ok())
 }
 

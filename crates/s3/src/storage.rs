@@ -7,27 +7,30 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::RequestChecksumCalculation;
 use stowage_core::{
-    Clock, DeleteReport, Error, GetObjectOutput, ListResult, ObjectBody, ObjectMeta, ObjectStorage,
-    Payload, PostPolicyRequest, PresignedPost, PresignedUrl, PutOptions, PutResult, Result, S3Path,
-    TtlLimits, span,
+    Clock, CopyOptions, DeleteReport, Encryption, GetOptions, GetOutcome, ListOptions, ListPage,
+    ListToken, ObjectMeta, ObjectStorage, Payload, PostPolicyRequest, PresignedPost, PresignedUrl,
+    PutOptions, PutResult, Result, S3Path, TtlLimits, span,
 };
 use tracing::Instrument;
 
-use crate::body::{body_stream, payload_body};
 use crate::builder::S3StorageBuilder;
+use crate::copy::copy_object_with;
 use crate::delete::delete_objects;
+use crate::endpoint::custom_endpoint;
 use crate::errors::failure;
-use crate::keys::copy_source;
+use crate::get::get_object_with;
+use crate::list::list_page;
 use crate::logging::SdkLogs;
-use crate::meta::{object_meta, object_summary};
+use crate::meta::object_meta;
 use crate::post::presigned_post;
 use crate::presign_get::presigned_get;
+use crate::put::put_object;
 use crate::signing::Signing;
+use crate::write::WriteSettings;
 
-/// The backend name in every span.
-const BACKEND: &str = "s3";
+/// The backend name in every span and [`stowage_core::Error::Unsupported`].
+pub(crate) const BACKEND: &str = "s3";
 
 /// An [`ObjectStorage`] on Amazon S3 or an S3-compatible server, through `aws-sdk-s3`.
 ///
@@ -37,6 +40,7 @@ pub struct S3Storage {
     signing: Signing,
     delete_concurrency: usize,
     sdk_debug_logs: bool,
+    writes: WriteSettings,
 }
 
 /// Logs a failed operation (the error's `Display` names keys only by hash).
@@ -54,6 +58,10 @@ impl S3Storage {
     }
 
     /// Everything from the AWS default chains: environment, profile files, instance metadata.
+    ///
+    /// Conditional writes are on unless the chains configure a custom endpoint URL
+    /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, a profile's `endpoint_url`); see
+    /// [`S3StorageBuilder::conditional_writes`].
     pub async fn from_env() -> Self {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Self::from_sdk_config(&config)
@@ -61,8 +69,12 @@ impl S3Storage {
 
     /// A client built from an `aws-config` [`SdkConfig`](aws_config::SdkConfig), whose
     /// credentials provider also signs POST policies.
+    ///
+    /// Conditional writes are on when the config names no custom endpoint URL (AWS) and off
+    /// when it does; see [`S3StorageBuilder::conditional_writes`].
     pub fn from_sdk_config(config: &aws_config::SdkConfig) -> Self {
-        let storage = Self::from_client(Client::new(config));
+        let storage = Self::from_client(Client::new(config))
+            .with_conditional_writes(!custom_endpoint(config));
         match config.credentials_provider() {
             Some(provider) => storage.with_credentials_provider(provider),
             None => storage,
@@ -76,13 +88,43 @@ impl S3Storage {
     /// same credentials given through [`S3Storage::with_credentials_provider`]; without them
     /// [`presigned_post`](ObjectStorage::presigned_post) is an
     /// [`Error::InvalidArgument`]. Every other operation works as is.
+    ///
+    /// The SDK does not say which endpoint a client talks to either, so conditional writes
+    /// start off: a create-only or compare-and-swap write is [`Error::Unsupported`] until
+    /// [`S3Storage::with_conditional_writes`] says the store enforces them (AWS does).
+    ///
+    /// [`Error::InvalidArgument`]: stowage_core::Error::InvalidArgument
+    /// [`Error::Unsupported`]: stowage_core::Error::Unsupported
     pub fn from_client(client: Client) -> Self {
         Self {
             client,
             signing: Signing::default(),
             delete_concurrency: 8,
             sdk_debug_logs: false,
+            writes: WriteSettings::default(),
         }
+    }
+
+    /// Whether the store enforces `If-None-Match: *` and `If-Match` on writes; see
+    /// [`S3StorageBuilder::conditional_writes`].
+    #[must_use]
+    pub fn with_conditional_writes(mut self, enforced: bool) -> Self {
+        self.writes.conditional_writes = enforced;
+        self
+    }
+
+    /// Encryption of every put and copy that names none.
+    #[must_use]
+    pub fn with_default_encryption(mut self, encryption: Encryption) -> Self {
+        self.writes.encryption = Some(encryption);
+        self
+    }
+
+    /// Storage class of every put and copy that names none.
+    #[must_use]
+    pub fn with_default_storage_class(mut self, storage_class: impl Into<String>) -> Self {
+        self.writes.storage_class = Some(storage_class.into());
+        self
     }
 
     /// Replaces the TTL ceilings.
@@ -134,66 +176,15 @@ impl S3Storage {
         self.signing.ttl_limits()
     }
 
+    /// True when create-only and compare-and-swap writes are sent to the store, false when
+    /// they answer [`Unsupported`](stowage_core::Error::Unsupported).
+    pub fn conditional_writes(&self) -> bool {
+        self.writes.conditional_writes
+    }
+
     /// The SDK log guard for one operation.
     fn sdk_logs(&self) -> SdkLogs {
         SdkLogs::new(self.sdk_debug_logs)
-    }
-
-    /// PutObject: bytes in one request body, a stream with no request checksum.
-    async fn put(&self, path: &S3Path, payload: Payload, options: PutOptions) -> Result<PutResult> {
-        let key = path.object_key()?;
-        let length = payload.len();
-        let (body, streamed) = payload_body(payload).await?;
-        let mut request = self
-            .client
-            .put_object()
-            .bucket(path.bucket())
-            .key(key)
-            .body(body)
-            .content_length(i64::try_from(length).map_err(|_| {
-                Error::invalid_argument("the payload is too large for one PutObject")
-            })?)
-            .set_content_type(options.content_type);
-        if !options.metadata.is_empty() {
-            request = request.set_metadata(Some(options.metadata.into_iter().collect()));
-        }
-        let logs = self.sdk_logs();
-        let sent = if streamed {
-            // A stream cannot be hashed up front; the SDK's default then is an aws-chunked
-            // body with a trailing checksum, which S3-compatible servers do not all accept
-            // (Garage 2.5 rejects its signature). Send it with no request checksum instead.
-            let checksum = aws_sdk_s3::config::Builder::default()
-                .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
-            logs.run(request.customize().config_override(checksum).send())
-                .await
-        } else {
-            logs.run(request.send()).await
-        };
-        let output = sent.map_err(|e| failure(e, path))?;
-        Ok(PutResult {
-            etag: output.e_tag().map(str::to_owned),
-        })
-    }
-
-    /// GetObject: metadata at once, the body as a stream read on demand.
-    async fn get(&self, path: &S3Path) -> Result<GetObjectOutput> {
-        let key = path.object_key()?;
-        let logs = self.sdk_logs();
-        let output = logs
-            .run(
-                self.client
-                    .get_object()
-                    .bucket(path.bucket())
-                    .key(key)
-                    .send(),
-            )
-            .await
-            .map_err(|e| failure(e, path))?;
-        let meta = object_meta(path, &output);
-        Ok(GetObjectOutput {
-            meta,
-            body: ObjectBody::new(body_stream(output.body, logs)),
-        })
     }
 
     /// HeadObject.
@@ -213,25 +204,6 @@ impl S3Storage {
         Ok(object_meta(path, &output))
     }
 
-    /// CopyObject, server-side.
-    async fn copy(&self, from: &S3Path, to: &S3Path) -> Result<()> {
-        let source_key = from.object_key()?;
-        let key = to.object_key()?;
-        let source = copy_source(from.bucket(), source_key);
-        self.sdk_logs()
-            .run(
-                self.client
-                    .copy_object()
-                    .copy_source(source)
-                    .bucket(to.bucket())
-                    .key(key)
-                    .send(),
-            )
-            .await
-            .map_err(|e| failure(e, from))?;
-        Ok(())
-    }
-
     /// DeleteObject.
     async fn delete(&self, path: &S3Path) -> Result<()> {
         let key = path.object_key()?;
@@ -246,46 +218,6 @@ impl S3Storage {
             .await
             .map_err(|e| failure(e, path))?;
         Ok(())
-    }
-
-    /// ListObjectsV2, every page.
-    async fn list(&self, prefix: &S3Path, delimiter: Option<&str>) -> Result<ListResult> {
-        let logs = self.sdk_logs();
-        let mut request = self.client.list_objects_v2().bucket(prefix.bucket());
-        if !prefix.key().is_empty() {
-            request = request.prefix(prefix.key());
-        }
-        if let Some(delimiter) = delimiter {
-            request = request.delimiter(delimiter);
-        }
-        let mut pages = request.into_paginator().send();
-        let mut result = ListResult::default();
-        let mut pages_read = 0_u32;
-        while let Some(page) = logs.run(pages.next()).await {
-            let page = page.map_err(|e| failure(e, prefix))?;
-            pages_read += 1;
-            for object in page.contents() {
-                if let Some(summary) = object_summary(prefix.bucket(), object)? {
-                    result.objects.push(summary);
-                }
-            }
-            for common in page.common_prefixes() {
-                if let Some(common) = common.prefix() {
-                    result
-                        .common_prefixes
-                        .push(S3Path::new(prefix.bucket(), common)?);
-                }
-            }
-        }
-        result.common_prefixes.sort();
-        result.common_prefixes.dedup();
-        tracing::debug!(
-            pages = pages_read,
-            objects = result.objects.len(),
-            common_prefixes = result.common_prefixes.len(),
-            "listed"
-        );
-        Ok(result)
     }
 
     /// DeleteObjects in batches; see [`delete_objects`].
@@ -323,6 +255,9 @@ impl fmt::Debug for S3Storage {
             .field("clock", self.signing.clock())
             .field("delete_concurrency", &self.delete_concurrency)
             .field("sdk_debug_logs", &self.sdk_debug_logs)
+            .field("conditional_writes", &self.writes.conditional_writes)
+            .field("default_encryption", &self.writes.encryption)
+            .field("default_storage_class", &self.writes.storage_class)
             .finish_non_exhaustive()
     }
 }
@@ -335,14 +270,18 @@ impl ObjectStorage for S3Storage {
         payload: Payload,
         options: PutOptions,
     ) -> Result<PutResult> {
-        async { logged(self.put(path, payload, options).await) }
-            .instrument(span::operation(BACKEND, "put_object", path))
-            .await
+        async {
+            let logs = self.sdk_logs();
+            let put = put_object(&self.client, &logs, &self.writes, path, payload, options);
+            logged(put.await)
+        }
+        .instrument(span::operation(BACKEND, "put_object", path))
+        .await
     }
 
-    async fn get_object(&self, path: &S3Path) -> Result<GetObjectOutput> {
-        async { logged(self.get(path).await) }
-            .instrument(span::operation(BACKEND, "get_object", path))
+    async fn get_object_with(&self, path: &S3Path, options: &GetOptions) -> Result<GetOutcome> {
+        async { logged(get_object_with(&self.client, self.sdk_logs(), path, options).await) }
+            .instrument(span::operation(BACKEND, "get_object_with", path))
             .await
     }
 
@@ -352,15 +291,22 @@ impl ObjectStorage for S3Storage {
             .await
     }
 
-    async fn copy_object(&self, from: &S3Path, to: &S3Path) -> Result<()> {
-        let span = span::operation(BACKEND, "copy_object", from);
+    async fn copy_object_with(
+        &self,
+        from: &S3Path,
+        to: &S3Path,
+        options: &CopyOptions,
+    ) -> Result<()> {
+        let span = span::operation(BACKEND, "copy_object_with", from);
         async {
             tracing::debug!(
                 to_bucket = to.bucket(),
                 to_key_hash = %to.key_hash(),
                 "copying"
             );
-            logged(self.copy(from, to).await)
+            let logs = self.sdk_logs();
+            let copy = copy_object_with(&self.client, &logs, &self.writes, from, to, options);
+            logged(copy.await)
         }
         .instrument(span)
         .await
@@ -378,14 +324,18 @@ impl ObjectStorage for S3Storage {
             .await
     }
 
-    async fn list_objects<'a>(
+    async fn list_page<'a>(
         &self,
         prefix: &S3Path,
-        delimiter: Option<&'a str>,
-    ) -> Result<ListResult> {
-        async { logged(self.list(prefix, delimiter).await) }
-            .instrument(span::operation(BACKEND, "list_objects", prefix))
-            .await
+        options: &ListOptions,
+        token: Option<&'a ListToken>,
+    ) -> Result<ListPage> {
+        async {
+            let logs = self.sdk_logs();
+            logged(list_page(&self.client, &logs, prefix, options, token).await)
+        }
+        .instrument(span::operation(BACKEND, "list_page", prefix))
+        .await
     }
 
     async fn presigned_get_url(&self, path: &S3Path, ttl: Duration) -> Result<PresignedUrl> {

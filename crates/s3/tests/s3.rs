@@ -3,6 +3,12 @@
 //! The server is the one `STOWAGE_TEST_S3_*` names (`scripts/test.sh` starts one), or a
 //! private Garage this binary starts from the cache (`scripts/garage.sh install`).
 //! Every test uses its own key prefix, so they run in parallel on the shared buckets.
+//!
+//! Garage 2.5 accepts `If-None-Match`/`If-Match` on PutObject and overwrites anyway, so the
+//! conditional writes themselves run against a private moto server
+//! (`stowage_testkit::moto::MotoServer`), which enforces them on PutObject; neither server
+//! enforces them on CopyObject, so a conditional copy is checked against a canned HTTP
+//! server that records the request.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -14,11 +20,13 @@ use bytes::Bytes;
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use stowage_core::{
-    Error, FormField, ManualClock, ObjectStorage, Payload, PostPolicyRequest, PresignedPost,
-    PutOptions, S3Path,
+    ByteRange, CopyOptions, Encryption, Error, FormField, GetObjectOutput, GetOptions, GetOutcome,
+    ListOptions, ListToken, ManualClock, ObjectStorage, Payload, PostPolicyRequest, PresignedPost,
+    PutMode, PutOptions, S3Path,
 };
 use stowage_s3::S3Storage;
 use stowage_testkit::TestServer;
+use stowage_testkit::moto::MotoServer;
 
 /// The test server (`STOWAGE_TEST_S3_*`, or a private Garage), with the log capture on.
 fn env() -> &'static TestServer {
@@ -815,6 +823,36 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
     assert_eq!(read(&storage, &p).await, "scan".as_bytes());
     assert!(storage.object_exists(&p).await.unwrap());
     storage.copy_object(&p, &p2).await.unwrap();
+    // The operations with options: a conditional ranged read, a copy replacing attributes,
+    // one listing page, a conditional put this endpoint refuses, a range past the end.
+    let etag = storage.head_object(&p).await.unwrap().etag.unwrap();
+    let options = GetOptions::new()
+        .range(ByteRange::suffix(2))
+        .if_none_match(etag);
+    let outcome = storage.get_object_with(&p, &options).await.unwrap();
+    assert!(matches!(outcome, GetOutcome::NotModified(_)), "{outcome:?}");
+    let options = CopyOptions::new().replace_attributes(attributes());
+    storage.copy_object_with(&p, &p2, &options).await.unwrap();
+    storage
+        .list_page(
+            &path(&env.bucket, "patient-4711/"),
+            &ListOptions::new().page_size(1),
+            None,
+        )
+        .await
+        .unwrap();
+    let unsupported = storage
+        .put_object(
+            &p,
+            Payload::from("x"),
+            PutOptions::new().mode(PutMode::Create),
+        )
+        .await
+        .unwrap_err();
+    let past_end = storage
+        .get_object_with(&p, &GetOptions::new().range(ByteRange::from_offset(100)))
+        .await
+        .unwrap_err();
     let url = storage
         .presigned_get_url(&p, Duration::from_secs(60))
         .await
@@ -864,6 +902,8 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
         format!("{post:?}"),
         format!("{not_found} {not_found:?}"),
         format!("{denied} {denied:?}"),
+        format!("{unsupported} {unsupported:?}"),
+        format!("{past_end} {past_end:?}"),
         format!("{report:?}"),
     ];
     for text in &rendered {
@@ -887,4 +927,719 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
             );
         }
     }
+}
+
+// ---- reads with options ----
+
+/// `len` deterministic bytes: byte `i` is `i % 251`.
+fn pattern(len: usize) -> Bytes {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// The object, or a panic naming `what` when the answer is a 304.
+fn found(outcome: GetOutcome, what: &str) -> GetObjectOutput {
+    match outcome {
+        GetOutcome::Found(output) => output,
+        GetOutcome::NotModified(_) => panic!("{what}: 304 where the object was expected"),
+    }
+}
+
+/// A storage on a port where nothing listens: any request would be `Unreachable`.
+async fn nowhere(conditional_writes: bool) -> S3Storage {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    TestServer::get()
+        .s3_builder()
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .max_attempts(1)
+        .conditional_writes(conditional_writes)
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ranged_reads_return_the_slice_and_the_total_size() {
+    let env = env();
+    let storage = env.s3_storage().await;
+    let p = path(&env.bucket, &format!("{}ranged.bin", prefix("range")));
+    let bytes = pattern(1000);
+    storage
+        .put_object(&p, Payload::from(bytes.clone()), PutOptions::new())
+        .await
+        .unwrap();
+
+    let whole = storage.get_object(&p).await.unwrap();
+    assert_eq!((whole.range.clone(), whole.meta.size), (0..1000, 1000));
+    assert_eq!(whole.body.bytes().await.unwrap(), bytes);
+
+    let cases = [
+        (ByteRange::inclusive(100, 199), 100..200),
+        (ByteRange::inclusive(0, 0), 0..1),
+        (ByteRange::inclusive(990, 5000), 990..1000),
+        (ByteRange::from_offset(999), 999..1000),
+        (ByteRange::suffix(10), 990..1000),
+        (ByteRange::suffix(5000), 0..1000),
+    ];
+    for (range, expected) in cases {
+        let options = GetOptions::new().range(range);
+        let output = found(
+            storage.get_object_with(&p, &options).await.unwrap(),
+            "range",
+        );
+        assert_eq!(output.range, expected, "{range:?}");
+        assert_eq!(output.meta.size, 1000, "{range:?}: the total size");
+        assert!(output.meta.etag.is_some(), "{range:?}");
+        let body = output.body.bytes().await.unwrap();
+        let (start, end) = (expected.start as usize, expected.end as usize);
+        assert_eq!(body, bytes.slice(start..end), "{range:?}");
+    }
+
+    for range in [
+        ByteRange::from_offset(1000),
+        ByteRange::inclusive(2000, 2100),
+    ] {
+        let error = storage
+            .get_object_with(&p, &GetOptions::new().range(range))
+            .await
+            .unwrap_err();
+        // Garage names the size in `Content-Range: bytes */1000`, as the 416 of AWS may.
+        assert!(
+            matches!(&error, Error::RangeNotSatisfiable { path, size: Some(1000) } if path == &p),
+            "{range:?}: {error:?}"
+        );
+        assert!(!error.to_string().contains(p.key()), "{error}");
+    }
+
+    // Malformed: an invalid argument before any request (nothing listens there).
+    let offline = nowhere(true).await;
+    for range in [ByteRange::inclusive(5, 4), ByteRange::suffix(0)] {
+        let error = offline
+            .get_object_with(&p, &GetOptions::new().range(range))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::InvalidArgument { .. }),
+            "{range:?}: {error:?}"
+        );
+    }
+    let error = offline
+        .get_object_with(&p, &GetOptions::new().if_match("a b"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidArgument { .. }), "{error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conditional_reads_follow_s3() {
+    let env = env();
+    let storage = env.s3_storage().await;
+    let p = path(&env.bucket, &format!("{}cond.txt", prefix("condread")));
+    put(&storage, &p, "hello").await;
+    let meta = storage.head_object(&p).await.unwrap();
+    let etag = meta.etag.clone().unwrap();
+    let modified = meta.last_modified.unwrap();
+    let before = modified - Duration::from_secs(60);
+    let after = modified + Duration::from_secs(60);
+    let get = |options: GetOptions| {
+        let storage = &storage;
+        let p = &p;
+        async move { storage.get_object_with(p, &options).await }
+    };
+
+    // If-None-Match with the current ETag (quoted or bare): 304 naming the current version.
+    for current in [etag.clone(), etag.trim_matches('"').to_owned()] {
+        match get(GetOptions::new().if_none_match(current.clone())).await {
+            Ok(GetOutcome::NotModified(not_modified)) => {
+                assert_eq!(not_modified.path, p);
+                assert_eq!(not_modified.etag.as_deref(), Some(etag.as_str()));
+                // Garage's 304 carries the ETag but no Last-Modified; AWS sends both.
+                assert!(
+                    not_modified.last_modified.is_none_or(|at| at == modified),
+                    "{not_modified:?}"
+                );
+            }
+            other => panic!("If-None-Match {current}: {other:?}"),
+        }
+    }
+    let other = get(GetOptions::new().if_none_match("\"0123\""))
+        .await
+        .unwrap();
+    let body = found(other, "If-None-Match other").body.bytes().await;
+    assert_eq!(body.unwrap(), "hello".as_bytes());
+
+    // If-Match: the current ETag reads, another is a failed precondition.
+    let matched = get(GetOptions::new().if_match(etag.clone())).await.unwrap();
+    found(matched, "If-Match current");
+    let error = get(GetOptions::new().if_match("\"0123\""))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::PreconditionFailed { path } if path == &p),
+        "If-Match other: {error:?}"
+    );
+
+    // If-Modified-Since: not since the write is a 304, since an earlier instant reads.
+    for since in [modified, after] {
+        let outcome = get(GetOptions::new().if_modified_since(since))
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, GetOutcome::NotModified(_)),
+            "If-Modified-Since {since:?}: {outcome:?}"
+        );
+    }
+    let outcome = get(GetOptions::new().if_modified_since(before))
+        .await
+        .unwrap();
+    found(outcome, "If-Modified-Since before");
+
+    // If-Unmodified-Since: an earlier instant fails, the write's own or a later one reads.
+    let error = get(GetOptions::new().if_unmodified_since(before))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::PreconditionFailed { .. }),
+        "If-Unmodified-Since before: {error:?}"
+    );
+    for since in [modified, after] {
+        let outcome = get(GetOptions::new().if_unmodified_since(since)).await;
+        found(outcome.unwrap(), "If-Unmodified-Since");
+    }
+
+    // A range and a condition together.
+    let options = GetOptions::new()
+        .range(ByteRange::suffix(3))
+        .if_match(etag.clone());
+    let output = found(get(options).await.unwrap(), "range and If-Match");
+    assert_eq!((output.range.clone(), output.meta.size), (2..5, 5));
+    assert_eq!(output.body.bytes().await.unwrap(), "llo".as_bytes());
+}
+
+// ---- writes with options ----
+
+/// Every attribute and some metadata.
+fn attributes() -> PutOptions {
+    PutOptions::new()
+        .content_type("application/gzip")
+        .cache_control("max-age=60, private")
+        .content_disposition("attachment; filename=\"scan.nii.gz\"")
+        .content_encoding("gzip")
+        .content_language("de-CH")
+        .metadata("Owner", "imaging")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attributes_round_trip_through_put_head_get_and_copy() {
+    let env = env();
+    let storage = env.s3_storage().await;
+    let prefix = prefix("attrs");
+    let p = path(&env.bucket, &format!("{prefix}scan ü.nii.gz"));
+    storage
+        .put_object(&p, Payload::from("zipped"), attributes())
+        .await
+        .unwrap();
+    let check = |meta: &stowage_core::ObjectMeta, what: &str| {
+        assert_eq!(
+            meta.content_type.as_deref(),
+            Some("application/gzip"),
+            "{what}"
+        );
+        assert_eq!(
+            meta.cache_control.as_deref(),
+            Some("max-age=60, private"),
+            "{what}"
+        );
+        assert_eq!(
+            meta.content_disposition.as_deref(),
+            Some("attachment; filename=\"scan.nii.gz\""),
+            "{what}"
+        );
+        assert_eq!(meta.content_encoding.as_deref(), Some("gzip"), "{what}");
+        assert_eq!(meta.content_language.as_deref(), Some("de-CH"), "{what}");
+        assert_eq!(
+            meta.metadata.get("owner").map(String::as_str),
+            Some("imaging"),
+            "{what}"
+        );
+    };
+    check(&storage.head_object(&p).await.unwrap(), "head");
+    let got = storage.get_object(&p).await.unwrap();
+    check(&got.meta, "get");
+    // Content-Encoding is stored, not applied: the body comes back as written.
+    assert_eq!(got.body.bytes().await.unwrap(), "zipped".as_bytes());
+
+    // A plain copy keeps every attribute.
+    let kept = path(&env.bucket2, &format!("{prefix}kept"));
+    storage.copy_object(&p, &kept).await.unwrap();
+    check(&storage.head_object(&kept).await.unwrap(), "copy");
+
+    // A copy that replaces them keeps none of the source's.
+    let replaced = path(&env.bucket, &format!("{prefix}replaced"));
+    let replacement = PutOptions::new()
+        .content_type("text/plain")
+        .content_language("fr")
+        .metadata("reviewer", "bob");
+    let options = CopyOptions::new().replace_attributes(replacement);
+    storage
+        .copy_object_with(&p, &replaced, &options)
+        .await
+        .unwrap();
+    let meta = storage.head_object(&replaced).await.unwrap();
+    assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(meta.content_language.as_deref(), Some("fr"));
+    assert_eq!(meta.cache_control, None);
+    assert_eq!(meta.content_disposition, None);
+    assert_eq!(meta.content_encoding, None);
+    assert_eq!(
+        meta.metadata.into_iter().collect::<Vec<_>>(),
+        [("reviewer".to_owned(), "bob".to_owned())]
+    );
+    assert_eq!(read(&storage, &replaced).await, "zipped".as_bytes());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn encryption_and_storage_class_are_sent_and_accepted() {
+    let env = env();
+    let prefix = prefix("sse");
+    let storage = env.s3_storage().await;
+    let p = path(&env.bucket, &format!("{prefix}aes"));
+    let options = PutOptions::new()
+        .encryption(Encryption::S3Managed)
+        .storage_class("STANDARD");
+    storage
+        .put_object(&p, Payload::from("secret"), options)
+        .await
+        .expect("SSE-S3 and STANDARD on put");
+    assert_eq!(read(&storage, &p).await, "secret".as_bytes());
+    let copy = path(&env.bucket, &format!("{prefix}aes-copy"));
+    let options = CopyOptions::new()
+        .encryption(Encryption::S3Managed)
+        .storage_class("STANDARD");
+    storage
+        .copy_object_with(&p, &copy, &options)
+        .await
+        .expect("SSE-S3 and STANDARD on copy");
+    assert_eq!(read(&storage, &copy).await, "secret".as_bytes());
+
+    // The builder's defaults apply to writes that name none.
+    let defaults = env
+        .s3_builder()
+        .default_encryption(Encryption::S3Managed)
+        .default_storage_class("STANDARD")
+        .build()
+        .await
+        .unwrap();
+    let p = path(&env.bucket, &format!("{prefix}defaults"));
+    put(&defaults, &p, "by default").await;
+    assert_eq!(read(&defaults, &p).await, "by default".as_bytes());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conditional_writes_on_a_custom_endpoint_are_unsupported_and_overwrite_nothing() {
+    let env = env();
+    let storage = env.s3_storage().await;
+    assert!(!storage.conditional_writes(), "off for a custom endpoint");
+    let prefix = prefix("condoff");
+    let p = path(&env.bucket, &format!("{prefix}kept"));
+    let etag = storage
+        .put_object(&p, Payload::from("old"), PutOptions::new())
+        .await
+        .unwrap()
+        .etag
+        .unwrap();
+    let unsupported = |error: Error, operation: &str| {
+        assert!(
+            matches!(
+                &error,
+                Error::Unsupported { operation: op, backend: "s3" } if *op == operation
+            ),
+            "{operation}: {error:?}"
+        );
+    };
+    for mode in [PutMode::Create, PutMode::IfMatch(etag.clone())] {
+        let options = PutOptions::new().mode(mode);
+        let error = storage
+            .put_object(&p, Payload::from("new"), options)
+            .await
+            .unwrap_err();
+        unsupported(error, "conditional put_object");
+    }
+    let copied = path(&env.bucket, &format!("{prefix}copied"));
+    for mode in [PutMode::Create, PutMode::IfMatch(etag.clone())] {
+        let error = storage
+            .copy_object_with(&p, &copied, &CopyOptions::new().mode(mode))
+            .await
+            .unwrap_err();
+        unsupported(error, "conditional copy_object");
+    }
+    assert_eq!(read(&storage, &p).await, "old".as_bytes(), "overwritten");
+    assert!(!storage.object_exists(&copied).await.unwrap(), "copied");
+
+    // Refused before any request: nothing listens there, yet the answer is Unsupported.
+    let offline = nowhere(false).await;
+    let options = PutOptions::new().mode(PutMode::Create);
+    let error = offline
+        .put_object(&p, Payload::from("new"), options)
+        .await
+        .unwrap_err();
+    unsupported(error, "conditional put_object");
+    // A malformed ETag is an invalid argument first, whatever the setting.
+    let options = PutOptions::new().mode(PutMode::IfMatch("*".into()));
+    let error = offline
+        .put_object(&p, Payload::from("new"), options)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidArgument { .. }), "{error:?}");
+}
+
+// ---- listing page by page ----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_page_follows_start_after_page_sizes_and_tokens() {
+    let env = env();
+    let storage = env.s3_storage().await;
+    let prefix = prefix("pages");
+    let keys: Vec<S3Path> = (0..25)
+        .map(|i| path(&env.bucket, &format!("{prefix}k{i:02}")))
+        .collect();
+    put_many(&storage, &keys).await;
+    let root = path(&env.bucket, &prefix);
+
+    // Pages of 10: 10, 10, 5, each resumed from the last page's token given as a string.
+    let options = ListOptions::new().page_size(10);
+    let mut listed = Vec::new();
+    let mut sizes = Vec::new();
+    let mut token: Option<ListToken> = None;
+    loop {
+        let page = storage
+            .list_page(&root, &options, token.as_ref())
+            .await
+            .unwrap();
+        sizes.push(page.objects.len());
+        listed.extend(page.objects.into_iter().map(|o| o.path));
+        match page.next {
+            Some(next) => {
+                assert!(!format!("{next:?}").contains(&prefix), "{next:?}");
+                token = Some(ListToken::new(next.as_str()));
+            }
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [10, 10, 5]);
+    assert_eq!(listed, keys);
+
+    // start_after: only later keys, on the first page; a page holding all is the last.
+    let options = ListOptions::new().start_after(format!("{prefix}k19"));
+    let page = storage.list_page(&root, &options, None).await.unwrap();
+    assert_eq!(
+        page.objects
+            .iter()
+            .map(|o| o.path.clone())
+            .collect::<Vec<_>>(),
+        keys[20..]
+    );
+    assert_eq!(page.next, None);
+    let options = ListOptions::new()
+        .start_after(format!("{prefix}k04"))
+        .page_size(7);
+    let first = storage.list_page(&root, &options, None).await.unwrap();
+    assert_eq!(first.objects[0].path, keys[5]);
+    assert_eq!(first.objects.len(), 7);
+    let second = storage
+        .list_page(&root, &options, first.next.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(second.objects[0].path, keys[12], "start_after reapplied");
+
+    // A delimiter: common prefixes count towards the page size.
+    let nested: Vec<S3Path> = ["d/a/1", "d/a/2", "d/b/1", "d/c", "d/e/1"]
+        .iter()
+        .map(|k| path(&env.bucket, &format!("{prefix}{k}")))
+        .collect();
+    put_many(&storage, &nested).await;
+    let options = ListOptions::new().delimiter("/").page_size(2);
+    let d = path(&env.bucket, &format!("{prefix}d/"));
+    let mut entries = Vec::new();
+    let mut token = None;
+    loop {
+        let page = storage
+            .list_page(&d, &options, token.as_ref())
+            .await
+            .unwrap();
+        assert!(page.objects.len() + page.common_prefixes.len() <= 2);
+        entries.extend(page.common_prefixes.iter().map(|p| p.key().to_owned()));
+        entries.extend(page.objects.iter().map(|o| o.path.key().to_owned()));
+        match page.next {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    entries.sort();
+    let expected: Vec<String> = ["d/a/", "d/b/", "d/c", "d/e/"]
+        .iter()
+        .map(|k| format!("{prefix}{k}"))
+        .collect();
+    assert_eq!(entries, expected);
+
+    for size in [0, 1001] {
+        let error = nowhere(true)
+            .await
+            .list_page(&root, &ListOptions::new().page_size(size), None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::InvalidArgument { .. }),
+            "{size}: {error:?}"
+        );
+    }
+    storage.delete_objects(&keys).await.unwrap();
+    storage.delete_objects(&nested).await.unwrap();
+}
+
+// ---- conditional writes on moto ----
+
+/// The moto server, with the log capture on.
+fn moto() -> &'static MotoServer {
+    capture_logs();
+    MotoServer::get()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moto_create_only_put_fails_the_second_time() {
+    let moto = moto();
+    let storage = moto.s3_builder().build().await.unwrap();
+    assert!(storage.conditional_writes());
+    let p = path(&moto.bucket, &format!("{}once", prefix("create")));
+    let create = || PutOptions::new().mode(PutMode::Create);
+    storage
+        .put_object(&p, Payload::from("first"), create())
+        .await
+        .expect("the first create-only put");
+    let error = storage
+        .put_object(&p, Payload::from("second"), create())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::PreconditionFailed { path } if path == &p),
+        "{error:?}"
+    );
+    assert_eq!(read(&storage, &p).await, "first".as_bytes());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moto_compare_and_swap_needs_the_current_etag() {
+    let moto = moto();
+    let storage = moto.s3_builder().build().await.unwrap();
+    let prefix = prefix("cas");
+    let p = path(&moto.bucket, &format!("{prefix}counter"));
+    let v1 = storage
+        .put_object(&p, Payload::from("1"), PutOptions::new())
+        .await
+        .unwrap()
+        .etag
+        .unwrap();
+    let swap = |etag: &str| PutOptions::new().mode(PutMode::IfMatch(etag.to_owned()));
+    let v2 = storage
+        .put_object(&p, Payload::from("2"), swap(&v1))
+        .await
+        .expect("the right ETag wins")
+        .etag
+        .unwrap();
+    assert_ne!(v1, v2);
+    // The old ETag is now the wrong one.
+    let error = storage
+        .put_object(&p, Payload::from("3"), swap(&v1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::PreconditionFailed { path } if path == &p),
+        "{error:?}"
+    );
+    assert_eq!(read(&storage, &p).await, "2".as_bytes());
+
+    // If-Match on a missing key: whatever the server answers (moto, like AWS: NoSuchKey).
+    let missing = path(&moto.bucket, &format!("{prefix}missing"));
+    let error = storage
+        .put_object(&missing, Payload::from("x"), swap(&v2))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+    assert!(!storage.object_exists(&missing).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn moto_concurrent_create_only_puts_exactly_one_wins() {
+    let moto = moto();
+    let storage = Arc::new(moto.s3_builder().build().await.unwrap());
+    let prefix = prefix("race");
+    for round in 0..20 {
+        let p = path(&moto.bucket, &format!("{prefix}{round}"));
+        let racers = ["a", "b"].map(|body| {
+            let storage = Arc::clone(&storage);
+            let p = p.clone();
+            tokio::spawn(async move {
+                let options = PutOptions::new().mode(PutMode::Create);
+                (
+                    body,
+                    storage.put_object(&p, Payload::from(body), options).await,
+                )
+            })
+        });
+        let mut winners = Vec::new();
+        for racer in racers {
+            let (body, result) = racer.await.unwrap();
+            match result {
+                Ok(_) => winners.push(body),
+                Err(Error::PreconditionFailed { .. }) => {}
+                Err(error) => panic!("round {round}: {error:?}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+        assert_eq!(read(&storage, &p).await, winners[0].as_bytes());
+    }
+}
+
+// ---- conditional copies and lost races, against a canned server ----
+
+/// A server that answers every request with `response` and records each request's head.
+async fn canned(response: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0_u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |value| value.trim().parse().unwrap_or(0));
+            let mut body = vec![0_u8; length];
+            let _ = socket.read_exact(&mut body).await;
+            seen.lock().unwrap().push(head);
+            let _ = socket.write_all(response.as_bytes()).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    (endpoint, requests)
+}
+
+/// An S3 error answer with this status line, code and extra headers.
+fn error_answer(status: &str, code: &str, headers: &str) -> String {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+         <Message>canned</Message><RequestId>1</RequestId></Error>"
+    );
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\n{headers}Content-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A storage on the canned server, conditional writes on, no retries.
+async fn on_canned(endpoint: &str) -> S3Storage {
+    TestServer::get()
+        .s3_builder()
+        .endpoint_url(endpoint)
+        .max_attempts(1)
+        .conditional_writes(true)
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conditional_copies_send_the_destination_condition() {
+    capture_logs();
+    let from = path("src-bucket", "dir/source ü.txt");
+    let to = path("dst-bucket", "dir/target.txt");
+    let (endpoint, requests) = canned(error_answer(
+        "412 Precondition Failed",
+        "PreconditionFailed",
+        "",
+    ))
+    .await;
+    let storage = on_canned(&endpoint).await;
+    let cases = [
+        (PutMode::Create, "if-none-match: *"),
+        (PutMode::IfMatch("\"e1\"".into()), "if-match: \"e1\""),
+    ];
+    for (mode, header) in cases {
+        let options = CopyOptions::new()
+            .mode(mode)
+            .replace_attributes(PutOptions::new().cache_control("no-store"));
+        let error = storage
+            .copy_object_with(&from, &to, &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::PreconditionFailed { path } if path == &to),
+            "{header}: {error:?}"
+        );
+        let request = requests.lock().unwrap().pop().expect("one request");
+        assert!(
+            request.starts_with("put /dst-bucket/dir/target.txt"),
+            "{request}"
+        );
+        for expected in [
+            header,
+            "x-amz-copy-source: src-bucket/dir/source%20%c3%bc.txt",
+            "x-amz-metadata-directive: replace",
+            "cache-control: no-store",
+        ] {
+            assert!(
+                request.lines().any(|line| line == expected),
+                "{expected:?} missing from {request}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_races_and_unsatisfiable_ranges_map_from_aws_answers() {
+    capture_logs();
+    let p = path("some-bucket", "some/key");
+    // AWS answers a conditional write that lost a race with 409 ConditionalRequestConflict.
+    let (endpoint, _) = canned(error_answer(
+        "409 Conflict",
+        "ConditionalRequestConflict",
+        "",
+    ))
+    .await;
+    let storage = on_canned(&endpoint).await;
+    let options = PutOptions::new().mode(PutMode::Create);
+    let error = storage
+        .put_object(&p, Payload::from("x"), options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::PreconditionFailed { path } if path == &p),
+        "{error:?}"
+    );
+
+    // A 416 may name the size in `Content-Range: bytes */N`.
+    let (endpoint, _) = canned(error_answer(
+        "416 Requested Range Not Satisfiable",
+        "InvalidRange",
+        "Content-Range: bytes */150\r\n",
+    ))
+    .await;
+    let storage = on_canned(&endpoint).await;
+    let options = GetOptions::new().range(ByteRange::from_offset(150));
+    let error = storage.get_object_with(&p, &options).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::RangeNotSatisfiable { path, size: Some(150) } if path == &p),
+        "{error:?}"
+    );
 }
