@@ -5,7 +5,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use object_store::ObjectStore;
+use object_store::path::Path;
 use stowage_core::{Error, Result, S3Path, TtlLimits};
+
+use crate::keys;
 
 /// One bucket: the store that holds it, and the signer that presigns its URLs, if any.
 #[derive(Clone)]
@@ -58,6 +61,24 @@ impl ObjectStoreAdapter {
                 bucket: path.bucket().to_owned(),
             })
     }
+
+    /// The store and path of an object that is read: a key that is not a path cannot
+    /// exist, so it is [`Error::NotFound`].
+    pub(crate) fn read_target(&self, path: &S3Path) -> Result<(&dyn ObjectStore, Path)> {
+        path.object_key()?;
+        let store = self.bucket(path)?.store.as_ref();
+        let location =
+            keys::to_path(path.key()).map_err(|_| Error::NotFound { path: path.clone() })?;
+        Ok((store, location))
+    }
+
+    /// The store and path of an object that is written: a key that is not a path is
+    /// refused with [`Error::InvalidArgument`].
+    pub(crate) fn write_target(&self, path: &S3Path) -> Result<(&dyn ObjectStore, Path)> {
+        path.object_key()?;
+        let store = self.bucket(path)?.store.as_ref();
+        Ok((store, keys::write_path(path)?))
+    }
 }
 
 impl fmt::Debug for ObjectStoreAdapter {
@@ -77,6 +98,7 @@ impl fmt::Debug for ObjectStoreAdapter {
 }
 
 impl Bucket {
+    /// What the adapter's `Debug` shows of this bucket.
     fn describe(&self) -> &'static str {
         #[cfg(feature = "signer")]
         if self.signer.is_some() {

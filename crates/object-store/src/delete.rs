@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use futures::stream::{self, StreamExt};
-use object_store::ObjectStore;
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
 use stowage_core::{DeleteFailure, DeleteReport, Error, Result, S3Path};
 
 use crate::adapter::ObjectStoreAdapter;
@@ -61,7 +61,11 @@ async fn delete_batch(
     batch: &[(&S3Path, Path)],
     report: &mut DeleteReport,
 ) {
-    let locations = stream::iter(batch.iter().map(|(_, location)| Ok(location.clone()))).boxed();
+    let locations: Vec<_> = batch
+        .iter()
+        .map(|(_, location)| Ok(location.clone()))
+        .collect();
+    let locations = stream::iter(locations).boxed();
     let results: Vec<_> = store.delete_stream(locations).collect().await;
     let confirmed: HashSet<Path> = results.into_iter().filter_map(|r| r.ok()).collect();
     for (path, location) in batch {
@@ -79,6 +83,7 @@ async fn delete_batch(
     }
 }
 
+/// Records `path` as not deleted, for `error`.
 fn fail(report: &mut DeleteReport, path: &S3Path, error: &Error) {
     report.failed.push(DeleteFailure {
         path: path.clone(),

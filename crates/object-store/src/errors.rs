@@ -62,10 +62,7 @@ pub(crate) fn map_error(
         E::PermissionDenied { .. } | E::Unauthenticated { .. } => Error::AccessDenied {
             path: Some(path.clone()),
         },
-        E::NotSupported { .. } | E::NotImplemented => Error::Unsupported {
-            operation,
-            backend: BACKEND,
-        },
+        E::NotSupported { .. } | E::NotImplemented { .. } => unsupported(operation),
         E::InvalidPath { .. } => invalid_path(access, path),
         E::Generic { store, .. }
             if store == "LocalFileSystem" && keys::local_fs_reserved(path.key()) =>
@@ -81,11 +78,15 @@ pub(crate) fn map_error(
     }
 }
 
-/// An `object_store` error with no path of ours (a listing, a bucket-wide failure).
-pub(crate) fn map_bucket_error(error: object_store::Error, prefix: &S3Path) -> Error {
-    map_error(error, prefix, Access::Read, "list_objects")
+/// [`Error::Unsupported`] for `operation` on this backend.
+pub(crate) fn unsupported(operation: &'static str) -> Error {
+    Error::Unsupported {
+        operation,
+        backend: BACKEND,
+    }
 }
 
+/// [`Error::NotFound`] for `path`.
 fn not_found(path: &S3Path) -> Error {
     Error::NotFound { path: path.clone() }
 }
@@ -155,7 +156,10 @@ mod tests {
             Error::AccessDenied { .. }
         ));
         assert!(matches!(
-            read(object_store::Error::NotImplemented),
+            read(object_store::Error::NotImplemented {
+                operation: "get".into(),
+                implementer: "test".into()
+            }),
             Error::Unsupported {
                 operation: "get_object",
                 backend: BACKEND

@@ -72,6 +72,16 @@ pub(crate) fn listing_root(prefix: &str) -> Option<Option<Path>> {
     }
 }
 
+/// A path at or before `key` in byte order, for `list_with_offset` (which lists paths
+/// after it): `key` itself when it is a path, else its longest prefix of whole segments
+/// that is one. `None` when no prefix is a path; the listing then starts at the beginning.
+pub(crate) fn offset_at_or_before(key: &str) -> Option<Path> {
+    let cuts = key.match_indices('/').map(|(at, _)| at).rev();
+    std::iter::once(key.len())
+        .chain(cuts)
+        .find_map(|cut| to_path(&key[..cut]).ok())
+}
+
 /// True when `LocalFileSystem` refuses the key's file name: a last segment ending in `#`
 /// and digits, the names it uses for in-progress uploads.
 pub(crate) fn local_fs_reserved(key: &str) -> bool {
@@ -113,6 +123,16 @@ mod tests {
         assert_eq!(listing_root("a/b/c"), Some(Some(Path::from("a/b"))));
         assert_eq!(listing_root("a/b/"), Some(Some(Path::from("a/b"))));
         assert_eq!(listing_root("a//"), None);
+    }
+
+    #[test]
+    fn offsets_never_pass_the_key() {
+        assert_eq!(offset_at_or_before("a/b"), Some(Path::from("a/b")));
+        assert_eq!(offset_at_or_before("a/b//c"), Some(Path::from("a/b")));
+        assert_eq!(offset_at_or_before("folder/"), Some(Path::from("folder")));
+        assert_eq!(offset_at_or_before("a/./b"), Some(Path::from("a")));
+        assert_eq!(offset_at_or_before("/lead"), None);
+        assert_eq!(offset_at_or_before(""), None);
     }
 
     #[test]

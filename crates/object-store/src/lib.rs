@@ -7,12 +7,22 @@
 //! - a bucket that was not configured is [`Error::NoSuchBucket`](stowage_core::Error);
 //! - downloads stream the store's chunks (split at 64 KiB, never copied or buffered);
 //!   uploads above 8 MiB stream as a multipart upload;
-//! - listings are complete, in UTF-8 byte order, with S3's *string* prefixes (see
-//!   below) and any delimiter;
+//! - reads take a byte range (`GetRange`) and the four HTTP conditions, with S3's answers:
+//!   a range past the end, or any range of an empty object, is
+//!   [`Error::RangeNotSatisfiable`](stowage_core::Error) with the object's size, a holding
+//!   `If-None-Match` or `If-Modified-Since` is
+//!   [`GetOutcome::NotModified`](stowage_core::GetOutcome), and modification times compare
+//!   to the second;
+//! - puts carry Content-Type, `Cache-Control`, `Content-Disposition`, `Content-Encoding`,
+//!   `Content-Language` and user metadata as `object_store` attributes, and a mode:
+//!   overwrite, create-only (`PutMode::Create`) or compare-and-swap (`PutMode::Update`);
+//! - listings, whole or a page at a time, are in UTF-8 byte order, with S3's *string*
+//!   prefixes (see below), any delimiter, start-after, and tokens that resume a listing
+//!   after the last entry of a page;
 //! - deleting a missing key succeeds; a batch delete goes through
 //!   `ObjectStore::delete_stream` and reports every path exactly once;
-//! - a copy within a bucket is the store's own copy; across buckets it streams the
-//!   source into the target, with its Content-Type and metadata;
+//! - a copy within a bucket is the store's own copy (create-only: `copy_if_not_exists`);
+//!   across buckets it streams the source into the target, with its attributes;
 //! - presigned GET URLs come from an `object_store::signer::Signer` given with
 //!   [`ObjectStoreAdapterBuilder::bucket_with_signer`] (feature `signer`, on by default);
 //!   without one, and always for POST policies, the answer is
@@ -25,7 +35,7 @@
 //!
 //! Found by running the `stowage-testkit` conformance suite against `LocalFileSystem` and
 //! `InMemory`. None of them is silent: where a store cannot do what S3 does, the call
-//! fails with a typed error.
+//! fails with a typed error, before anything is written.
 //!
 //! 1. **Keys that are not paths.** A key maps to the `object_store` path with the same
 //!    text, so other tools see the names S3 clients wrote. Keys with an empty segment
@@ -41,10 +51,11 @@
 //!    a filesystem `p` is a directory or a file, not both. Reading `p` is `NotFound`.
 //! 3. **`LocalFileSystem` reserves file names ending in `#` and digits** (`part#1`) for
 //!    uploads in progress: writing such a key is `Error::InvalidArgument`.
-//! 4. **`LocalFileSystem` keeps no Content-Type or user metadata.** A put that carries
-//!    either is `Error::Unsupported` (operation `put_object with Content-Type or user
-//!    metadata`) instead of dropping them; a put without them works. `InMemory` and the
-//!    cloud stores keep both (names lowercased, as S3 does).
+//! 4. **`LocalFileSystem` keeps no attributes or user metadata.** A put that carries a
+//!    Content-Type, another HTTP attribute or user metadata is `Error::Unsupported`
+//!    (operation `put_object with Content-Type, HTTP attributes or user metadata`) instead
+//!    of dropping them; a put without them works. `InMemory` and the cloud stores keep them
+//!    all (metadata names lowercased, as S3 does).
 //! 5. **ETags are the store's, not MD5.** `LocalFileSystem` derives them from inode,
 //!    modification time and size, `InMemory` from a counter; they are quoted like S3's and
 //!    change when the object changes, but a client cannot check a body against them.
@@ -53,21 +64,39 @@
 //!    filesystems cap at 255 bytes; a longer segment fails (`ObjectStoreError`, HTTP 500).
 //! 7. **No POST policies, and presigned GET only with a signer.** `LocalFileSystem` and
 //!    `InMemory` have no signer, so both presign operations are `Error::Unsupported`.
-//! 8. **Listing by a prefix reads its whole directory.** The store lists by whole path
-//!    segments, so the adapter lists the directory that holds the prefix's last segment
-//!    and keeps keys that start with the prefix; a prefix without `/` reads the whole
-//!    bucket. Results are the same as S3's; the cost is higher in a large directory.
-//! 9. **A failed batch delete is retried key by key.** `delete_stream` does not say which
-//!    path an error belongs to, so each path not confirmed deleted is deleted again on
-//!    its own (deleting is idempotent) to report its own outcome.
+//! 8. **Conditional writes as far as the store goes.** Create-only puts and copies work on
+//!    both stores (a hard link on `LocalFileSystem`); compare-and-swap puts
+//!    (`PutMode::IfMatch`) work on `InMemory` and are `Error::Unsupported` on
+//!    `LocalFileSystem`. `object_store`'s multipart uploads have no mode, so a conditional
+//!    put (or cross-bucket copy) of more than 8 MiB is `Error::Unsupported`. A cloud store
+//!    answers as it is configured (`AmazonS3` needs a copy-if-not-exists setting for
+//!    create-only copies) and enforces a mode only as far as its server does.
+//! 9. **Copies cannot change what they copy.** `object_store`'s copy keeps the source's
+//!    attributes and has no `If-Match`: a copy that replaces attributes, a compare-and-swap
+//!    copy, and per-request encryption or storage class (of puts too; `object_store` sets
+//!    them per store) are `Error::Unsupported`.
+//! 10. **A listing reads every key under its prefix's directory.** The store lists by
+//!     whole path segments and in no promised order, so the adapter lists the directory
+//!     that holds the prefix's last segment, recursively (also with a `/` delimiter), and
+//!     keeps keys that start with the prefix; a prefix without `/` reads the whole bucket.
+//!     `list_objects` does that once; each page of `list_page` does it from its starting
+//!     point on (pushed down with `list_with_offset`), holding one page in memory, so
+//!     paging through N keys reads about N²/(2 × page size) keys. Results are the same
+//!     as S3's; empty directories left on a filesystem are never common prefixes.
+//! 11. **A failed batch delete is retried key by key.** `delete_stream` does not say which
+//!     path an error belongs to, so each path not confirmed deleted is deleted again on
+//!     its own (deleting is idempotent) to report its own outcome.
 
 mod adapter;
 mod convert;
+mod copy;
 mod delete;
 mod errors;
 mod keys;
 mod listing;
+mod read;
 mod storage;
+mod write;
 
 pub use adapter::{ObjectStoreAdapter, ObjectStoreAdapterBuilder};
 pub use object_store;
