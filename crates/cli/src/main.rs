@@ -2,7 +2,8 @@
 //! S3-compatible stores, from the command line.
 //!
 //! Exit codes: 0 success, 1 `exists` found nothing, 2 invalid input or usage, 3 not found,
-//! 4 any other failure. Error messages name keys only by their hash.
+//! 4 any other failure, 5 precondition failed, 6 not modified, 7 range not satisfiable.
+//! Error messages name keys only by their hash.
 
 mod cli;
 mod commands;

@@ -8,7 +8,7 @@ use stowage_core::{DeleteReport, ObjectMeta};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// `head`: an object's metadata.
+/// `head`: an object's metadata and attributes; an absent attribute is `null`.
 #[derive(Debug, Serialize)]
 pub(crate) struct HeadOutput<'a> {
     /// Body size in bytes.
@@ -19,6 +19,14 @@ pub(crate) struct HeadOutput<'a> {
     pub(crate) last_modified: Option<String>,
     /// Stored Content-Type.
     pub(crate) content_type: Option<&'a str>,
+    /// Stored Cache-Control.
+    pub(crate) cache_control: Option<&'a str>,
+    /// Stored Content-Disposition.
+    pub(crate) content_disposition: Option<&'a str>,
+    /// Stored Content-Encoding.
+    pub(crate) content_encoding: Option<&'a str>,
+    /// Stored Content-Language.
+    pub(crate) content_language: Option<&'a str>,
     /// User metadata (`x-amz-meta-*`), lowercased names.
     pub(crate) metadata: &'a BTreeMap<String, String>,
 }
@@ -31,6 +39,10 @@ impl<'a> HeadOutput<'a> {
             etag: meta.etag.as_deref(),
             last_modified: meta.last_modified.and_then(rfc3339),
             content_type: meta.content_type.as_deref(),
+            cache_control: meta.cache_control.as_deref(),
+            content_disposition: meta.content_disposition.as_deref(),
+            content_encoding: meta.content_encoding.as_deref(),
+            content_language: meta.content_language.as_deref(),
             metadata: &meta.metadata,
         }
     }

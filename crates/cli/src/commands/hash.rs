@@ -1,6 +1,6 @@
 //! `hash-key`.
 
-use super::{CmdResult, EXIT_OK};
+use super::error::{CmdResult, EXIT_OK};
 use crate::cli::HashKeyArgs;
 
 /// Prints the key's hash, as logs and error messages show it.

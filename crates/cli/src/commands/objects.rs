@@ -1,15 +1,11 @@
-//! `head`, `exists`, `cp`, `rm` and `ls`.
+//! `head`, `exists`, `cp` and `rm`.
 
-use std::io::Write;
-
-use super::{
-    CliError, CmdResult, EXIT_ABSENT, EXIT_FAILURE, EXIT_OK, Settings, parse_object_path,
-    parse_path,
-};
-use crate::cli::{CpArgs, LsArgs, PathArgs, RmArgs};
+use super::error::{CliError, CmdResult, EXIT_ABSENT, EXIT_FAILURE, EXIT_OK};
+use super::{Settings, parse_object_path, write_options};
+use crate::cli::{CpArgs, PathArgs, RmArgs};
 use crate::output::{self, HeadOutput, RmOutput};
 
-/// Prints an object's metadata as JSON.
+/// Prints an object's metadata and attributes as JSON.
 pub(super) async fn head(settings: &Settings, args: &PathArgs) -> CmdResult {
     let path = parse_object_path("S3PATH", &args.path)?;
     let meta = settings.storage(None).await?.head_object(&path).await?;
@@ -25,15 +21,17 @@ pub(super) async fn exists(settings: &Settings, args: &PathArgs) -> CmdResult {
     Ok(if found { EXIT_OK } else { EXIT_ABSENT })
 }
 
-/// Server-side copy.
+/// Server-side copy, keeping the source's attributes unless any attribute flag is given.
 pub(super) async fn cp(settings: &Settings, args: &CpArgs) -> CmdResult {
     let source = parse_object_path("SRC", &args.source)?;
     let destination = parse_object_path("DST", &args.destination)?;
+    let options = write_options::copy_options(&args.attributes, &args.write)?;
     settings
         .storage(None)
         .await?
-        .copy_object(&source, &destination)
-        .await?;
+        .copy_object_with(&source, &destination, &options)
+        .await
+        .map_err(|error| write_options::write_failure(error, &options.mode))?;
     Ok(EXIT_OK)
 }
 
@@ -56,27 +54,4 @@ pub(super) async fn rm(settings: &Settings, args: &RmArgs) -> CmdResult {
         );
         Err(CliError::Reported(EXIT_FAILURE))
     }
-}
-
-/// Every object under the prefix, then the common prefixes, one `s3://` path per line.
-pub(super) async fn ls(settings: &Settings, args: &LsArgs) -> CmdResult {
-    let prefix = parse_path("S3PREFIX", &args.prefix)?;
-    if args.delimiter.as_deref() == Some("") {
-        return Err(CliError::Invalid(
-            "invalid --delimiter: it must not be empty".to_owned(),
-        ));
-    }
-    let listing = settings
-        .storage(None)
-        .await?
-        .list_objects(&prefix, args.delimiter.as_deref())
-        .await?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for path in listing.paths().chain(listing.common_prefixes.iter()) {
-        writeln!(out, "{path}")
-            .map_err(|error| CliError::Local(format!("cannot write the listing: {error}")))?;
-    }
-    out.flush()
-        .map_err(|error| CliError::Local(format!("cannot write the listing: {error}")))?;
-    Ok(EXIT_OK)
 }

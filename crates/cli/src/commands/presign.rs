@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use stowage_core::PostPolicyRequest;
 
-use super::{CmdResult, EXIT_OK, Settings, parse_object_path};
+use super::error::{CmdResult, EXIT_OK};
+use super::{Settings, parse_object_path};
 use crate::cli::{PresignGetArgs, PresignPostArgs};
 
 /// Prints a browser upload policy as `{"url": ..., "fields": {...}}`.

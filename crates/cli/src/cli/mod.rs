@@ -1,0 +1,155 @@
+//! Command-line syntax: every flag and argument, with the help text `--help` shows.
+
+mod ls;
+mod objects;
+mod parse;
+mod presign;
+mod transfer;
+mod write;
+
+use clap::{Parser, Subcommand};
+
+pub(crate) use ls::LsArgs;
+pub(crate) use objects::{CpArgs, HashKeyArgs, PathArgs, RmArgs};
+pub(crate) use presign::{PresignGetArgs, PresignPostArgs};
+pub(crate) use transfer::{GetArgs, PutArgs};
+pub(crate) use write::{AttributeArgs, SseAlgorithm, WriteArgs};
+
+/// The help heading of the flags every subcommand takes.
+const GLOBAL: &str = "Global options";
+
+/// Presigned URLs, browser upload policies and object operations on S3 and S3-compatible
+/// stores (MinIO, Garage, Ceph, R2).
+///
+/// Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+/// AWS_SESSION_TOKEN, AWS_PROFILE and ~/.aws files, SSO, instance metadata). The region comes
+/// from --region, else AWS_REGION / AWS_DEFAULT_REGION / the profile, else us-east-1.
+///
+/// Exit codes: 0 success; 1 `exists` found nothing; 2 invalid input or usage (checked before
+/// any request); 3 not found (object or bucket); 4 any other failure (access denied,
+/// unreachable, timeout, partial batch failure, a conditional write the store is not trusted
+/// with); 5 precondition failed (`get --if-match` / `--if-unmodified-since` did not hold;
+/// `put`/`cp --no-clobber` found an object, `--if-match` another ETag: nothing was written);
+/// 6 not modified (`get --if-none-match` / `--if-modified-since`: nothing printed or
+/// written); 7 range not satisfiable (`get --range` starts at or past the end of the
+/// object). Error messages name object keys only by their hash, never raw.
+#[derive(Debug, Parser)]
+#[command(name = "stowage", version, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Endpoint of an S3-compatible server, e.g. http://127.0.0.1:3900 (default: AWS S3,
+    /// or AWS_ENDPOINT_URL when set).
+    #[arg(long, global = true, value_name = "URL", help_heading = GLOBAL)]
+    pub(crate) endpoint_url: Option<String>,
+
+    /// Region requests are signed for (default: AWS_REGION, AWS_DEFAULT_REGION or the
+    /// profile's region, else us-east-1).
+    #[arg(long, global = true, value_name = "REGION", help_heading = GLOBAL)]
+    pub(crate) region: Option<String>,
+
+    /// Path-style addressing (ENDPOINT/BUCKET/KEY) instead of virtual-hosted
+    /// (BUCKET.ENDPOINT/KEY); most S3-compatible servers need it.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub(crate) path_style: bool,
+
+    /// Trust the store to enforce conditional writes (`put`/`cp` --no-clobber and
+    /// --if-match). On by default for AWS S3; off by default with a custom endpoint
+    /// (--endpoint-url or AWS_ENDPOINT_URL), because some S3-compatible servers (Garage)
+    /// accept the conditions and overwrite anyway. Turn it on for a server that enforces
+    /// them (MinIO, Cloudflare R2). While off, a conditional `put`/`cp` fails (exit 4) and
+    /// writes nothing.
+    #[arg(
+        long,
+        global = true,
+        overrides_with = "no_conditional_writes",
+        help_heading = GLOBAL
+    )]
+    pub(crate) conditional_writes: bool,
+
+    /// Do not trust the store with conditional writes, even on AWS S3: a conditional
+    /// `put`/`cp` fails (exit 4) and writes nothing. The last of --conditional-writes and
+    /// --no-conditional-writes wins.
+    #[arg(
+        long,
+        global = true,
+        overrides_with = "conditional_writes",
+        help_heading = GLOBAL
+    )]
+    pub(crate) no_conditional_writes: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+impl Cli {
+    /// The conditional-writes setting the flags ask for; `None` leaves the backend's
+    /// default (on for AWS, off for a custom endpoint).
+    pub(crate) fn conditional_writes(&self) -> Option<bool> {
+        if self.conditional_writes {
+            Some(true)
+        } else if self.no_conditional_writes {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print a browser upload policy (presigned POST) for one key as JSON:
+    /// {"url": ..., "fields": {...}}. The form must send the fields in this order, file last.
+    PresignPost(PresignPostArgs),
+    /// Print a presigned GET URL for one object.
+    PresignGet(PresignGetArgs),
+    /// Upload a file (or standard input) to an object, streaming.
+    ///
+    /// By default the upload replaces any object at the key; --no-clobber and --if-match
+    /// make it conditional (exit 5 when the condition does not hold, nothing written).
+    Put(PutArgs),
+    /// Download an object, or a byte range of it, to a file or standard output, streaming.
+    ///
+    /// Conditions: a failed --if-match / --if-unmodified-since exits 5; a holding
+    /// --if-none-match / --if-modified-since exits 6 (not modified) and prints and writes
+    /// nothing. A --range that starts at or past the end of the object exits 7.
+    Get(GetArgs),
+    /// Print an object's metadata as JSON: size, etag, last_modified, content_type,
+    /// cache_control, content_disposition, content_encoding, content_language, metadata
+    /// (absent attributes are null).
+    Head(PathArgs),
+    /// Print `true` (exit 0) when the object exists, `false` (exit 1) when it does not.
+    ///
+    /// Only "not found" prints false; access denied or an unreachable store is an error
+    /// (exit 4), never mistaken for absence.
+    Exists(PathArgs),
+    /// Copy an object server-side (across buckets too).
+    ///
+    /// Without attribute flags the copy keeps the source's Content-Type, Cache-Control,
+    /// Content-Disposition, Content-Encoding, Content-Language and user metadata. Giving ANY
+    /// attribute flag (--content-type, --cache-control, --content-disposition,
+    /// --content-encoding, --content-language, --metadata) replaces ALL of them (S3's
+    /// REPLACE metadata directive): the copy gets exactly the attributes and metadata given,
+    /// and the source's others are dropped. By default the copy replaces any object at DST;
+    /// --no-clobber and --if-match make it conditional (exit 5 when the condition does not
+    /// hold, nothing written).
+    Cp(CpArgs),
+    /// Delete objects in one batch and print a JSON report:
+    /// {"deleted": [PATH, ...], "failed": [{"path", "code", "message"}, ...]}.
+    ///
+    /// Deleting a missing key counts as deleted, as in S3. Exit 4 when any path failed.
+    Rm(RmArgs),
+    /// List the objects under a prefix, one s3:// path per line, streaming page by page.
+    ///
+    /// Each page's lines are printed as soon as the page arrives, so the first lines show
+    /// before the listing is complete and memory holds one page whatever the number of keys.
+    /// Lines come in key order (UTF-8 bytes), every page, never cut at 1000. With
+    /// --delimiter, the common prefixes (the "directories", each ending with the delimiter)
+    /// are interleaved with the objects in that same key order, as S3 returns them. --limit
+    /// stops after N lines without reading further pages; `ls` also stops quietly (exit 0)
+    /// when the reader of its output goes away (`| head`).
+    Ls(LsArgs),
+    /// Print the 16-hex-character key hash that stowage logs and errors show instead of a
+    /// key (first 16 hex digits of SHA-256 over the UTF-8 key).
+    HashKey(HashKeyArgs),
+}
