@@ -9,7 +9,8 @@
 # (benches/reference_boto3.py) and object_store's InMemory, in the same run.
 # Server: a throwaway Garage (scripts/garage.sh) on 127.0.0.1; list and batch delete of
 # 10,000 keys by stowage (benches/server_throughput.rs) and boto3
-# (benches/reference_boto3_server.py); then DOWNLOAD_RUNS rounds of the same 256 MiB object
+# (benches/reference_boto3_server.py); the memory a listing holds, streamed and collected
+# (benches/listing_memory.rs, also on the memory backend); then DOWNLOAD_RUNS rounds of the same 256 MiB object
 # downloaded by stowage, boto3's download_fileobj and curl on a presigned URL, interleaved
 # so that each sees the same server state; stowage's peak RSS from /usr/bin/time -v.
 #
@@ -52,6 +53,14 @@ run_cpu() {
     echo "== criterion: signing, memory backend" >&2
     cargo bench --features s3 --bench signing -- --noplot >&2
     cargo bench --bench memory_backend -- --noplot >&2
+    echo "== listing memory: memory backend (benches/listing_memory.rs)" >&2
+    local listing
+    listing="$(bench_executable listing_memory)"
+    : >"$out/listing_memory.jsonl"
+    for run in "1000 stream" "100000 stream" "100000 collect"; do
+        # shellcheck disable=SC2086
+        "$listing" memory $run | tee -a "$out/listing_memory.jsonl" >&2
+    done
 }
 
 run_server() {
@@ -78,6 +87,17 @@ run_server() {
 
     echo "== boto3 list + delete (benches/reference_boto3_server.py)" >&2
     python3 benches/reference_boto3_server.py all >"$out/boto3_server.json"
+
+    echo "== listing memory: Garage (benches/listing_memory.rs)" >&2
+    local listing nonce
+    listing="$(bench_executable listing_memory)"
+    nonce="$(date +%s%N)"
+    "$listing" garage-seed "bench-listing/$nonce/small/" 1000 >&2
+    "$listing" garage-seed "bench-listing/$nonce/large/" 20000 >&2
+    for run in "small/ stream" "large/ stream" "large/ collect"; do
+        set -- $run
+        "$listing" garage "bench-listing/$nonce/$1" "$2" | tee -a "$out/listing_garage.jsonl" >&2
+    done
 
     echo "== 256 MiB download, $DOWNLOAD_RUNS interleaved rounds: stowage, boto3, curl" >&2
     : >"$out/downloads.jsonl"

@@ -117,9 +117,31 @@ def server_rows(out):
     return rows
 
 
+def listing_rows(out):
+    """Peak RSS above the baseline while listing: a stream of pages against the collection."""
+    rows = []
+    for name, file in (("memory backend", "listing_memory.jsonl"), ("Garage", "listing_garage.jsonl")):
+        path = os.path.join(out, file)
+        if not os.path.exists(path):
+            continue
+        runs = [json.loads(line) for line in open(path) if line.strip()]
+        small = min((r for r in runs if r["mode"] == "stream"), key=lambda r: r["keys"])
+        for run in runs:
+            if run is small:
+                continue
+            extra = (run["delta_kib"] - small["delta_kib"]) / 1024
+            what = "streamed page by page" if run["mode"] == "stream" else "collected (`list_objects`)"
+            goal = (f"< 16 MiB ({'met' if extra < 16 else 'missed'})" if run["mode"] == "stream" else "none (for comparison)")
+            rows.append((f"{name}: listing {run['keys']:,} keys, {what}, peak RSS above baseline",
+                         f"{run['delta_kib'] / 1024:.1f} MiB",
+                         f"{small['delta_kib'] / 1024:.1f} MiB (streaming {small['keys']:,} keys)",
+                         f"+{extra:.1f} MiB", goal))
+    return rows
+
+
 def main():
     out, criterion = sys.argv[1], sys.argv[2]
-    rows = cpu_rows(out, criterion) + server_rows(out)
+    rows = cpu_rows(out, criterion) + server_rows(out) + listing_rows(out)
     import boto3
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace against real servers.
 #
-# Installs Garage 2.5.0 into the cache when it is missing (several minutes, once), then runs
-# `cargo test --workspace --all-features`. Each test binary that needs an S3-compatible
-# server starts a private Garage from the cache on 127.0.0.1 and stops it when the binary
-# exits (stowage_testkit::TestServer); with STOWAGE_TEST_S3_* set, the tests use that server
-# instead. Extra arguments go to `cargo test`.
+# Installs Garage 2.5.0 into the cache when it is missing (several minutes, once) and moto
+# (the S3 emulator that enforces conditional writes) when Python cannot import its server,
+# then runs `cargo test --workspace --all-features`. Each test binary that needs an
+# S3-compatible server starts a private Garage from the cache on 127.0.0.1 and stops it when
+# the binary exits (stowage_testkit::TestServer); with STOWAGE_TEST_S3_* set, the tests use
+# that server instead. Tests of conditional writes start a private moto the same way
+# (stowage_testkit::moto::MotoServer). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/garage.sh install
+python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5.2,<6'
 cargo test --workspace --all-features "$@"

@@ -2,7 +2,9 @@
 //!
 //! The memory backend always runs; with feature `s3`, the same suite runs against the
 //! S3-compatible test server (`STOWAGE_TEST_S3_*`, or a private Garage this binary starts),
-//! followed by the differential test of the memory backend against that server.
+//! followed by the differential test of the memory backend against that server. Conditional
+//! writes, which Garage ignores, are proven on moto (`stowage_testkit::moto`): the suite's
+//! write areas, and a differential test of conditional operations memory vs moto.
 
 stowage_testkit::conformance_tests!(memory_backend, stowage_testkit::backends::memory());
 
@@ -19,7 +21,7 @@ mod differential {
     use stowage_testkit::backends::{BUCKETS, memory_storage};
 
     /// Sequences per run: at least 200, more with `PROPTEST_CASES`.
-    fn cases() -> u32 {
+    pub(super) fn cases() -> u32 {
         std::env::var("PROPTEST_CASES")
             .ok()
             .and_then(|n| n.parse().ok())
@@ -51,7 +53,7 @@ mod differential {
     }
 
     /// A per-sequence suffix so shrinking runs never see each other's objects.
-    fn rand_suffix() -> u128 {
+    pub(super) fn rand_suffix() -> u128 {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now()
@@ -59,5 +61,69 @@ mod differential {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         nanos ^ u128::from(COUNTER.fetch_add(1, Ordering::Relaxed)) << 100
+    }
+}
+
+/// Create-only and compare-and-swap writes on moto, which enforces them (Garage does not).
+#[cfg(feature = "s3")]
+mod moto {
+    use proptest::prelude::*;
+    use stowage::S3Path;
+    use stowage_testkit::backends::{BUCKETS, memory_storage};
+    use stowage_testkit::moto::MotoServer;
+    use stowage_testkit::{Backend, Capabilities, HttpRedeemer};
+
+    /// The S3 backend on moto, told that the store honours conditional writes.
+    async fn moto_backend() -> Backend {
+        let server = MotoServer::get();
+        let storage = server
+            .s3_builder()
+            .build()
+            .await
+            .expect("S3 backend on moto");
+        Backend::new(
+            storage,
+            HttpRedeemer::new(),
+            &server.bucket,
+            &server.bucket,
+            Capabilities::full(),
+        )
+    }
+
+    #[tokio::test]
+    async fn conditional_puts() {
+        let backend = moto_backend().await;
+        stowage_testkit::writes::conditional_puts(&backend.fixture()).await;
+    }
+
+    #[tokio::test]
+    async fn concurrent_creates() {
+        let backend = moto_backend().await;
+        stowage_testkit::writes::concurrent_creates(&backend.fixture()).await;
+    }
+
+    #[test]
+    fn memory_and_moto_agree_on_conditional_writes() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = MotoServer::get();
+        let moto = runtime
+            .block_on(server.s3_builder().build())
+            .expect("S3 backend on moto");
+        let config = ProptestConfig {
+            cases: super::differential::cases(),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        proptest!(config, |(ops in stowage_testkit::differential::conditional_operations(10))| {
+            let memory = memory_storage();
+            let sequence = format!("conditional/{:x}/", super::differential::rand_suffix());
+            let on_memory = runtime.block_on(stowage_testkit::differential::run(&memory, &S3Path::new(BUCKETS[0], &sequence).unwrap(), &ops));
+            let on_moto = runtime.block_on(stowage_testkit::differential::run(&moto, &S3Path::new(&server.bucket, &sequence).unwrap(), &ops));
+            prop_assert_eq!(on_memory, on_moto, "operations: {:?}", ops);
+        });
     }
 }

@@ -29,15 +29,25 @@ pub async fn memory() -> Backend {
     )
 }
 
-/// The S3 backend on the [`TestServer`](crate::TestServer), redeeming over HTTP.
+/// The S3 backend on the [`TestServer`](crate::TestServer) (Garage), redeeming over HTTP.
+///
+/// Garage ignores `If-None-Match` and `If-Match` on writes, so the backend is configured as
+/// for any custom endpoint: conditional writes and copies are refused as unsupported.
 #[cfg(all(feature = "s3", feature = "http"))]
 pub async fn s3() -> Backend {
     let server = crate::TestServer::get();
+    let capabilities = Capabilities {
+        create_only_writes: false,
+        compare_and_swap_writes: false,
+        create_only_copies: false,
+        compare_and_swap_copies: false,
+        ..Capabilities::full()
+    };
     Backend::new(
         server.s3_storage().await,
         crate::HttpRedeemer::new(),
         &server.bucket,
         &server.bucket2,
-        Capabilities::full(),
+        capabilities,
     )
 }

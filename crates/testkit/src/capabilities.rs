@@ -24,6 +24,29 @@ pub struct Capabilities {
     /// ETags are the quoted MD5 of the body (single-part puts) and a copy keeps its source's.
     /// Without it, ETags must still be present, quoted, and agree between put and head.
     pub md5_etags: bool,
+    /// `Cache-Control`, `Content-Disposition`, `Content-Encoding` and `Content-Language`
+    /// are stored and returned. Without it, a put carrying them must fail with
+    /// `Error::Unsupported`.
+    pub http_attributes: bool,
+    /// Conditional reads: `If-Match`, `If-None-Match`, `If-Modified-Since`,
+    /// `If-Unmodified-Since`, with S3's precedence. Without it, a read carrying one must fail
+    /// with `Error::Unsupported`.
+    pub conditional_reads: bool,
+    /// Create-only puts (`If-None-Match: *`) are enforced. Without it, such a put must fail
+    /// with `Error::Unsupported` and write nothing (never overwrite).
+    pub create_only_writes: bool,
+    /// Compare-and-swap puts (`If-Match`) are enforced. Without it, such a put must fail with
+    /// `Error::Unsupported` and write nothing.
+    pub compare_and_swap_writes: bool,
+    /// Create-only copies are enforced on the destination. Without it, such a copy must fail
+    /// with `Error::Unsupported` and write nothing.
+    pub create_only_copies: bool,
+    /// Compare-and-swap copies are enforced on the destination. Without it, such a copy must
+    /// fail with `Error::Unsupported` and write nothing.
+    pub compare_and_swap_copies: bool,
+    /// A copy can replace the source's attributes and metadata. Without it, such a copy must
+    /// fail with `Error::Unsupported`.
+    pub replace_on_copy: bool,
 }
 
 impl Capabilities {
@@ -36,6 +59,13 @@ impl Capabilities {
             s3_key_syntax: true,
             object_metadata: true,
             md5_etags: true,
+            http_attributes: true,
+            conditional_reads: true,
+            create_only_writes: true,
+            compare_and_swap_writes: true,
+            create_only_copies: true,
+            compare_and_swap_copies: true,
+            replace_on_copy: true,
         }
     }
 }

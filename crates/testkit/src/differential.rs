@@ -1,17 +1,25 @@
 //! Differential testing: the same random operation sequence on two backends must be
 //! observably identical.
 //!
-//! [`operations`] is a proptest strategy over put / copy / delete / batch delete / list
-//! (with and without delimiter) / head / exists, on keys drawn from a tiny alphabet that
-//! includes `/` (so delimiters, empty segments and shared prefixes come up constantly).
+//! [`operations`] is a proptest strategy over put (with and without attributes) / copy /
+//! delete / batch delete / list (with and without delimiter) / head / exists / ranged and
+//! conditional reads, on keys drawn from a tiny alphabet that includes `/` (so delimiters,
+//! empty segments and shared prefixes come up constantly). [`conditional_operations`] adds
+//! create-only and compare-and-swap puts, for stores that enforce them.
 //! [`run`] plays a sequence on a backend under a prefix and records what a caller can
 //! observe; two backends agree when their [`Observation`] lists are equal.
 
 use std::fmt;
 
 use bytes::Bytes;
+use md5::{Digest, Md5};
 use proptest::prelude::*;
-use stowage_core::{Error, ObjectStorage, PutOptions, S3Path};
+use stowage_core::{
+    ByteRange, Error, GetOptions, GetOutcome, ObjectStorage, PutMode, PutOptions, S3Path,
+};
+
+/// The bodies puts draw from; conditions name objects by the ETag of one of them.
+const BODIES: [&str; 3] = ["", "x", "hello"];
 
 /// Key characters: enough to form `a/b`, `a//`, `/a`, `ab`, `b/a/`.
 const KEY_ALPHABET: [char; 3] = ['a', 'b', '/'];
@@ -27,6 +35,42 @@ pub enum Op {
         body: &'static str,
         /// Content-Type.
         content_type: Option<&'static str>,
+    },
+    /// Put with a `Cache-Control` and a `Content-Disposition`.
+    PutWithAttributes {
+        /// Relative key.
+        key: String,
+        /// Body.
+        body: &'static str,
+        /// `Cache-Control`.
+        cache_control: &'static str,
+        /// `Content-Disposition`.
+        content_disposition: &'static str,
+    },
+    /// Create-only or compare-and-swap put; `if_match` names the ETag of one of the bodies.
+    PutIf {
+        /// Relative key.
+        key: String,
+        /// Body.
+        body: &'static str,
+        /// `None`: create-only; `Some(b)`: only over an object whose ETag is that of `b`.
+        if_match: Option<&'static str>,
+    },
+    /// Ranged read.
+    GetRange {
+        /// Relative key.
+        key: String,
+        /// The range.
+        range: ByteRange,
+    },
+    /// Conditional read; conditions name the ETag of one of the bodies.
+    GetIf {
+        /// Relative key.
+        key: String,
+        /// `If-Match` the ETag of this body.
+        if_match: Option<&'static str>,
+        /// `If-None-Match` the ETag of this body.
+        if_none_match: Option<&'static str>,
     },
     /// Server-side copy.
     Copy {
@@ -73,6 +117,32 @@ impl fmt::Debug for Op {
                 body,
                 content_type,
             } => write!(f, "put {key:?} = {body:?} ({content_type:?})"),
+            Op::PutWithAttributes {
+                key,
+                body,
+                cache_control,
+                content_disposition,
+            } => write!(
+                f,
+                "put {key:?} = {body:?} (cache-control {cache_control:?}, disposition {content_disposition:?})"
+            ),
+            Op::PutIf {
+                key,
+                body,
+                if_match,
+            } => match if_match {
+                None => write!(f, "create {key:?} = {body:?}"),
+                Some(old) => write!(f, "put {key:?} = {body:?} if it holds {old:?}"),
+            },
+            Op::GetRange { key, range } => write!(f, "get {key:?} {}", range.to_header()),
+            Op::GetIf {
+                key,
+                if_match,
+                if_none_match,
+            } => write!(
+                f,
+                "get {key:?} if-match {if_match:?} if-none-match {if_none_match:?}"
+            ),
             Op::Copy { from, to } => write!(f, "copy {from:?} -> {to:?}"),
             Op::Delete { key } => write!(f, "delete {key:?}"),
             Op::DeleteMany { keys } => write!(f, "delete_many {keys:?}"),
@@ -90,8 +160,18 @@ pub enum Observation {
     Done,
     /// The operation failed with this error kind.
     Failed(&'static str),
-    /// Head: size, ETag, Content-Type.
-    Meta(u64, Option<String>, Option<String>),
+    /// Head: size, ETag, Content-Type, `Cache-Control`, `Content-Disposition`.
+    Meta(
+        u64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    /// A read: the bytes, the span served and the object's size.
+    Read(Vec<u8>, std::ops::Range<u64>, u64),
+    /// A conditional read answered "not modified".
+    NotModified,
     /// Exists.
     Exists(bool),
     /// Listing: relative keys and relative common prefixes.
@@ -110,22 +190,78 @@ fn prefix() -> impl Strategy<Value = String> {
         .prop_map(|chars| chars.into_iter().collect())
 }
 
+fn body() -> impl Strategy<Value = &'static str> {
+    proptest::sample::select(BODIES.to_vec())
+}
+
+fn byte_range() -> impl Strategy<Value = ByteRange> {
+    prop_oneof![
+        (0..7u64, 0..7u64).prop_map(|(a, b)| ByteRange::inclusive(a.min(b), a.max(b))),
+        (0..7u64).prop_map(ByteRange::from_offset),
+        (1..8u64).prop_map(ByteRange::suffix),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (key(), proptest::sample::select(vec!["", "x", "hello"]), proptest::option::of(Just("text/plain")))
+        4 => (key(), body(), proptest::option::of(Just("text/plain")))
             .prop_map(|(key, body, content_type)| Op::Put { key, body, content_type }),
+        1 => (key(), body(), proptest::sample::select(vec!["no-store", "max-age=60"]), proptest::sample::select(vec!["inline", "attachment; filename=\"a.txt\""]))
+            .prop_map(|(key, body, cache_control, content_disposition)| Op::PutWithAttributes { key, body, cache_control, content_disposition }),
         1 => (key(), key()).prop_map(|(from, to)| Op::Copy { from, to }),
         1 => key().prop_map(|key| Op::Delete { key }),
         1 => proptest::collection::vec(key(), 0..4).prop_map(|keys| Op::DeleteMany { keys }),
         2 => (prefix(), any::<bool>()).prop_map(|(prefix, delimited)| Op::List { prefix, delimited }),
         1 => key().prop_map(|key| Op::Head { key }),
         1 => key().prop_map(|key| Op::Exists { key }),
+        2 => (key(), byte_range()).prop_map(|(key, range)| Op::GetRange { key, range }),
+        2 => (key(), proptest::option::of(body()), proptest::option::of(body()))
+            .prop_map(|(key, if_match, if_none_match)| Op::GetIf { key, if_match, if_none_match }),
+    ]
+}
+
+fn conditional_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (key(), body(), proptest::option::of(body()))
+            .prop_map(|(key, body, if_match)| Op::PutIf { key, body, if_match }),
+        2 => (key(), body(), proptest::option::of(Just("text/plain")))
+            .prop_map(|(key, body, content_type)| Op::Put { key, body, content_type }),
+        1 => key().prop_map(|key| Op::Delete { key }),
+        1 => key().prop_map(|key| Op::Head { key }),
+        1 => (key(), proptest::option::of(body()), proptest::option::of(body()))
+            .prop_map(|(key, if_match, if_none_match)| Op::GetIf { key, if_match, if_none_match }),
     ]
 }
 
 /// Sequences of 1 to `max_len` operations.
 pub fn operations(max_len: usize) -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op(), 1..=max_len)
+}
+
+/// Sequences of 1 to `max_len` operations centred on create-only and compare-and-swap puts.
+pub fn conditional_operations(max_len: usize) -> impl Strategy<Value = Vec<Op>> {
+    proptest::collection::vec(conditional_op(), 1..=max_len)
+}
+
+/// The quoted MD5 ETag a single-part put of `body` gets.
+fn etag_of(body: &str) -> String {
+    format!("\"{}\"", hex::encode(Md5::digest(body.as_bytes())))
+}
+
+/// What a read returned: the bytes and spans, "not modified", or the error kind.
+async fn observe_read(result: stowage_core::Result<GetOutcome>) -> Observation {
+    match result {
+        Ok(GetOutcome::Found(output)) => {
+            let span = output.range.clone();
+            let size = output.meta.size;
+            match output.body.bytes().await {
+                Ok(bytes) => Observation::Read(bytes.to_vec(), span, size),
+                Err(error) => failed(error),
+            }
+        }
+        Ok(GetOutcome::NotModified(_)) => Observation::NotModified,
+        Err(error) => failed(error),
+    }
 }
 
 fn failed(error: Error) -> Observation {
@@ -161,6 +297,71 @@ pub async fn run(storage: &dyn ObjectStorage, base: &S3Path, ops: &[Op]) -> Vec<
                     Ok(_) => Observation::Done,
                     Err(error) => failed(error),
                 }
+            }
+            Op::PutWithAttributes {
+                key,
+                body,
+                cache_control,
+                content_disposition,
+            } => {
+                let options = PutOptions::new()
+                    .cache_control(*cache_control)
+                    .content_disposition(*content_disposition);
+                match storage
+                    .put_object(
+                        &at(key),
+                        Bytes::from_static(body.as_bytes()).into(),
+                        options,
+                    )
+                    .await
+                {
+                    Ok(_) => Observation::Done,
+                    Err(error) => failed(error),
+                }
+            }
+            Op::PutIf {
+                key,
+                body,
+                if_match,
+            } => {
+                let mode = match if_match {
+                    None => PutMode::Create,
+                    Some(old) => PutMode::IfMatch(etag_of(old)),
+                };
+                let options = PutOptions::new().mode(mode);
+                match storage
+                    .put_object(
+                        &at(key),
+                        Bytes::from_static(body.as_bytes()).into(),
+                        options,
+                    )
+                    .await
+                {
+                    Ok(_) => Observation::Done,
+                    Err(error) => failed(error),
+                }
+            }
+            Op::GetRange { key, range } => {
+                observe_read(
+                    storage
+                        .get_object_with(&at(key), &GetOptions::new().range(*range))
+                        .await,
+                )
+                .await
+            }
+            Op::GetIf {
+                key,
+                if_match,
+                if_none_match,
+            } => {
+                let mut options = GetOptions::new();
+                if let Some(body) = if_match {
+                    options = options.if_match(etag_of(body));
+                }
+                if let Some(body) = if_none_match {
+                    options = options.if_none_match(etag_of(body));
+                }
+                observe_read(storage.get_object_with(&at(key), &options).await).await
             }
             Op::Copy { from, to } => match storage.copy_object(&at(from), &at(to)).await {
                 Ok(()) => Observation::Done,
@@ -210,7 +411,13 @@ pub async fn run(storage: &dyn ObjectStorage, base: &S3Path, ops: &[Op]) -> Vec<
                 }
             }
             Op::Head { key } => match storage.head_object(&at(key)).await {
-                Ok(meta) => Observation::Meta(meta.size, meta.etag, meta.content_type),
+                Ok(meta) => Observation::Meta(
+                    meta.size,
+                    meta.etag,
+                    meta.content_type,
+                    meta.cache_control,
+                    meta.content_disposition,
+                ),
                 Err(error) => failed(error),
             },
             Op::Exists { key } => match storage.object_exists(&at(key)).await {

@@ -1,20 +1,16 @@
-//! A private single-node Garage for one test binary, stopped when the binary exits.
-//!
-//! The server runs under a small `sh` watchdog whose standard input is a pipe from the test
-//! binary. The binary never writes to it; when the binary exits, however it exits (a panic,
-//! `abort`, SIGKILL), the kernel closes the pipe, the watchdog reads end-of-file, stops the
-//! server and deletes its data directory. No server outlives the test binary that started it.
+//! A private single-node Garage for one test binary, stopped when the binary exits (it runs
+//! under [`crate::watchdog`]).
 
 use std::collections::hash_map::RandomState;
+use std::ffi::OsStr;
 use std::hash::{BuildHasher, Hasher};
-use std::io::ErrorKind;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::server::TestServer;
+use crate::watchdog::{ServerDir, free_port};
 
 /// The Garage release the tests are written against.
 pub const GARAGE_VERSION: &str = "2.5.0";
@@ -29,22 +25,8 @@ const HOW_TO_INSTALL: &str = "install it with `scripts/garage.sh install` (or ru
     `scripts/test.sh`, which installs it and runs every test), or set STOWAGE_TEST_S3_* to a \
     running server";
 
-/// Stops the server and removes its directory once standard input reaches end-of-file.
-const WATCHDOG: &str = r#"
-bin=$1; config=$2; dir=$3
-"$bin" -c "$config" server --single-node --default-bucket >"$dir/garage.log" 2>&1 </dev/null &
-pid=$!
-echo "$pid" >"$dir/garage.pid"
-cat >/dev/null
-kill -TERM "$pid" 2>/dev/null
-i=0
-while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-rm -rf "$dir"
-"#;
-
-/// The write ends of the watchdogs' pipes: held until the process exits, never written.
+/// The write ends of the servers' watchdog pipes: held until the process exits, never
+/// written.
 static LIFELINES: Mutex<Vec<ChildStdin>> = Mutex::new(Vec::new());
 
 /// A Garage server started by this process.
@@ -57,28 +39,7 @@ impl PrivateGarage {
     /// Starts a fresh server on free ports of 127.0.0.1, with a key owning two buckets.
     pub(crate) fn start() -> Result<Self, String> {
         let bin = find_binary()?;
-        let dir = fresh_dir()?;
-        let result = Self::start_in(&bin, &dir);
-        if result.is_err() {
-            // Closing the pipe makes a started watchdog stop the server and remove `dir`.
-            let started = LIFELINES
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .pop()
-                .is_some();
-            if !started {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-        }
-        result
-    }
-
-    /// The settings tests connect with.
-    pub(crate) fn server(self) -> TestServer {
-        self.server
-    }
-
-    fn start_in(bin: &Path, dir: &Path) -> Result<Self, String> {
+        let dir = ServerDir::new("garage")?;
         let s3_port = free_port()?;
         let rpc_port = loop {
             let port = free_port()?;
@@ -88,40 +49,38 @@ impl PrivateGarage {
         };
         let access_key_id = format!("GK{}", random_hex(12));
         let secret_access_key = random_hex(32);
-        let config = dir.join("garage.toml");
-        std::fs::write(&config, config_toml(dir, s3_port, rpc_port))
-            .map_err(|e| format!("writing the Garage config in {}: {e}", dir.display()))?;
-
-        let mut watchdog = Command::new("sh")
-            .arg("-c")
-            .arg(WATCHDOG)
-            .arg("sh")
-            .arg(bin)
-            .arg(&config)
-            .arg(dir)
-            .env("GARAGE_DEFAULT_ACCESS_KEY", &access_key_id)
-            .env("GARAGE_DEFAULT_SECRET_KEY", &secret_access_key)
-            .env("GARAGE_DEFAULT_BUCKET", BUCKET)
-            .env("RUST_LOG", "garage=info,netapp=info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting `sh` to run Garage: {e}"))?;
-        let lifeline = watchdog
-            .stdin
-            .take()
-            .ok_or("the watchdog has no standard input")?;
-        LIFELINES
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(lifeline);
-
+        let config = dir.path().join("garage.toml");
+        let lifeline = match write_config(dir.path(), &config, s3_port, rpc_port).and_then(|()| {
+            let args: [&OsStr; 5] = [
+                "-c".as_ref(),
+                config.as_os_str(),
+                "server".as_ref(),
+                "--single-node".as_ref(),
+                "--default-bucket".as_ref(),
+            ];
+            dir.spawn(
+                bin.as_os_str(),
+                &args,
+                &[
+                    ("GARAGE_DEFAULT_ACCESS_KEY", &access_key_id),
+                    ("GARAGE_DEFAULT_SECRET_KEY", &secret_access_key),
+                    ("GARAGE_DEFAULT_BUCKET", BUCKET),
+                    ("RUST_LOG", "garage=info,netapp=info"),
+                    ("NO_COLOR", "1"),
+                ],
+            )
+        }) {
+            Ok(lifeline) => lifeline,
+            Err(problem) => {
+                dir.remove();
+                return Err(problem);
+            }
+        };
+        // From here on, an early return drops the lifeline: the server stops, `dir` goes.
         let deadline = Instant::now() + START_TIMEOUT;
-        wait_for_port(dir, s3_port, deadline)?;
+        dir.wait_for_port(s3_port, deadline)?;
         let garage = |args: &[&str]| {
-            run_until_ok(bin, &config, args, deadline).map_err(|e| with_log(dir, e))
+            run_until_ok(&bin, &config, args, deadline).map_err(|e| dir.with_log(e))
         };
         garage(&["bucket", "create", BUCKET2])?;
         garage(&[
@@ -134,6 +93,7 @@ impl PrivateGarage {
             "--key",
             &access_key_id,
         ])?;
+        keep_alive(lifeline);
         Ok(Self {
             server: TestServer {
                 endpoint: format!("http://127.0.0.1:{s3_port}"),
@@ -145,6 +105,29 @@ impl PrivateGarage {
             },
         })
     }
+
+    /// The settings tests connect with.
+    pub(crate) fn server(self) -> TestServer {
+        self.server
+    }
+}
+
+/// Holds `lifeline` until the process exits.
+fn keep_alive(lifeline: ChildStdin) {
+    LIFELINES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(lifeline);
+}
+
+/// The server's configuration file, and its metadata and data directories.
+fn write_config(dir: &Path, config: &Path, s3_port: u16, rpc_port: u16) -> Result<(), String> {
+    for sub in ["meta", "data"] {
+        std::fs::create_dir_all(dir.join(sub))
+            .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    std::fs::write(config, config_toml(dir, s3_port, rpc_port))
+        .map_err(|e| format!("writing the Garage config in {}: {e}", dir.display()))
 }
 
 /// `$STOWAGE_GARAGE_BIN`, the cached build, or `garage` on `PATH`, whichever is the
@@ -192,18 +175,6 @@ fn is_wanted_version(bin: &Path) -> bool {
         })
 }
 
-fn fresh_dir() -> Result<PathBuf, String> {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let dir = std::env::temp_dir().join(format!("stowage-garage-{}-{nanos:x}", std::process::id()));
-    for sub in ["meta", "data"] {
-        std::fs::create_dir_all(dir.join(sub))
-            .map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    }
-    Ok(dir)
-}
-
 fn config_toml(dir: &Path, s3_port: u16, rpc_port: u16) -> String {
     let dir = dir.display();
     format!(
@@ -223,14 +194,6 @@ fn config_toml(dir: &Path, s3_port: u16, rpc_port: u16) -> String {
     )
 }
 
-/// A port of 127.0.0.1 that was free a moment ago (the kernel picks it).
-fn free_port() -> Result<u16, String> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .map_err(|e| format!("finding a free port on 127.0.0.1: {e}"))
-}
-
 /// `bytes` random bytes as lowercase hex, from the standard library's seeded hasher.
 fn random_hex(bytes: usize) -> String {
     let mut out = String::with_capacity(bytes * 2);
@@ -245,42 +208,6 @@ fn random_hex(bytes: usize) -> String {
     }
     out.truncate(bytes * 2);
     out
-}
-
-/// Waits until the S3 port accepts connections, failing early if the server died.
-fn wait_for_port(dir: &Path, port: u16, deadline: Instant) -> Result<(), String> {
-    loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(_) => return Ok(()),
-            Err(error) if error.kind() != ErrorKind::ConnectionRefused => {
-                return Err(with_log(dir, format!("connecting to Garage: {error}")));
-            }
-            Err(_) => {}
-        }
-        if let Some(pid) = std::fs::read_to_string(dir.join("garage.pid"))
-            .ok()
-            .and_then(|pid| pid.trim().parse::<u32>().ok())
-            && !alive(pid)
-        {
-            return Err(with_log(dir, "Garage exited during startup".to_owned()));
-        }
-        if Instant::now() >= deadline {
-            return Err(with_log(
-                dir,
-                format!("Garage's S3 port {port} did not answer within {START_TIMEOUT:?}"),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// True when process `pid` exists and is not a zombie.
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state != "Z")
-    })
 }
 
 /// Runs a `garage` admin command until it succeeds: the node settles its layout first.
@@ -305,12 +232,4 @@ fn run_until_ok(bin: &Path, config: &Path, args: &[&str], deadline: Instant) -> 
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-}
-
-/// `problem` followed by the last lines of the server's log.
-fn with_log(dir: &Path, problem: String) -> String {
-    let log = std::fs::read_to_string(dir.join("garage.log")).unwrap_or_default();
-    let lines: Vec<&str> = log.lines().collect();
-    let tail = lines[lines.len().saturating_sub(30)..].join("\n");
-    format!("{problem}\n---- last lines of the Garage log ----\n{tail}")
 }

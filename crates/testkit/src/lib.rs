@@ -28,6 +28,7 @@
 //! run against: the one `STOWAGE_TEST_S3_*` points at, or a private Garage the test binary
 //! starts from the cache and stops when it exits.
 
+pub mod attributes;
 pub mod backends;
 pub mod batch_delete;
 mod capabilities;
@@ -37,14 +38,21 @@ mod fixture;
 #[cfg(feature = "server")]
 pub mod garage;
 pub mod keys;
+pub mod list_pages;
 pub mod listing;
+#[cfg(feature = "server")]
+pub mod moto;
 pub mod objects;
 pub mod presign;
+pub mod reads;
 mod redeem;
 #[cfg(feature = "server")]
 mod server;
 pub mod spans;
 mod suite;
+#[cfg(feature = "server")]
+mod watchdog;
+pub mod writes;
 
 pub use capabilities::Capabilities;
 pub use fixture::{Backend, Fixture};

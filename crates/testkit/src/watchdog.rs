@@ -1,0 +1,142 @@
+//! Servers that die with the test binary that started them.
+//!
+//! A server runs under a small `sh` watchdog whose standard input is a pipe from the test
+//! binary. The binary never writes to it; when the binary exits, however it exits (a panic,
+//! `abort`, SIGKILL), the kernel closes the pipe, the watchdog reads end-of-file, stops the
+//! server (SIGTERM, SIGKILL after 10 s) and deletes the server's directory.
+
+use std::ffi::OsStr;
+use std::io::ErrorKind;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Runs `"$@"` with its output in `$1/server.log`, until standard input ends.
+const SCRIPT: &str = r#"
+dir=$1; shift
+"$@" >"$dir/server.log" 2>&1 </dev/null &
+pid=$!
+echo "$pid" >"$dir/server.pid"
+cat >/dev/null
+kill -TERM "$pid" 2>/dev/null
+i=0
+while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+rm -rf "$dir"
+"#;
+
+/// A server's private directory (its log, pid and data) and its name in messages.
+#[derive(Debug)]
+pub(crate) struct ServerDir {
+    name: &'static str,
+    dir: PathBuf,
+}
+
+impl ServerDir {
+    /// A new, empty directory under the system's temporary directory.
+    pub(crate) fn new(name: &'static str) -> Result<Self, String> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("stowage-{name}-{}-{nanos:x}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        Ok(Self { name, dir })
+    }
+
+    /// The directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Starts `program args` under the watchdog, with `envs` added to this process's
+    /// environment. The returned pipe end keeps the server alive: drop it, or let the process
+    /// exit, and the server stops and the directory goes.
+    pub(crate) fn spawn(
+        &self,
+        program: &OsStr,
+        args: &[&OsStr],
+        envs: &[(&str, &str)],
+    ) -> Result<ChildStdin, String> {
+        let mut watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(SCRIPT)
+            .arg("sh")
+            .arg(&self.dir)
+            .arg(program)
+            .args(args)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting `sh` to run {}: {e}", self.name))?;
+        watchdog
+            .stdin
+            .take()
+            .ok_or_else(|| format!("the watchdog of {} has no standard input", self.name))
+    }
+
+    /// Waits until `port` of 127.0.0.1 accepts connections, failing early if the server
+    /// died or `deadline` passed.
+    pub(crate) fn wait_for_port(&self, port: u16, deadline: Instant) -> Result<(), String> {
+        loop {
+            match TcpStream::connect(("127.0.0.1", port)) {
+                Ok(_) => return Ok(()),
+                Err(error) if error.kind() != ErrorKind::ConnectionRefused => {
+                    return Err(self.with_log(format!("connecting to {}: {error}", self.name)));
+                }
+                Err(_) => {}
+            }
+            if let Some(pid) = std::fs::read_to_string(self.dir.join("server.pid"))
+                .ok()
+                .and_then(|pid| pid.trim().parse::<u32>().ok())
+                && !alive(pid)
+            {
+                return Err(self.with_log(format!("{} exited during startup", self.name)));
+            }
+            if Instant::now() >= deadline {
+                return Err(self.with_log(format!(
+                    "{}'s port {port} did not answer in time",
+                    self.name
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `problem` followed by the last lines of the server's log.
+    pub(crate) fn with_log(&self, problem: String) -> String {
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        format!(
+            "{problem}\n---- last lines of the {} log ----\n{tail}",
+            self.name
+        )
+    }
+
+    /// Removes the directory of a server that was never started.
+    pub(crate) fn remove(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A port of 127.0.0.1 that was free a moment ago (the kernel picks it).
+pub(crate) fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .map_err(|e| format!("finding a free port on 127.0.0.1: {e}"))
+}
+
+/// True when process `pid` exists and is not a zombie.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z")
+    })
+}
