@@ -135,7 +135,7 @@ def listing_rows(out):
             rows.append((f"{name}: listing {run['keys']:,} keys, {what}, peak RSS above baseline",
                          f"{run['delta_kib'] / 1024:.1f} MiB",
                          f"{small['delta_kib'] / 1024:.1f} MiB (streaming {small['keys']:,} keys)",
-                         f"+{extra:.1f} MiB", goal))
+                         f"{extra:+.1f} MiB", goal))
     return rows
 
 
