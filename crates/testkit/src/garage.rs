@@ -1,5 +1,6 @@
-//! A private single-node Garage for one test binary, stopped when the binary exits (it runs
-//! under [`crate::watchdog`]).
+//! A private single-node Garage for one test binary, stopped when the binary exits, however
+//! it exits: it runs under a `sh` watchdog whose standard input is a pipe from the test
+//! binary, and the watchdog stops it and deletes its data when that pipe closes.
 
 use std::collections::hash_map::RandomState;
 use std::ffi::OsStr;

@@ -3,8 +3,8 @@
 //!
 //! moto 5.2 answers 412 to `If-None-Match: *` and `If-Match` on PutObject and
 //! CompleteMultipartUpload (not on CopyObject), checks no signature, and keeps everything in
-//! memory. As [`crate::garage`], it runs under [`crate::watchdog`], so it stops when the test
-//! binary exits, however it exits.
+//! memory. Like [`crate::garage`], it runs under a `sh` watchdog tied to the test binary by a
+//! pipe, so it stops when the binary exits, however it exits.
 
 use std::ffi::OsStr;
 use std::io::{Read, Write};
