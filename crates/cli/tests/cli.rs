@@ -108,6 +108,133 @@ fn json_of(output: &std::process::Output) -> Value {
 // Offline: hash-key, help, presign-post vectors.
 // ---------------------------------------------------------------------------------------
 
+/// A `stowage serve` child process, killed when dropped.
+struct Served {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `stowage serve` with the example credentials; waits for its endpoint line.
+fn serve(args: &[&str]) -> Served {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stowage"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ACCESS_KEY_ID", EXAMPLE_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET_ACCESS_KEY)
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut endpoint = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut endpoint).unwrap();
+    let served = Served {
+        child,
+        endpoint: endpoint.trim().to_owned(),
+    };
+    assert!(
+        served.endpoint.starts_with("http://127.0.0.1:"),
+        "first line: {:?}",
+        served.endpoint
+    );
+    served
+}
+
+#[tokio::test]
+async fn serve_redeems_forms_and_urls_signed_by_the_cli() {
+    let served = serve(&["--bucket", "web", "--allow-origin", "http://page.example"]);
+    let client_cmd = || {
+        let mut cmd = bare();
+        cmd.env("AWS_ACCESS_KEY_ID", EXAMPLE_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET_ACCESS_KEY)
+            .env("AWS_REGION", "us-east-1")
+            .args(["--endpoint-url", &served.endpoint, "--path-style"]);
+        cmd
+    };
+    let out = client_cmd()
+        .args([
+            "presign-post",
+            "s3://web/dir/a b.txt",
+            "--max-bytes",
+            "10",
+            "--content-type",
+            "text/plain",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let form = json_of(&out);
+    let post = |file: Vec<u8>| {
+        let mut multipart = reqwest::multipart::Form::new();
+        for (name, value) in form["fields"].as_object().unwrap() {
+            multipart = multipart.text(name.clone(), value.as_str().unwrap().to_owned());
+        }
+        multipart = multipart.part("file", reqwest::multipart::Part::bytes(file));
+        reqwest::Client::new()
+            .post(form["url"].as_str().unwrap())
+            .header("origin", "http://page.example")
+            .multipart(multipart)
+            .send()
+    };
+    let over = post(vec![b'x'; 10 + 16 * 1024 + 1]).await.unwrap();
+    assert_eq!(over.status(), 400);
+    assert_eq!(over.headers()["access-control-allow-origin"], "*");
+    assert!(
+        over.text()
+            .await
+            .unwrap()
+            .contains("<Code>EntityTooLarge</Code>")
+    );
+
+    let accepted = post(b"hello".to_vec()).await.unwrap();
+    assert_eq!(accepted.status(), 204);
+    assert_eq!(
+        accepted.headers()["access-control-allow-origin"],
+        "http://page.example"
+    );
+
+    let out = client_cmd()
+        .args(["presign-get", "s3://web/dir/a b.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let url = stdout_of(&out).trim().to_owned();
+    let download = reqwest::get(&url).await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"hello");
+
+    let missing = client_cmd()
+        .args(["presign-get", "s3://web/nothing"])
+        .output()
+        .unwrap();
+    let missing = reqwest::get(stdout_of(&missing).trim()).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("<Code>NoSuchKey</Code>")
+    );
+}
+
+#[test]
+fn serve_refuses_an_invalid_bucket_name() {
+    bare()
+        .args(["serve", "--bucket", "Not_A_Bucket"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--bucket"));
+}
+
 #[test]
 fn hash_key_prints_the_reference_hash() {
     bare()
@@ -147,6 +274,7 @@ fn help_explains_every_flag_and_subcommand() {
         "rm",
         "ls",
         "hash-key",
+        "serve",
     ] {
         assert!(
             text.contains(needle),
@@ -253,6 +381,18 @@ fn help_explains_every_flag_and_subcommand() {
             ],
         ),
         ("hash-key", &["KEY"]),
+        (
+            "serve",
+            &[
+                "--port",
+                "--bucket",
+                "--allow-origin",
+                "127.0.0.1",
+                "Ctrl-C",
+                "AWS_ACCESS_KEY_ID",
+                "presign-post",
+            ],
+        ),
     ];
     for (command, needles) in per_command {
         let out = bare().args([command, "--help"]).output().unwrap();

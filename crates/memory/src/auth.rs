@@ -7,10 +7,18 @@ use stowage_core::SigningCredentials;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-/// Host part of the fake's URLs; `.invalid` can never resolve, so they cannot leak anywhere.
+/// Default base of the fake's URLs; `.invalid` can never resolve, so they cannot leak anywhere.
 pub(crate) const ENDPOINT: &str = "http://stowage-memory.invalid";
-/// Host header value used in the canonical request.
-pub(crate) const HOST: &str = "stowage-memory.invalid";
+
+/// The `host[:port]` of an endpoint URL such as `http://127.0.0.1:9000`, as the canonical
+/// request signs it.
+pub(crate) fn host_of(endpoint: &str) -> &str {
+    let rest = endpoint
+        .strip_prefix("http://")
+        .or_else(|| endpoint.strip_prefix("https://"))
+        .unwrap_or(endpoint);
+    rest.split('/').next().unwrap_or(rest)
+}
 /// The SigV4 algorithm name.
 pub(crate) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 

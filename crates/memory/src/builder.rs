@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use stowage_core::{Clock, SystemClock, TtlLimits};
+use stowage_core::{Clock, SigningCredentials, SystemClock, TtlLimits};
 
 use crate::storage::MemoryStorage;
 
@@ -22,6 +22,8 @@ pub struct MemoryStorageBuilder {
     clock: Option<Arc<dyn Clock>>,
     /// TTL ceilings for presigned URLs and POST policies.
     ttl_limits: TtlLimits,
+    /// The credentials tokens are signed and checked with; fresh ones when unset.
+    credentials: Option<SigningCredentials>,
 }
 
 impl MemoryStorageBuilder {
@@ -48,10 +50,22 @@ impl MemoryStorageBuilder {
         self
     }
 
+    /// Signs and checks tokens with `credentials` instead of fresh ones unique to the
+    /// store: an S3 client given the same credentials (region `us-east-1`, path-style, the
+    /// store's [`endpoint`](MemoryStorage::endpoint)) then mints upload forms and presigned
+    /// URLs the store accepts, e.g. against `stowage serve`.
+    pub fn credentials(mut self, credentials: SigningCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
     /// Builds the store.
     pub fn build(self) -> MemoryStorage {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let storage = MemoryStorage::with_settings(clock, self.ttl_limits);
+        let credentials = self
+            .credentials
+            .unwrap_or_else(crate::auth::generate_credentials);
+        let storage = MemoryStorage::with_settings(clock, self.ttl_limits, credentials);
         for bucket in self.buckets {
             if let Err(error) = storage.create_bucket(&bucket) {
                 panic!("MemoryStorageBuilder::bucket: {error}");

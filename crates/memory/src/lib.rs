@@ -42,6 +42,10 @@
 //! signature), and nothing is stored on rejection. Time comes from an injectable
 //! [`Clock`](stowage_core::Clock).
 //!
+//! With the `http` feature, `HttpServer` serves the store on `127.0.0.1` for browsers:
+//! upload forms, presigned downloads, CORS, S3's XML errors, judged by the same code (see
+//! the `http` module). The store's URLs and forms then point at the server.
+//!
 //! ```
 //! use bytes::Bytes;
 //! use stowage_core::{ObjectStorage, PostPolicyRequest, PutOptions, S3Path};
@@ -63,6 +67,8 @@ mod attributes;
 mod auth;
 mod bucket;
 mod builder;
+#[cfg(feature = "http")]
+pub mod http;
 mod list_page;
 mod list_token;
 mod object;
@@ -75,5 +81,7 @@ mod store;
 mod write_mode;
 
 pub use builder::MemoryStorageBuilder;
+#[cfg(feature = "http")]
+pub use http::HttpServer;
 pub use rejection::HttpRejection;
 pub use storage::MemoryStorage;

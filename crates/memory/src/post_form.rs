@@ -5,12 +5,11 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use bytes::Bytes;
 use stowage_core::{Condition, PolicyDocument, PutOptions, S3Path, SigningCredentials};
 use time::OffsetDateTime;
 use time::format_description::well_known::Iso8601;
 
-use crate::auth::{ALGORITHM, ENDPOINT, parse_amz_date, sign, signatures_match};
+use crate::auth::{ALGORITHM, parse_amz_date, sign, signatures_match};
 use crate::rejection::HttpRejection;
 
 /// Form fields that S3 never requires a condition for.
@@ -23,20 +22,27 @@ pub(crate) struct AcceptedUpload {
     pub(crate) path: S3Path,
     /// The form's Content-Type and `x-amz-meta-*` fields.
     pub(crate) options: PutOptions,
+    /// The largest file the policy's `content-length-range` allows, if it has one.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) max_size: Option<u64>,
 }
 
 /// Checks a posted form as S3 does: signature, expiry, every condition, no unconditioned
 /// field, file size within `content-length-range`. Returns what to store.
+///
+/// With `file_size` `None` (the file not read yet), every check but the size runs; the
+/// caller reads at most [`AcceptedUpload::max_size`] bytes and checks again with the size.
 pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
+    endpoint: &str,
     url: &str,
     fields: &[(N, V)],
-    file: &Bytes,
+    file_size: Option<u64>,
     credentials: &SigningCredentials,
     region: &str,
     now: SystemTime,
 ) -> Result<AcceptedUpload, HttpRejection> {
     let bucket = url
-        .strip_prefix(ENDPOINT)
+        .strip_prefix(endpoint)
         .and_then(|rest| rest.strip_prefix('/'))
         .map(|rest| rest.trim_end_matches('/'))
         .filter(|bucket| !bucket.is_empty() && !bucket.contains('/'))
@@ -57,7 +63,7 @@ pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
     check_signature(&field, credentials, region)?;
     let document = decode_policy(field("policy")?)?;
     check_expiry(&document, now)?;
-    let covered = check_conditions(&document, &form, bucket, file.len() as u64)?;
+    let (covered, max_size) = check_conditions(&document, &form, bucket, file_size)?;
     if let Some(extra) = form.keys().find(|name| {
         !covered.contains(name.as_str())
             && !UNCONDITIONED_FIELDS.contains(&name.as_str())
@@ -81,7 +87,11 @@ pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
                 .insert(meta.to_owned(), (*value).to_owned());
         }
     }
-    Ok(AcceptedUpload { path, options })
+    Ok(AcceptedUpload {
+        path,
+        options,
+        max_size,
+    })
 }
 
 /// Checks the algorithm, the credential scope and the signature over the policy.
@@ -151,14 +161,16 @@ fn check_expiry(document: &PolicyDocument, now: SystemTime) -> Result<(), HttpRe
     Ok(())
 }
 
-/// Checks every condition; returns the (lowercased) names of the fields they cover.
+/// Checks every condition (the size ones only when `file_size` is known); returns the
+/// (lowercased) names of the fields they cover and the `content-length-range` maximum.
 fn check_conditions(
     document: &PolicyDocument,
     form: &BTreeMap<String, &str>,
     bucket: &str,
-    file_size: u64,
-) -> Result<std::collections::BTreeSet<String>, HttpRejection> {
+    file_size: Option<u64>,
+) -> Result<(std::collections::BTreeSet<String>, Option<u64>), HttpRejection> {
     let mut covered = std::collections::BTreeSet::new();
+    let mut max_size: Option<u64> = None;
     let value_of = |name: &str| -> Option<&str> {
         if name == "bucket" {
             Some(bucket)
@@ -183,6 +195,10 @@ fn check_conditions(
             Condition::Array(items) => match items.as_slice() {
                 [op, min, max] if op == "content-length-range" => {
                     let (min, max) = (min.as_u64().unwrap_or(0), max.as_u64().unwrap_or(0));
+                    max_size = Some(max_size.map_or(max, |known| known.min(max)));
+                    let Some(file_size) = file_size else {
+                        continue;
+                    };
                     if file_size > max {
                         return Err(HttpRejection::new(
                             400,
@@ -226,5 +242,5 @@ fn check_conditions(
             },
         }
     }
-    Ok(covered)
+    Ok((covered, max_size))
 }

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use stowage_core::sigv4::SigningTime;
 use stowage_core::{S3Path, SigningCredentials, uri};
 
-use crate::auth::{ALGORITHM, ENDPOINT, HOST, parse_amz_date, sign, signatures_match};
+use crate::auth::{ALGORITHM, host_of, parse_amz_date, sign, signatures_match};
 use crate::rejection::HttpRejection;
 
 /// The signed parameters of a presigned URL, in canonical (sorted) order.
@@ -37,21 +37,41 @@ fn encoded_path(bucket: &str, key: &str) -> String {
     format!("/{bucket}/{}", uri::encode_path(key))
 }
 
-/// The SigV4 string to sign for a GET of `path` (already encoded) with `params`.
-fn string_to_sign(path: &str, params: &QueryParams, scope: &str) -> String {
-    let canonical_request = format!(
-        "GET\n{path}\n{}\nhost:{HOST}\n\nhost\nUNSIGNED-PAYLOAD",
-        params.canonical_query()
-    );
+/// The SigV4 string to sign for a GET of `path` (already encoded) with the canonical query
+/// `query`, signed at `date` (`YYYYMMDDTHHMMSSZ`).
+fn string_to_sign(host: &str, path: &str, query: &str, date: &str, scope: &str) -> String {
+    let canonical_request = format!("GET\n{path}\n{query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD");
     format!(
-        "{ALGORITHM}\n{}\n{scope}\n{}",
-        params.date,
+        "{ALGORITHM}\n{date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
     )
 }
 
-/// A URL that [`crate::MemoryStorage::fetch_presigned`] accepts until `now + ttl`.
+/// The canonical query of a presented URL: every parameter but the signature, names and
+/// values encoded, sorted. A URL this store minted gives back
+/// [`QueryParams::canonical_query`]; one minted by an S3 client with the store's
+/// credentials (which adds e.g. `x-id=GetObject`) verifies too, and any parameter added,
+/// changed or repeated after signing breaks the signature.
+fn canonical_query_of(pairs: &[(String, String)]) -> String {
+    let mut encoded: Vec<String> = pairs
+        .iter()
+        .filter(|(name, _)| name != "X-Amz-Signature")
+        .map(|(name, value)| {
+            format!(
+                "{}={}",
+                uri::encode_query_value(name),
+                uri::encode_query_value(value)
+            )
+        })
+        .collect();
+    encoded.sort_unstable();
+    encoded.join("&")
+}
+
+/// A URL under `endpoint` that [`crate::MemoryStorage::fetch_presigned`] accepts until
+/// `now + ttl`.
 pub(crate) fn mint(
+    endpoint: &str,
     path: &S3Path,
     ttl: Duration,
     credentials: &SigningCredentials,
@@ -69,39 +89,52 @@ pub(crate) fn mint(
         credentials.secret_access_key(),
         now.instant(),
         region,
-        &string_to_sign(&url_path, &params, &scope),
+        &string_to_sign(
+            host_of(endpoint),
+            &url_path,
+            &params.canonical_query(),
+            &params.date,
+            &scope,
+        ),
     );
     format!(
-        "{ENDPOINT}{url_path}?{}&X-Amz-Signature={signature}",
+        "{endpoint}{url_path}?{}&X-Amz-Signature={signature}",
         params.canonical_query()
     )
 }
 
 /// Checks a presigned URL (signature, credential, expiry) and returns the path it grants.
 pub(crate) fn verify(
+    endpoint: &str,
     url: &str,
     credentials: &SigningCredentials,
     region: &str,
     now: SystemTime,
 ) -> Result<S3Path, HttpRejection> {
     let rest = url
-        .strip_prefix(ENDPOINT)
+        .strip_prefix(endpoint)
         .ok_or_else(|| HttpRejection::bad_request("the URL does not point at this store"))?;
     let (url_path, query) = rest
         .split_once('?')
         .ok_or_else(|| HttpRejection::new(403, "AccessDenied", "the URL carries no signature"))?;
-    let mut fields = std::collections::BTreeMap::new();
-    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        fields.insert(name.into_owned(), value.into_owned());
-    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let fields: std::collections::BTreeMap<&str, &String> = pairs
+        .iter()
+        .map(|(name, value)| (name.as_str(), value))
+        .collect();
     let field = |name: &str| {
-        fields.get(name).cloned().ok_or_else(|| {
-            HttpRejection::new(
-                403,
-                "AccessDenied",
-                format!("missing query parameter {name}"),
-            )
-        })
+        fields
+            .get(name)
+            .map(|value| (*value).clone())
+            .ok_or_else(|| {
+                HttpRejection::new(
+                    403,
+                    "AccessDenied",
+                    format!("missing query parameter {name}"),
+                )
+            })
     };
     if field("X-Amz-Algorithm")? != ALGORITHM {
         return Err(HttpRejection::bad_request("unsupported signing algorithm"));
@@ -124,16 +157,17 @@ pub(crate) fn verify(
             "the access key id is unknown",
         ));
     }
-    let params = QueryParams {
-        credential: credential.clone(),
-        date,
-        expires,
-    };
     let expected = sign(
         credentials.secret_access_key(),
         signed_at.into(),
         region,
-        &string_to_sign(url_path, &params, scope),
+        &string_to_sign(
+            host_of(endpoint),
+            url_path,
+            &canonical_query_of(&pairs),
+            &date,
+            scope,
+        ),
     );
     if !scope.ends_with(&format!("/{region}/s3/aws4_request"))
         || !signatures_match(&expected, &signature)

@@ -2,7 +2,7 @@
 //! [`ObjectStorage`] implementation.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -52,6 +52,8 @@ struct Inner {
     ttl_limits: TtlLimits,
     /// Signs POST policies.
     signer: PostPolicySigner,
+    /// Base URL of minted URLs and forms: a placeholder host, or the HTTP server's address.
+    endpoint: RwLock<Arc<str>>,
 }
 
 impl std::fmt::Debug for MemoryStorage {
@@ -65,7 +67,11 @@ impl std::fmt::Debug for MemoryStorage {
 
 impl Default for MemoryStorage {
     fn default() -> Self {
-        Self::with_settings(Arc::new(SystemClock), TtlLimits::default())
+        Self::with_settings(
+            Arc::new(SystemClock),
+            TtlLimits::default(),
+            auth::generate_credentials(),
+        )
     }
 }
 
@@ -75,15 +81,20 @@ impl MemoryStorage {
         Self::default()
     }
 
-    /// An empty store reading time from `clock`, with fresh credentials.
-    pub(crate) fn with_settings(clock: Arc<dyn Clock>, ttl_limits: TtlLimits) -> Self {
+    /// An empty store reading time from `clock`, signing with `credentials`.
+    pub(crate) fn with_settings(
+        clock: Arc<dyn Clock>,
+        ttl_limits: TtlLimits,
+        credentials: SigningCredentials,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store: Store::default(),
                 clock,
-                credentials: auth::generate_credentials(),
+                credentials,
                 ttl_limits,
                 signer: PostPolicySigner::new(),
+                endpoint: RwLock::new(Arc::from(auth::ENDPOINT)),
             }),
         }
     }
@@ -95,13 +106,62 @@ impl MemoryStorage {
         Ok(())
     }
 
+    /// The base URL of the URLs and forms this store mints: `http://stowage-memory.invalid`
+    /// (never resolvable), or the address of the HTTP server serving the store.
+    pub fn endpoint(&self) -> Arc<str> {
+        Arc::clone(
+            &self
+                .inner
+                .endpoint
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// Mints URLs and forms under `endpoint` from now on; earlier ones stop verifying.
+    #[cfg(feature = "http")]
+    pub(crate) fn set_endpoint(&self, endpoint: &str) {
+        *self
+            .inner
+            .endpoint
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::from(endpoint);
+    }
+
+    /// Checks an upload form's fields before its file is read: everything but the size.
+    /// Returns the largest file the policy allows, if it limits the size.
+    #[cfg(feature = "http")]
+    pub(crate) fn check_post_fields<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        url: &str,
+        fields: &[(N, V)],
+    ) -> std::result::Result<Option<u64>, HttpRejection> {
+        let inner = &self.inner;
+        let upload = post_form::verify(
+            &self.endpoint(),
+            url,
+            fields,
+            None,
+            &inner.credentials,
+            REGION,
+            inner.clock.now(),
+        )?;
+        Ok(upload.max_size)
+    }
+
     /// Downloads through a presigned URL this store minted, as an HTTP client would.
     ///
     /// A tampered URL, a URL from another store or an expired one is refused with the
     /// status S3 gives (403); a missing object is a 404.
     pub fn fetch_presigned(&self, url: &str) -> std::result::Result<Bytes, HttpRejection> {
         let inner = &self.inner;
-        let path = presign_get::verify(url, &inner.credentials, REGION, inner.clock.now())?;
+        let path = presign_get::verify(
+            &self.endpoint(),
+            url,
+            &inner.credentials,
+            REGION,
+            inner.clock.now(),
+        )?;
         Ok(inner.store.get(&path, |object| object.data.clone())?)
     }
 
@@ -124,9 +184,10 @@ impl MemoryStorage {
     ) -> std::result::Result<PutResult, HttpRejection> {
         let inner = &self.inner;
         let upload = post_form::verify(
+            &self.endpoint(),
             url,
             fields,
-            &file,
+            Some(file.len() as u64),
             &inner.credentials,
             REGION,
             inner.clock.now(),
@@ -268,7 +329,14 @@ impl ObjectStorage for MemoryStorage {
         let ttl = self.inner.ttl_limits.get_ttl(ttl, path)?;
         let now = self.inner.clock.now();
         let signed_at = SigningTime::new(now)?;
-        let url = presign_get::mint(path, ttl, &self.inner.credentials, REGION, &signed_at);
+        let url = presign_get::mint(
+            &self.endpoint(),
+            path,
+            ttl,
+            &self.inner.credentials,
+            REGION,
+            &signed_at,
+        );
         Ok(PresignedUrl::new(url, signed_at.instant() + ttl))
     }
 
@@ -279,7 +347,7 @@ impl ObjectStorage for MemoryStorage {
     ) -> Result<PresignedPost> {
         let _span = span::operation(BACKEND, "presigned_post", path).entered();
         let ttl = self.inner.ttl_limits.post_ttl(request.ttl, path)?;
-        let url = format!("{}/{}", auth::ENDPOINT, path.bucket());
+        let url = format!("{}/{}", self.endpoint(), path.bucket());
         self.inner.signer.sign(&PostPolicyParams {
             url: &url,
             path,

@@ -4,6 +4,7 @@ mod ls;
 mod objects;
 mod parse;
 mod presign;
+mod serve;
 mod transfer;
 mod write;
 
@@ -12,6 +13,7 @@ use clap::{Parser, Subcommand};
 pub(crate) use ls::LsArgs;
 pub(crate) use objects::{CpArgs, HashKeyArgs, PathArgs, RmArgs};
 pub(crate) use presign::{PresignGetArgs, PresignPostArgs};
+pub(crate) use serve::ServeArgs;
 pub(crate) use transfer::{GetArgs, PutArgs};
 pub(crate) use write::{AttributeArgs, SseAlgorithm, WriteArgs};
 
@@ -152,4 +154,17 @@ pub(crate) enum Command {
     /// Print the 16-hex-character key hash that stowage logs and errors show instead of a
     /// key (first 16 hex digits of SHA-256 over the UTF-8 key).
     HashKey(HashKeyArgs),
+    /// Serve an in-memory store over HTTP on 127.0.0.1 for browser tests, until Ctrl-C.
+    ///
+    /// Prints its endpoint (http://127.0.0.1:PORT) on the first line. It answers what a
+    /// browser needs, as S3 would: upload forms POSTed to ENDPOINT/BUCKET (every policy
+    /// condition enforced, the file refused as soon as it passes the size cap), presigned
+    /// GET downloads, CORS preflights, and S3's XML errors. Nothing is persisted.
+    ///
+    /// It accepts the forms and URLs signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+    /// (set them for `serve`, and for the client that signs, region us-east-1): e.g.
+    /// `stowage --endpoint-url ENDPOINT --path-style presign-post s3://BUCKET/KEY ...`.
+    /// Without them it makes up credentials nobody else knows. The global connection flags
+    /// do not apply to `serve` itself.
+    Serve(ServeArgs),
 }

@@ -9,6 +9,7 @@ mod objects;
 mod presign;
 mod progress;
 mod put;
+mod serve;
 mod write_options;
 
 use std::path::Path;
@@ -46,6 +47,7 @@ pub(crate) async fn run(cli: Cli) -> CmdResult {
         Command::Cp(args) => objects::cp(&settings, &args).await,
         Command::Rm(args) => objects::rm(&settings, &args).await,
         Command::Ls(args) => ls::ls(&settings, &args).await,
+        Command::Serve(args) => serve::serve(&args).await,
     }
 }
 
