@@ -32,65 +32,42 @@ pub(crate) trait ObjectHeaders {
     fn metadata(&self) -> Option<&HashMap<String, String>>;
 }
 
-impl ObjectHeaders for GetObjectOutput {
-    fn content_length(&self) -> Option<i64> {
-        self.content_length()
-    }
-    fn e_tag(&self) -> Option<&str> {
-        self.e_tag()
-    }
-    fn last_modified(&self) -> Option<&DateTime> {
-        self.last_modified()
-    }
-    fn content_type(&self) -> Option<&str> {
-        self.content_type()
-    }
-    fn cache_control(&self) -> Option<&str> {
-        self.cache_control()
-    }
-    fn content_disposition(&self) -> Option<&str> {
-        self.content_disposition()
-    }
-    fn content_encoding(&self) -> Option<&str> {
-        self.content_encoding()
-    }
-    fn content_language(&self) -> Option<&str> {
-        self.content_language()
-    }
-    fn metadata(&self) -> Option<&HashMap<String, String>> {
-        self.metadata()
-    }
+/// Implements [`ObjectHeaders`] for SDK outputs whose accessors have the trait's names.
+macro_rules! object_headers {
+    ($($output:ty),* $(,)?) => {$(
+        impl ObjectHeaders for $output {
+            fn content_length(&self) -> Option<i64> {
+                self.content_length()
+            }
+            fn e_tag(&self) -> Option<&str> {
+                self.e_tag()
+            }
+            fn last_modified(&self) -> Option<&DateTime> {
+                self.last_modified()
+            }
+            fn content_type(&self) -> Option<&str> {
+                self.content_type()
+            }
+            fn cache_control(&self) -> Option<&str> {
+                self.cache_control()
+            }
+            fn content_disposition(&self) -> Option<&str> {
+                self.content_disposition()
+            }
+            fn content_encoding(&self) -> Option<&str> {
+                self.content_encoding()
+            }
+            fn content_language(&self) -> Option<&str> {
+                self.content_language()
+            }
+            fn metadata(&self) -> Option<&HashMap<String, String>> {
+                self.metadata()
+            }
+        }
+    )*};
 }
 
-impl ObjectHeaders for HeadObjectOutput {
-    fn content_length(&self) -> Option<i64> {
-        self.content_length()
-    }
-    fn e_tag(&self) -> Option<&str> {
-        self.e_tag()
-    }
-    fn last_modified(&self) -> Option<&DateTime> {
-        self.last_modified()
-    }
-    fn content_type(&self) -> Option<&str> {
-        self.content_type()
-    }
-    fn cache_control(&self) -> Option<&str> {
-        self.cache_control()
-    }
-    fn content_disposition(&self) -> Option<&str> {
-        self.content_disposition()
-    }
-    fn content_encoding(&self) -> Option<&str> {
-        self.content_encoding()
-    }
-    fn content_language(&self) -> Option<&str> {
-        self.content_language()
-    }
-    fn metadata(&self) -> Option<&HashMap<String, String>> {
-        self.metadata()
-    }
-}
+object_headers!(GetObjectOutput, HeadObjectOutput);
 
 /// The metadata of the object at `path`, from the headers S3 returned for it.
 pub(crate) fn object_meta(path: &S3Path, headers: &impl ObjectHeaders) -> ObjectMeta {

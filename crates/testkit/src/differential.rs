@@ -248,6 +248,37 @@ fn etag_of(body: &str) -> String {
     format!("\"{}\"", hex::encode(Md5::digest(body.as_bytes())))
 }
 
+/// The options a put-like operation writes with.
+fn put_options(op: &Op) -> PutOptions {
+    match op {
+        Op::Put { content_type, .. } => {
+            let mut options = PutOptions::new();
+            options.content_type = content_type.map(str::to_owned);
+            options
+        }
+        Op::PutWithAttributes {
+            cache_control,
+            content_disposition,
+            ..
+        } => PutOptions::new()
+            .cache_control(*cache_control)
+            .content_disposition(*content_disposition),
+        Op::PutIf { if_match, .. } => PutOptions::new().mode(match if_match {
+            None => PutMode::Create,
+            Some(old) => PutMode::IfMatch(etag_of(old)),
+        }),
+        _ => PutOptions::new(),
+    }
+}
+
+/// `Done`, or the error's kind.
+fn done<T>(result: stowage_core::Result<T>) -> Observation {
+    match result {
+        Ok(_) => Observation::Done,
+        Err(error) => failed(error),
+    }
+}
+
 /// What a read returned: the bytes and spans, "not modified", or the error kind.
 async fn observe_read(result: stowage_core::Result<GetOutcome>) -> Observation {
     match result {
@@ -279,68 +310,17 @@ pub async fn run(storage: &dyn ObjectStorage, base: &S3Path, ops: &[Op]) -> Vec<
     let mut observations = Vec::with_capacity(ops.len());
     for op in ops {
         let observation = match op {
-            Op::Put {
-                key,
-                body,
-                content_type,
-            } => {
-                let mut options = PutOptions::new();
-                options.content_type = content_type.map(str::to_owned);
-                match storage
+            Op::Put { key, body, .. }
+            | Op::PutWithAttributes { key, body, .. }
+            | Op::PutIf { key, body, .. } => done(
+                storage
                     .put_object(
                         &at(key),
                         Bytes::from_static(body.as_bytes()).into(),
-                        options,
+                        put_options(op),
                     )
-                    .await
-                {
-                    Ok(_) => Observation::Done,
-                    Err(error) => failed(error),
-                }
-            }
-            Op::PutWithAttributes {
-                key,
-                body,
-                cache_control,
-                content_disposition,
-            } => {
-                let options = PutOptions::new()
-                    .cache_control(*cache_control)
-                    .content_disposition(*content_disposition);
-                match storage
-                    .put_object(
-                        &at(key),
-                        Bytes::from_static(body.as_bytes()).into(),
-                        options,
-                    )
-                    .await
-                {
-                    Ok(_) => Observation::Done,
-                    Err(error) => failed(error),
-                }
-            }
-            Op::PutIf {
-                key,
-                body,
-                if_match,
-            } => {
-                let mode = match if_match {
-                    None => PutMode::Create,
-                    Some(old) => PutMode::IfMatch(etag_of(old)),
-                };
-                let options = PutOptions::new().mode(mode);
-                match storage
-                    .put_object(
-                        &at(key),
-                        Bytes::from_static(body.as_bytes()).into(),
-                        options,
-                    )
-                    .await
-                {
-                    Ok(_) => Observation::Done,
-                    Err(error) => failed(error),
-                }
-            }
+                    .await,
+            ),
             Op::GetRange { key, range } => {
                 observe_read(
                     storage
@@ -363,14 +343,8 @@ pub async fn run(storage: &dyn ObjectStorage, base: &S3Path, ops: &[Op]) -> Vec<
                 }
                 observe_read(storage.get_object_with(&at(key), &options).await).await
             }
-            Op::Copy { from, to } => match storage.copy_object(&at(from), &at(to)).await {
-                Ok(()) => Observation::Done,
-                Err(error) => failed(error),
-            },
-            Op::Delete { key } => match storage.delete_object(&at(key)).await {
-                Ok(()) => Observation::Done,
-                Err(error) => failed(error),
-            },
+            Op::Copy { from, to } => done(storage.copy_object(&at(from), &at(to)).await),
+            Op::Delete { key } => done(storage.delete_object(&at(key)).await),
             Op::DeleteMany { keys } => {
                 let paths: Vec<S3Path> = keys.iter().map(|key| at(key)).collect();
                 match storage.delete_objects(&paths).await {

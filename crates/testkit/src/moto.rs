@@ -3,7 +3,8 @@
 //!
 //! moto 5.2 answers 412 to `If-None-Match: *` and `If-Match` on PutObject and
 //! CompleteMultipartUpload (not on CopyObject), checks no signature, and keeps everything in
-//! memory. Like [`crate::garage`], it runs under a `sh` watchdog tied to the test binary by a
+//! memory. It is run one request at a time (see `SERIAL_MOTO`), so that its create-only
+//! check and write are atomic, as on AWS. Like [`crate::garage`], it runs under a `sh` watchdog tied to the test binary by a
 //! pipe, so it stops when the binary exits, however it exits.
 
 use std::ffi::OsStr;
@@ -99,25 +100,35 @@ impl MotoServer {
     }
 }
 
-/// `moto_server` on `PATH`, else `python3 -m moto.server`, whichever answers `--help`.
+/// Runs moto's own server entry point with werkzeug's server forced single-threaded.
+///
+/// `moto_server` serves each request on its own thread, and moto checks `If-None-Match: *`
+/// and writes without a lock between the two, so two concurrent create-only puts can both
+/// succeed there. One request at a time makes the check and the write atomic, as they are
+/// on AWS, so the race tests prove what the client does with a store that enforces them.
+/// (Single-threaded, werkzeug speaks HTTP/1.0 and closes each connection after its answer,
+/// so no idle client holds the server.)
+const SERIAL_MOTO: &str = "import sys
+import moto.server as server
+run_simple = server.run_simple
+server.run_simple = lambda *args, **kwargs: run_simple(*args, **{**kwargs, 'threaded': False})
+server.main(sys.argv[1:])";
+
+/// `python3` running [`SERIAL_MOTO`], when moto's server module imports.
 fn find_command() -> Result<Vec<String>, String> {
-    let candidates: [&[&str]; 2] = [&["moto_server"], &["python3", "-m", "moto.server"]];
-    for candidate in candidates {
-        let answers = Command::new(candidate[0])
-            .args(&candidate[1..])
-            .arg("--help")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if answers {
-            return Ok(candidate.iter().map(|part| (*part).to_owned()).collect());
-        }
+    let imports = Command::new("python3")
+        .args(["-c", "import moto.server"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if imports {
+        return Ok(vec!["python3".into(), "-c".into(), SERIAL_MOTO.into()]);
     }
     Err(format!(
-        "no moto server for the conditional-write tests (tried `moto_server` and \
-         `python3 -m moto.server`): {HOW_TO_INSTALL}"
+        "no moto server for the conditional-write tests (`python3 -c 'import moto.server'` \
+         failed): {HOW_TO_INSTALL}"
     ))
 }
 
