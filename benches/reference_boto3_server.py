@@ -4,10 +4,16 @@ The same work as benches/server_throughput.rs, with the reference's calls: a ful
 listing of 10,000 keys (the list_objects_v2 paginator) and a batch delete of them (a loop
 of delete_objects, 1000 keys per call, Quiet), 3 runs each, printed as JSON with best and
 median seconds; and, one run per process, a download_fileobj of the 256 MiB object into a
-discard sink, printed as JSON seconds.
+discard sink, printed as JSON seconds. For the large-object rounds of scripts/bench.sh
+(benches/transfer_rounds.py): upload_file and download_file between a file on disk and a
+key, with s3transfer's defaults (8 MiB parts, 10 threads), timed from the call to its return;
+and presigned PUT and GET URLs for curl.
 
     python3 benches/reference_boto3_server.py all
     python3 benches/reference_boto3_server.py download BIG_KEY
+    python3 benches/reference_boto3_server.py upload-file FILE KEY
+    python3 benches/reference_boto3_server.py download-file KEY FILE
+    python3 benches/reference_boto3_server.py presign put|get KEY
 
 Needs STOWAGE_TEST_S3_{ENDPOINT,REGION,ACCESS_KEY_ID,SECRET_ACCESS_KEY,BUCKET}
 (scripts/garage.sh start DIR && source DIR/env). BIG_KEY is the 256 MiB object the Rust
@@ -95,6 +101,30 @@ def download(big_key):
     return {"client": "boto3", "secs": time.perf_counter() - started, "bytes": sink.written}
 
 
+def upload_file(path, key):
+    """One timed upload_file of the file at path to key."""
+    s3 = client()
+    started = time.perf_counter()
+    s3.upload_file(path, env("BUCKET"), key)
+    return {"client": "boto3", "secs": time.perf_counter() - started, "bytes": os.path.getsize(path)}
+
+
+def download_file(key, path):
+    """One timed download_file of key into the file at path."""
+    s3 = client()
+    started = time.perf_counter()
+    s3.download_file(env("BUCKET"), key, path)
+    return {"client": "boto3", "secs": time.perf_counter() - started, "bytes": os.path.getsize(path)}
+
+
+def presign(method, key):
+    """A presigned URL of key for PUT or GET, valid for an hour."""
+    operation = {"put": "put_object", "get": "get_object"}[method]
+    return client().generate_presigned_url(
+        operation, Params={"Bucket": env("BUCKET"), "Key": key}, ExpiresIn=3600
+    )
+
+
 def list_and_delete():
     bucket = env("BUCKET")
     s3 = client()
@@ -151,8 +181,18 @@ def main():
         result = list_and_delete()
     elif mode == "download" and len(sys.argv) == 3:
         result = download(sys.argv[2])
+    elif mode == "upload-file" and len(sys.argv) == 4:
+        result = upload_file(sys.argv[2], sys.argv[3])
+    elif mode == "download-file" and len(sys.argv) == 4:
+        result = download_file(sys.argv[2], sys.argv[3])
+    elif mode == "presign" and len(sys.argv) == 4 and sys.argv[2] in ("put", "get"):
+        print(presign(sys.argv[2], sys.argv[3]))
+        return
     else:
-        sys.exit("usage: reference_boto3_server.py all | download BIG_KEY")
+        sys.exit(
+            "usage: reference_boto3_server.py all | download BIG_KEY | upload-file FILE KEY"
+            " | download-file KEY FILE | presign put|get KEY"
+        )
     print(json.dumps(result))
 
 

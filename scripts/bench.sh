@@ -4,6 +4,8 @@
 #   scripts/bench.sh            # everything (about 5 minutes on 2 cores once built)
 #   scripts/bench.sh cpu        # signing + memory backend only (criterion, boto3, object_store)
 #   scripts/bench.sh server     # Garage on 127.0.0.1 only (stowage, boto3, curl)
+#   scripts/bench.sh transfer   # 1 GiB uploads and downloads on Garage (stowage, boto3, rclone, curl)
+#   scripts/bench.sh big        # not part of `all`: a 6 GiB upload, copy and download on Garage
 #
 # CPU: criterion benches (benches/signing.rs, benches/memory_backend.rs) next to boto3
 # (benches/reference_boto3.py) and object_store's InMemory, in the same run.
@@ -13,6 +15,11 @@
 # (benches/listing_memory.rs, also on the memory backend); then DOWNLOAD_RUNS rounds of the same 256 MiB object
 # downloaded by stowage, boto3's download_fileobj and curl on a presigned URL, interleaved
 # so that each sees the same server state; stowage's peak RSS from /usr/bin/time -v.
+# Transfer: TRANSFER_RUNS interleaved rounds (benches/transfer_rounds.py) of a 1 GiB file
+# uploaded and downloaded by the `stowage` binary, boto3's upload_file / download_file,
+# rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each.
+# Big: one 6 GiB file uploaded, copied server-side and downloaded by `stowage`, each timed,
+# the download checked against the source's SHA-256 (needs about 25 GiB of free disk).
 #
 # boto3 is installed with pip when missing. Criterion's raw results stay in target/criterion.
 set -euo pipefail
@@ -20,13 +27,16 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-all}"
 case "$mode" in
-all | cpu | server) ;;
+all | cpu | server | transfer | big) ;;
 *)
-    echo "usage: $0 [all|cpu|server]" >&2
+    echo "usage: $0 [all|cpu|server|transfer|big]" >&2
     exit 2
     ;;
 esac
 DOWNLOAD_RUNS="${DOWNLOAD_RUNS:-5}"
+TRANSFER_RUNS="${TRANSFER_RUNS:-3}"
+TRANSFER_MIB="${TRANSFER_MIB:-1024}"
+BIG_MIB="${BIG_MIB:-6144}"
 
 python3 -c "import boto3" 2>/dev/null || python3 -m pip install --quiet boto3
 out="$(mktemp -d)"
@@ -63,15 +73,80 @@ run_cpu() {
     done
 }
 
-run_server() {
-    command -v /usr/bin/time >/dev/null || {
-        echo "bench.sh: /usr/bin/time (GNU time) is needed for the RSS figure" >&2
-        exit 1
-    }
+# GNU time, curl and rclone from Debian when missing; a Garage on 127.0.0.1 whose settings
+# are exported, started once per run.
+start_garage() {
+    [[ -n "${STOWAGE_TEST_S3_ENDPOINT:-}" && -d "$state" ]] && return
+    local missing=()
+    [[ -x /usr/bin/time ]] || missing+=(time)
+    command -v curl >/dev/null || missing+=(curl)
+    command -v rclone >/dev/null || missing+=(rclone)
+    if ((${#missing[@]})); then
+        local sudo=
+        [[ "$(id -u)" -eq 0 ]] || sudo=sudo
+        $sudo apt-get update -qq >&2
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+    fi
     scripts/garage.sh install >&2
     scripts/garage.sh start "$state" >&2
     # shellcheck disable=SC1091
     source "$state/env"
+}
+
+# The release build of the `stowage` binary, as `cargo install` would make it.
+stowage_binary() {
+    cargo build --release -p stowage-cli >&2
+    echo "$PWD/target/release/stowage"
+}
+
+run_transfer() {
+    start_garage
+    local stowage
+    stowage="$(stowage_binary)"
+    echo "== ${TRANSFER_MIB} MiB transfers, $TRANSFER_RUNS interleaved rounds: stowage, boto3, rclone, curl" >&2
+    python3 benches/transfer_rounds.py "$stowage" "$out" "$TRANSFER_RUNS" "$TRANSFER_MIB" |
+        tee "$out/transfers.jsonl" >&2
+}
+
+run_big() {
+    start_garage
+    local stowage source copy nonce
+    stowage="$(stowage_binary)"
+    source="$out/big.bin"
+    nonce="$(date +%s%N)"
+    echo "== ${BIG_MIB} MiB upload, copy and download with stowage" >&2
+    head -c "$((BIG_MIB * 1024 * 1024))" /dev/urandom >"$source"
+    local expected
+    expected="$(sha256sum "$source" | cut -d' ' -f1)"
+    local s3="s3://$STOWAGE_TEST_S3_BUCKET/bench-big/$nonce"
+    local cli=("$stowage" --endpoint-url "$STOWAGE_TEST_S3_ENDPOINT" --region "$STOWAGE_TEST_S3_REGION" --path-style)
+    export AWS_ACCESS_KEY_ID="$STOWAGE_TEST_S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$STOWAGE_TEST_S3_SECRET_ACCESS_KEY"
+    : >"$out/big.jsonl"
+    for step in "put $s3/object.bin $source" "cp $s3/object.bin $s3/copy.bin" "get $s3/copy.bin $out/back.bin"; do
+        # shellcheck disable=SC2086
+        set -- $step
+        /usr/bin/time -v -o "$out/time.txt" "${cli[@]}" "$@" >/dev/null
+        python3 - "$1" "$out/time.txt" "$((BIG_MIB * 1024 * 1024))" <<'PY' | tee -a "$out/big.jsonl" >&2
+import json, re, sys
+report = open(sys.argv[2]).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", report)
+secs = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).group(1))
+print(json.dumps({"op": sys.argv[1], "secs": secs, "bytes": int(sys.argv[3]), "max_rss_kib": rss}))
+PY
+    done
+    copy="$(sha256sum "$out/back.bin" | cut -d' ' -f1)"
+    [[ "$copy" == "$expected" ]] || {
+        echo "bench.sh: the 6 GiB object came back different" >&2
+        exit 1
+    }
+    echo '{"op": "verified", "sha256_equal": true}' >>"$out/big.jsonl"
+    "${cli[@]}" rm "$s3/object.bin" "$s3/copy.bin" >/dev/null
+    rm -f "$source" "$out/back.bin"
+}
+
+run_server() {
+    start_garage
 
     echo "== stowage list + delete (benches/server_throughput.rs)" >&2
     cargo bench --features s3 --bench server_throughput --no-run >&2
@@ -120,8 +195,10 @@ PY
 }
 
 case "$mode" in
-all) run_cpu && run_server ;;
+all) run_cpu && run_server && run_transfer ;;
 cpu) run_cpu ;;
 server) run_server ;;
+transfer) run_transfer ;;
+big) run_big ;;
 esac
 python3 scripts/bench_table.py "$out" target/criterion

@@ -139,9 +139,80 @@ def listing_rows(out):
     return rows
 
 
+# The bound on the peak RSS of a transfer: part size x parts in flight (the CLI's defaults,
+# 16 MiB x 8) plus 32 MiB.
+TRANSFER_RSS_BOUND_MIB = 16 * 8 + 32
+
+
+def transfer_rows(out):
+    """Large-object uploads and downloads, client against client (benches/transfer_rounds.py)."""
+    path = os.path.join(out, "transfers.jsonl")
+    if not os.path.exists(path):
+        return []
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    size = runs[0]["bytes"]
+    mib = size // 2**20
+    rounds = max(r["round"] for r in runs)
+
+    def figures(op, client):
+        secs = [r["secs"] for r in runs if r["op"] == op and r["client"] == client]
+        return size / statistics.median(secs) / 1e6, size / min(secs) / 1e6
+
+    def rss(op, client):
+        return max(r["max_rss_kib"] for r in runs if r["op"] == op and r["client"] == client) / 1024
+
+    # (op, reference client, how it was run, target ratio, target unit)
+    comparisons = [
+        ("upload", "boto3", "`upload_file`", 1.2, "x"),
+        ("upload", "curl", "curl PUT on a presigned URL", 90, "%"),
+        ("upload", "rclone", "rclone `copyto`", None, "x"),
+        ("download", "boto3", "`download_file`", 1.5, "x"),
+        ("download", "rclone", "rclone `copyto`", 1.0, "x"),
+        ("download", "curl", "curl GET on a presigned URL", None, "%"),
+    ]
+    rows = []
+    for op, client, how, target, unit in comparisons:
+        ours, ours_best = figures(op, "stowage")
+        theirs, theirs_best = figures(op, client)
+        if unit == "%":
+            ratio = f"{100 * ours / theirs:.0f}%"
+            goal = verdict(100 * ours / theirs, target, "%") if target else "none set"
+        else:
+            ratio = f"{ours / theirs:.2f}x"
+            goal = verdict(ours / theirs, target) if target else "none set"
+        rows.append((f"Garage: {mib} MiB {op} from/to a file, median of {rounds} interleaved rounds",
+                     f"{ours:.0f} MB/s (best {ours_best:.0f})",
+                     f"{theirs:.0f} MB/s (best {theirs_best:.0f}) ({how}, {rss(op, client):.0f} MiB RSS)",
+                     ratio, goal))
+    for op in ("upload", "download"):
+        peak = rss(op, "stowage")
+        met = "met" if peak < TRANSFER_RSS_BOUND_MIB else "missed"
+        rows.append((f"peak RSS of `stowage {'put' if op == 'upload' else 'get'}`, {mib} MiB",
+                     f"{peak:.0f} MiB", "", "", f"< {TRANSFER_RSS_BOUND_MIB} MiB ({met})"))
+    return rows
+
+
+def big_rows(out):
+    """The one 6 GiB run (scripts/bench.sh big): seconds and throughput of each step."""
+    path = os.path.join(out, "big.jsonl")
+    if not os.path.exists(path):
+        return []
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    verified = any(r.get("sha256_equal") for r in runs)
+    rows = []
+    for run in (r for r in runs if "secs" in r):
+        gib = run["bytes"] / 2**30
+        rows.append((f"Garage: {gib:.0f} GiB `stowage {run['op']}`",
+                     f"{run['secs']:.1f} s ({run['bytes'] / run['secs'] / 1e6:.0f} MB/s), "
+                     f"{run['max_rss_kib'] / 1024:.0f} MiB RSS",
+                     "", "", "download identical (SHA-256)" if verified else ""))
+    return rows
+
+
 def main():
     out, criterion = sys.argv[1], sys.argv[2]
-    rows = cpu_rows(out, criterion) + server_rows(out) + listing_rows(out)
+    rows = (cpu_rows(out, criterion) + server_rows(out) + listing_rows(out)
+            + transfer_rows(out) + big_rows(out))
     import boto3
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "

@@ -3,6 +3,7 @@
 #
 # Installs Garage 2.5.0 into the cache when it is missing (several minutes, once) and moto
 # (the S3 emulator that enforces conditional writes) when Python cannot import its server,
+# and Debian's chromium and chromium-driver (the browser tests) when they are missing,
 # then runs `cargo test --workspace --all-features`. Each test binary that needs an
 # S3-compatible server starts a private Garage from the cache on 127.0.0.1 and stops it when
 # the binary exits (stowage_testkit::TestServer); with STOWAGE_TEST_S3_* set, the tests use
@@ -13,4 +14,10 @@ cd "$(dirname "$0")/.."
 
 scripts/garage.sh install
 python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5.2,<6'
+# Chromium and chromedriver for the browser tests (tests/browser.rs), from Debian.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
 cargo test --workspace --all-features "$@"

@@ -43,6 +43,9 @@ pub use stowage_core::{
 // Time.
 pub use stowage_core::{Clock, ManualClock, SystemClock};
 
+// Objects of any size: transfer settings, parallel downloads, the multipart engine.
+pub use stowage_core::transfer;
+
 // Building blocks for backends: SigV4 signing, URL encoding, tracing spans.
 pub use stowage_core::{sigv4, span, uri};
 

@@ -15,10 +15,12 @@ stowage_testkit::conformance_tests!(s3_backend, stowage_testkit::backends::s3())
 /// on the server.
 #[cfg(feature = "s3")]
 mod differential {
+    use std::sync::Arc;
+
     use proptest::prelude::*;
     use stowage::S3Path;
     use stowage_testkit::TestServer;
-    use stowage_testkit::backends::{BUCKETS, memory_storage};
+    use stowage_testkit::backends::{BUCKETS, memory_storage, s3_storage};
 
     /// Sequences per run: at least 200, more with `PROPTEST_CASES`.
     pub(super) fn cases() -> u32 {
@@ -37,14 +39,14 @@ mod differential {
             .build()
             .unwrap();
         let server = TestServer::get();
-        let server_storage = runtime.block_on(server.s3_storage());
+        let server_storage = Arc::new(runtime.block_on(s3_storage()));
         let config = ProptestConfig {
             cases: cases(),
             failure_persistence: None,
             ..ProptestConfig::default()
         };
         proptest!(config, |(ops in stowage_testkit::differential::operations(12))| {
-            let memory = memory_storage();
+            let memory = Arc::new(memory_storage());
             let sequence = format!("differential/{:x}/", rand_suffix());
             let on_memory = runtime.block_on(stowage_testkit::differential::run(&memory, &S3Path::new(BUCKETS[0], &sequence).unwrap(), &ops));
             let on_server = runtime.block_on(stowage_testkit::differential::run(&server_storage, &S3Path::new(&server.bucket, &sequence).unwrap(), &ops));
@@ -67,10 +69,13 @@ mod differential {
 /// Create-only and compare-and-swap writes on moto, which enforces them (Garage does not).
 #[cfg(feature = "s3")]
 mod moto {
+    use std::sync::Arc;
+
     use proptest::prelude::*;
     use stowage::S3Path;
     use stowage_testkit::backends::{BUCKETS, memory_storage};
     use stowage_testkit::moto::MotoServer;
+    use stowage_testkit::transfers::small_parts;
     use stowage_testkit::{Backend, Capabilities, HttpRedeemer};
 
     /// The S3 backend on moto, told that the store honours conditional writes.
@@ -110,16 +115,18 @@ mod moto {
             .build()
             .unwrap();
         let server = MotoServer::get();
-        let moto = runtime
-            .block_on(server.s3_builder().build())
-            .expect("S3 backend on moto");
+        let moto = Arc::new(
+            runtime
+                .block_on(server.s3_builder().transfer_settings(small_parts()).build())
+                .expect("S3 backend on moto"),
+        );
         let config = ProptestConfig {
             cases: super::differential::cases(),
             failure_persistence: None,
             ..ProptestConfig::default()
         };
         proptest!(config, |(ops in stowage_testkit::differential::conditional_operations(10))| {
-            let memory = memory_storage();
+            let memory = Arc::new(memory_storage());
             let sequence = format!("conditional/{:x}/", super::differential::rand_suffix());
             let on_memory = runtime.block_on(stowage_testkit::differential::run(&memory, &S3Path::new(BUCKETS[0], &sequence).unwrap(), &ops));
             let on_moto = runtime.block_on(stowage_testkit::differential::run(&moto, &S3Path::new(&server.bucket, &sequence).unwrap(), &ops));

@@ -58,6 +58,15 @@ pub enum Error {
         path: S3Path,
     },
 
+    /// The object was replaced while it was being read or copied in parts: the parts read
+    /// so far belong to a version that no longer exists, so the transfer stopped rather than
+    /// splice two versions.
+    #[error("the object changed during a transfer in parts: {}", Redacted(path))]
+    ObjectChanged {
+        /// The object read or copied.
+        path: S3Path,
+    },
+
     /// A byte range starts at or past the end of the object (HTTP 416, `InvalidRange`).
     #[error(
         "byte range not satisfiable{}: {}",
@@ -124,6 +133,7 @@ impl Error {
         match self {
             Error::NotFound { path }
             | Error::PreconditionFailed { path }
+            | Error::ObjectChanged { path }
             | Error::RangeNotSatisfiable { path, .. } => Some(path),
             Error::AccessDenied { path } | Error::Service { path, .. } => path.as_ref(),
             _ => None,
@@ -144,6 +154,7 @@ impl Error {
             Error::NoSuchBucket { .. } => "no_such_bucket",
             Error::AccessDenied { .. } => "access_denied",
             Error::PreconditionFailed { .. } => "precondition_failed",
+            Error::ObjectChanged { .. } => "object_changed",
             Error::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Error::Unreachable { .. } => "unreachable",
             Error::Timeout { .. } => "timeout",

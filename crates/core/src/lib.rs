@@ -9,6 +9,7 @@
 //! - [`sigv4`]: the signing-key cache and timestamps every SigV4 signer shares.
 //! - [`uri`]: the percent-encoding sets of SigV4 and S3 URLs.
 //! - [`span`]: the span every backend opens for an operation.
+//! - [`transfer`]: objects of any size: multipart uploads and copies, parallel downloads.
 //!
 //! Backends live in their own crates (`stowage-s3`, `stowage-memory`, ...); the `stowage`
 //! facade crate re-exports this one.
@@ -24,6 +25,7 @@ mod read;
 pub mod sigv4;
 pub mod span;
 mod storage;
+pub mod transfer;
 mod ttl;
 pub mod uri;
 mod write;

@@ -178,18 +178,26 @@ pub struct PutResult {
 /// A chunked byte stream, as object bodies travel.
 pub type ByteStream = BoxStream<'static, Result<Bytes>>;
 
-/// The body of an upload: bytes in memory, or a stream of known length.
+/// The body of an upload: bytes in memory, a stream of known length, or a stream or reader
+/// whose length is not known until it ends.
 ///
-/// Streams let a large file be uploaded without holding it in memory; the length must be
-/// known up front because S3's PutObject needs a Content-Length.
+/// Streams let a large file be uploaded without holding it in memory. Backends send a
+/// payload up to their multipart threshold as one request and a larger one, or one of
+/// unknown length that turns out larger, in parts (see [`crate::transfer`]).
 pub struct Payload {
     inner: PayloadInner,
 }
 
 enum PayloadInner {
     Bytes(Bytes),
-    Stream { stream: ByteStream, length: u64 },
+    Stream {
+        stream: ByteStream,
+        length: Option<u64>,
+    },
 }
+
+/// The chunk size [`Payload::from_reader`] reads with.
+const READER_CHUNK_BYTES: usize = 256 * 1024;
 
 impl Payload {
     /// A payload streamed from `stream`, which must yield exactly `length` bytes.
@@ -198,6 +206,29 @@ impl Payload {
     pub fn from_stream(
         stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
         length: u64,
+    ) -> Self {
+        Self::streamed(stream, Some(length))
+    }
+
+    /// A payload streamed from `stream` until it ends, its length unknown up front
+    /// (standard input, an archive being generated).
+    pub fn from_unsized_stream(
+        stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    ) -> Self {
+        Self::streamed(stream, None)
+    }
+
+    /// A payload read from `reader` until end of file, its length unknown up front.
+    pub fn from_reader(reader: impl tokio::io::AsyncRead + Send + 'static) -> Self {
+        Self::from_unsized_stream(tokio_util::io::ReaderStream::with_capacity(
+            reader,
+            READER_CHUNK_BYTES,
+        ))
+    }
+
+    fn streamed(
+        stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+        length: Option<u64>,
     ) -> Self {
         let stream = stream
             .map_err(|e| Error::Io {
@@ -209,24 +240,26 @@ impl Payload {
         }
     }
 
-    /// The number of bytes this payload will yield.
-    pub fn len(&self) -> u64 {
+    /// The number of bytes this payload will yield, when known up front.
+    pub fn length(&self) -> Option<u64> {
         match &self.inner {
-            PayloadInner::Bytes(bytes) => bytes.len() as u64,
+            PayloadInner::Bytes(bytes) => Some(bytes.len() as u64),
             PayloadInner::Stream { length, .. } => *length,
         }
     }
 
-    /// True for a zero-length payload.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The payload as a stream of chunks, checked against the declared length.
+    /// The payload as a stream of chunks, checked against the declared length if any.
     pub fn into_stream(self) -> ByteStream {
         match self.inner {
             PayloadInner::Bytes(bytes) => stream::once(async move { Ok(bytes) }).boxed(),
-            PayloadInner::Stream { stream, length } => checked_length(stream, length),
+            PayloadInner::Stream {
+                stream,
+                length: Some(length),
+            } => checked_length(stream, length),
+            PayloadInner::Stream {
+                stream,
+                length: None,
+            } => stream,
         }
     }
 
@@ -237,8 +270,13 @@ impl Payload {
             PayloadInner::Stream { stream, length } => {
                 // Reserve at most a bounded amount up front: the declared length is not
                 // trusted until the stream has actually yielded that many bytes.
-                let capacity = usize::try_from(length.min(MAX_PREALLOCATED_BYTES)).unwrap_or(0);
-                collect_stream(checked_length(stream, length), capacity).await
+                let capacity =
+                    usize::try_from(length.unwrap_or(0).min(MAX_PREALLOCATED_BYTES)).unwrap_or(0);
+                let stream = match length {
+                    Some(length) => checked_length(stream, length),
+                    None => stream,
+                };
+                collect_stream(stream, capacity).await
             }
         }
     }
@@ -252,7 +290,7 @@ impl fmt::Debug for Payload {
         };
         f.debug_struct("Payload")
             .field("kind", &kind)
-            .field("len", &self.len())
+            .field("length", &self.length())
             .finish()
     }
 }

@@ -16,6 +16,7 @@ use crate::object::{
 use crate::path::S3Path;
 use crate::policy::{PostPolicyRequest, PresignedPost};
 use crate::read::{GetOptions, GetOutcome};
+use crate::transfer::{PendingUpload, UploadId};
 use crate::write::CopyOptions;
 #[cfg(doc)]
 use crate::write::PutMode;
@@ -176,6 +177,30 @@ pub trait ObjectStorage: Send + Sync + Debug {
         options: &ListOptions,
         token: Option<&'a ListToken>,
     ) -> Result<ListPage>;
+
+    /// The multipart uploads under `prefix` that were started and neither completed nor
+    /// aborted: what a crashed process left behind, still billed for its parts.
+    ///
+    /// Provided as [`Error::Unsupported`] for backends without multipart uploads.
+    async fn list_multipart_uploads(&self, prefix: &S3Path) -> Result<Vec<PendingUpload>> {
+        let _ = prefix;
+        Err(Error::Unsupported {
+            operation: "list_multipart_uploads",
+            backend: "current",
+        })
+    }
+
+    /// Aborts a multipart upload listed by
+    /// [`list_multipart_uploads`](Self::list_multipart_uploads): its parts are discarded.
+    ///
+    /// Provided as [`Error::Unsupported`] for backends without multipart uploads.
+    async fn abort_multipart_upload(&self, path: &S3Path, id: &UploadId) -> Result<()> {
+        let _ = (path, id);
+        Err(Error::Unsupported {
+            operation: "abort_multipart_upload",
+            backend: "current",
+        })
+    }
 
     /// A URL that downloads the object with a plain HTTP GET until it expires.
     ///

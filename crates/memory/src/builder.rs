@@ -1,19 +1,38 @@
-//! [`MemoryStorageBuilder`]: buckets, clock and TTL ceilings for a new [`MemoryStorage`].
+//! [`MemoryStorageBuilder`]: buckets, clock, TTL ceilings, transfer settings and S3's size
+//! limits for a new [`MemoryStorage`].
 
 use std::sync::Arc;
 
+use stowage_core::transfer::TransferSettings;
 use stowage_core::{Clock, SigningCredentials, SystemClock, TtlLimits};
 
-use crate::storage::MemoryStorage;
+use crate::limits::Limits;
+use crate::storage::{MemoryStorage, Settings};
 
 impl MemoryStorage {
-    /// A builder for buckets, clock and TTL ceilings.
+    /// A builder for buckets, clock, TTL ceilings, transfer settings and size limits.
     pub fn builder() -> MemoryStorageBuilder {
         MemoryStorageBuilder::default()
     }
 }
 
-/// Configures a [`MemoryStorage`]: buckets, clock, TTL ceilings.
+/// Configures a [`MemoryStorage`]: buckets, clock, TTL ceilings, when puts and copies go in
+/// parts, and the S3 size limits it enforces.
+///
+/// ```
+/// use stowage_core::transfer::TransferSettings;
+/// use stowage_memory::MemoryStorage;
+///
+/// const MIB: u64 = 1024 * 1024;
+/// // Multipart from 5 MiB on, and S3's 5 GiB single-request limit at 8 MiB, so a test
+/// // reaches both with small objects.
+/// let storage = MemoryStorage::builder()
+///     .bucket("models")
+///     .transfer_settings(TransferSettings::new().multipart_threshold(5 * MIB).part_size(5 * MIB))
+///     .single_request_limit(8 * MIB)
+///     .build();
+/// # let _ = storage;
+/// ```
 #[derive(Debug, Default)]
 pub struct MemoryStorageBuilder {
     /// Buckets to create, in order.
@@ -24,6 +43,10 @@ pub struct MemoryStorageBuilder {
     ttl_limits: TtlLimits,
     /// The credentials tokens are signed and checked with; fresh ones when unset.
     credentials: Option<SigningCredentials>,
+    /// When puts and copies go in parts, and how.
+    transfer: TransferSettings,
+    /// The size rules of one request and of parts.
+    limits: Limits,
 }
 
 impl MemoryStorageBuilder {
@@ -59,13 +82,46 @@ impl MemoryStorageBuilder {
         self
     }
 
+    /// Puts and copies go in parts as `settings` say (default
+    /// [`TransferSettings::default`]); settings S3 would refuse make every put and copy
+    /// fail with [`Error::InvalidArgument`](stowage_core::Error::InvalidArgument).
+    pub fn transfer_settings(mut self, settings: TransferSettings) -> Self {
+        self.transfer = settings;
+        self
+    }
+
+    /// The most bytes one PutObject, UploadPart, CopyObject or UploadPartCopy may carry
+    /// (default S3's 5 GiB, [`MAX_SINGLE_REQUEST_SIZE`](stowage_core::transfer::MAX_SINGLE_REQUEST_SIZE)).
+    ///
+    /// Above it a put or part is refused with `EntityTooLarge` and a copy with
+    /// `InvalidRequest` (both `Error::Service`, status 400), as S3 answers; lowering it lets a
+    /// test show that large objects take the multipart paths.
+    pub fn single_request_limit(mut self, bytes: u64) -> Self {
+        self.limits.single_request = bytes;
+        self
+    }
+
+    /// The smallest part, but the last, that completing a multipart upload accepts
+    /// (default S3's 5 MiB, [`MIN_PART_SIZE`](stowage_core::transfer::MIN_PART_SIZE));
+    /// a smaller one fails the completion with `EntityTooSmall` (`Error::Service`, 400).
+    pub fn min_part_size(mut self, bytes: u64) -> Self {
+        self.limits.min_part_size = bytes;
+        self
+    }
+
     /// Builds the store.
     pub fn build(self) -> MemoryStorage {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let credentials = self
             .credentials
             .unwrap_or_else(crate::auth::generate_credentials);
-        let storage = MemoryStorage::with_settings(clock, self.ttl_limits, credentials);
+        let storage = MemoryStorage::with_settings(Settings {
+            clock,
+            ttl_limits: self.ttl_limits,
+            credentials,
+            transfer: self.transfer,
+            limits: self.limits,
+        });
         for bucket in self.buckets {
             if let Err(error) = storage.create_bucket(&bucket) {
                 panic!("MemoryStorageBuilder::bucket: {error}");

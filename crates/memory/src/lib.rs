@@ -29,7 +29,19 @@
 //!   objects and common prefixes merged in key order, a token that resumes strictly after
 //!   the page's last entry, so keys written or deleted between pages are never listed twice
 //!   and none that existed throughout is skipped. A token is `m1:` and the URL-safe base64
-//!   of that entry; anything else is `InvalidArgument`.
+//!   of that entry; anything else is `InvalidArgument`;
+//! - large objects follow S3's rules (see [`MultipartStore`](stowage_core::transfer::MultipartStore)
+//!   on [`MemoryStorage`]): a put above the [transfer settings'](MemoryStorageBuilder::transfer_settings)
+//!   multipart threshold, or of unknown length that turns out larger, is a real multipart
+//!   upload whose ETag is `"<md5 of the parts' md5s>-<parts>"`, and a copy above the copy
+//!   threshold is ranged part copies pinned to the source's ETag; a single put or copy above
+//!   5 GiB ([`MemoryStorageBuilder::single_request_limit`]) is refused as S3 refuses it,
+//!   parts but the last must have 5 MiB ([`MemoryStorageBuilder::min_part_size`]), and
+//!   unfinished uploads are listed and aborted with
+//!   [`ObjectStorage::list_multipart_uploads`](stowage_core::ObjectStorage::list_multipart_uploads)
+//!   and [`ObjectStorage::abort_multipart_upload`](stowage_core::ObjectStorage::abort_multipart_upload).
+//!   A single copy keeps its source's ETag, multipart or not, as Garage does (AWS gives
+//!   every CopyObject result the plain MD5 of its body).
 //!
 //! Server-side encryption and storage classes are accepted on puts and copies and not
 //! stored: a process has no disk to encrypt at rest and one class of storage, and
@@ -67,10 +79,13 @@ mod attributes;
 mod auth;
 mod bucket;
 mod builder;
+mod etag;
 #[cfg(feature = "http")]
 pub mod http;
+mod limits;
 mod list_page;
 mod list_token;
+mod multipart;
 mod object;
 mod post_form;
 mod presign_get;
@@ -78,6 +93,7 @@ mod read;
 mod rejection;
 mod storage;
 mod store;
+mod uploads;
 mod write_mode;
 
 pub use builder::MemoryStorageBuilder;

@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use md5::{Digest, Md5};
 use stowage_core::{ObjectMeta, PutOptions, S3Path};
 
 use crate::attributes::HttpAttributes;
+use crate::etag::{EntityTag, EtagText};
 
 /// One stored object, held in its bucket's slab.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredObject {
     /// The body.
     pub(crate) data: Bytes,
-    /// MD5 of the body; the ETag is its quoted hex.
-    md5: [u8; 16],
+    /// The ETag: of the body for a single put, of the parts for a multipart upload.
+    etag: EntityTag,
     /// When the object was written, to the whole second.
     pub(crate) last_modified: SystemTime,
     /// Borrowed for the default type, so most objects carry no allocation for it.
@@ -33,12 +33,18 @@ impl StoredObject {
     ///
     /// The options' mode, encryption and storage class are not stored.
     pub(crate) fn new(data: Bytes, options: PutOptions, now: SystemTime) -> Self {
-        let md5 = Md5::digest(&data).into();
-        Self::described(data, md5, options, now)
+        let etag = EntityTag::of_body(&data);
+        Self::described(data, etag, options, now)
     }
 
-    /// An object with this body and MD5, described by `options`, written at `now`.
-    fn described(data: Bytes, md5: [u8; 16], options: PutOptions, now: SystemTime) -> Self {
+    /// An object with this body and ETag (a completed multipart upload's), described by
+    /// `options` as [`StoredObject::new`] describes one, written at `now`.
+    pub(crate) fn described(
+        data: Bytes,
+        etag: EntityTag,
+        options: PutOptions,
+        now: SystemTime,
+    ) -> Self {
         let PutOptions {
             content_type,
             cache_control,
@@ -54,7 +60,7 @@ impl StoredObject {
             .collect();
         Self {
             data,
-            md5,
+            etag,
             last_modified: whole_seconds(now),
             content_type: content_type.map(Cow::Owned),
             attributes: HttpAttributes::boxed(
@@ -72,7 +78,7 @@ impl StoredObject {
     /// a put), else this object's.
     pub(crate) fn copied(&self, replace: Option<&PutOptions>, now: SystemTime) -> Self {
         match replace {
-            Some(options) => Self::described(self.data.clone(), self.md5, options.clone(), now),
+            Some(options) => Self::described(self.data.clone(), self.etag, options.clone(), now),
             None => Self {
                 last_modified: whole_seconds(now),
                 ..self.clone()
@@ -80,16 +86,15 @@ impl StoredObject {
         }
     }
 
-    /// The ETag as S3 returns it: the quoted MD5 hex of the body.
+    /// The ETag as S3 returns it: the quoted MD5 hex of the body, or of the parts' MD5s
+    /// with the part count for a multipart upload.
     pub(crate) fn etag(&self) -> String {
         self.etag_text().as_str().to_owned()
     }
 
     /// The ETag without a heap allocation, for comparisons under the store's lock.
     pub(crate) fn etag_text(&self) -> EtagText {
-        let mut etag = [b'"'; 34];
-        hex::encode_to_slice(self.md5, &mut etag[1..33]).expect("32 hex digits for 16 bytes");
-        EtagText(etag)
+        self.etag.text()
     }
 
     /// What HeadObject reports for this object stored at `path`.
@@ -105,17 +110,6 @@ impl StoredObject {
             attributes.fill(&mut meta);
         }
         meta
-    }
-}
-
-/// A quoted MD5 hex ETag, held on the stack.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct EtagText([u8; 34]);
-
-impl EtagText {
-    /// The ETag, quotes included.
-    pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("quotes and hex digits are ASCII")
     }
 }
 

@@ -1,29 +1,28 @@
 //! [`MemoryStorage`]: the handle, its in-process redemption of presigned tokens, and its
 //! [`ObjectStorage`] implementation.
 
-use std::borrow::Cow;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use stowage_core::sigv4::SigningTime;
+use stowage_core::transfer::{PendingUpload, TransferSettings, UploadId, copy_in_parts, upload};
 use stowage_core::{
-    Clock, CopyOptions, DeleteFailure, DeleteReport, GetOptions, GetOutcome, ListOptions, ListPage,
-    ListResult, ListToken, ObjectMeta, ObjectStorage, Payload, PostPolicyParams, PostPolicyRequest,
-    PostPolicySigner, PresignedPost, PresignedUrl, PutMode, PutOptions, PutResult, Result, S3Path,
-    SigningCredentials, SystemClock, TtlLimits, span,
+    Clock, CopyOptions, DeleteFailure, DeleteReport, Error, GetOptions, GetOutcome, ListOptions,
+    ListPage, ListResult, ListToken, ObjectMeta, ObjectStorage, Payload, PostPolicyParams,
+    PostPolicyRequest, PostPolicySigner, PresignedPost, PresignedUrl, PutMode, PutOptions,
+    PutResult, Result, S3Path, SigningCredentials, SystemClock, TtlLimits, span,
 };
 use tracing::Instrument;
 
+use crate::limits::Limits;
 use crate::list_page::Listing;
 use crate::object::StoredObject;
 use crate::rejection::HttpRejection;
 use crate::store::{self, Store};
+use crate::uploads::Uploads;
 use crate::{auth, list_token, post_form, presign_get, read};
-
-/// Content-Type stored by `put_object` when none is given: what the AWS SDK sends.
-const DEFAULT_PUT_CONTENT_TYPE: &str = "application/octet-stream";
 /// Region the fake signs for.
 const REGION: &str = "us-east-1";
 /// Name used in spans, logs and `Unsupported` errors.
@@ -37,15 +36,21 @@ pub(crate) const BACKEND: &str = "memory";
 #[derive(Clone)]
 pub struct MemoryStorage {
     /// The state every clone shares.
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// The state behind a [`MemoryStorage`].
-struct Inner {
+pub(crate) struct Inner {
     /// Buckets and objects.
-    store: Store,
+    pub(crate) store: Store,
+    /// Multipart uploads started and neither completed nor aborted.
+    pub(crate) uploads: Uploads,
+    /// S3's size rules for one request and for parts.
+    pub(crate) limits: Limits,
+    /// When puts and copies go in parts, and how.
+    transfer: TransferSettings,
     /// Where time comes from: signing dates, expiry checks, modification times.
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     /// The credentials this store signs and checks its tokens with.
     credentials: SigningCredentials,
     /// TTL ceilings for presigned URLs and POST policies.
@@ -61,18 +66,36 @@ impl std::fmt::Debug for MemoryStorage {
         f.debug_struct("MemoryStorage")
             .field("clock", &self.inner.clock)
             .field("ttl_limits", &self.inner.ttl_limits)
+            .field("transfer", &self.inner.transfer)
+            .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
 
 impl Default for MemoryStorage {
     fn default() -> Self {
-        Self::with_settings(
-            Arc::new(SystemClock),
-            TtlLimits::default(),
-            auth::generate_credentials(),
-        )
+        Self::with_settings(Settings {
+            clock: Arc::new(SystemClock),
+            ttl_limits: TtlLimits::default(),
+            credentials: auth::generate_credentials(),
+            transfer: TransferSettings::default(),
+            limits: Limits::default(),
+        })
     }
+}
+
+/// Everything a new store is configured with.
+pub(crate) struct Settings {
+    /// Where time comes from.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// TTL ceilings for presigned URLs and POST policies.
+    pub(crate) ttl_limits: TtlLimits,
+    /// The credentials tokens are signed and checked with.
+    pub(crate) credentials: SigningCredentials,
+    /// When puts and copies go in parts, and how.
+    pub(crate) transfer: TransferSettings,
+    /// S3's size rules for one request and for parts.
+    pub(crate) limits: Limits,
 }
 
 impl MemoryStorage {
@@ -81,15 +104,21 @@ impl MemoryStorage {
         Self::default()
     }
 
-    /// An empty store reading time from `clock`, signing with `credentials`.
-    pub(crate) fn with_settings(
-        clock: Arc<dyn Clock>,
-        ttl_limits: TtlLimits,
-        credentials: SigningCredentials,
-    ) -> Self {
+    /// An empty store configured by `settings`.
+    pub(crate) fn with_settings(settings: Settings) -> Self {
+        let Settings {
+            clock,
+            ttl_limits,
+            credentials,
+            transfer,
+            limits,
+        } = settings;
         Self {
             inner: Arc::new(Inner {
                 store: Store::default(),
+                uploads: Uploads::default(),
+                limits,
+                transfer,
                 clock,
                 credentials,
                 ttl_limits,
@@ -204,32 +233,25 @@ impl MemoryStorage {
 
 #[async_trait]
 impl ObjectStorage for MemoryStorage {
+    /// Up to the transfer settings' multipart threshold one PutObject, above it (or for a
+    /// payload of unknown length that turns out larger) a multipart upload, both under
+    /// S3's size rules ([`MultipartStore`](stowage_core::transfer::MultipartStore)).
     async fn put_object(
         &self,
         path: &S3Path,
         payload: Payload,
-        mut options: PutOptions,
+        options: PutOptions,
     ) -> Result<PutResult> {
         async {
             options.mode.validate()?;
             path.object_key()?;
-            let data = match payload.into_bytes().await {
-                Ok(data) => data,
+            match upload(self, path, payload, options, &self.inner.transfer).await {
                 // A missing bucket takes precedence over a failed body.
-                Err(_) if !self.inner.store.bucket_exists(path.bucket()) => {
-                    return Err(store::no_such_bucket(path));
+                Err(Error::Io { .. }) if !self.inner.store.bucket_exists(path.bucket()) => {
+                    Err(store::no_such_bucket(path))
                 }
-                Err(error) => return Err(error),
-            };
-            let mode = std::mem::take(&mut options.mode);
-            let mut object = StoredObject::new(data, options, self.inner.clock.now());
-            object
-                .content_type
-                .get_or_insert(Cow::Borrowed(DEFAULT_PUT_CONTENT_TYPE));
-            let etag = object.etag();
-            // One write lock: it answers `NoSuchBucket` and checks the mode itself.
-            self.inner.store.put(path, object, &mode, "put_object")?;
-            Ok(PutResult { etag: Some(etag) })
+                stored => stored,
+            }
         }
         .instrument(span::operation(BACKEND, "put_object", path))
         .await
@@ -248,21 +270,38 @@ impl ObjectStorage for MemoryStorage {
         self.inner.store.head(path, |object| object.meta(path))
     }
 
+    /// Up to the transfer settings' copy threshold one CopyObject (refused as S3 refuses
+    /// one above the single-request limit), above it ranged part copies pinned to the
+    /// source's ETag.
     async fn copy_object_with(
         &self,
         from: &S3Path,
         to: &S3Path,
         options: &CopyOptions,
     ) -> Result<()> {
-        let _span = span::operation(BACKEND, "copy_object_with", from).entered();
-        options.mode.validate()?;
-        let now = self.inner.clock.now();
-        let replace = options.replace.as_ref();
-        self.inner
-            .store
-            .copy(from, to, &options.mode, "copy_object_with", |source| {
-                source.copied(replace, now)
-            })
+        async {
+            options.mode.validate()?;
+            from.object_key()?;
+            to.object_key()?;
+            let settings = &self.inner.transfer;
+            settings.validate()?;
+            let source = self.inner.store.get(from, |object| object.meta(from))?;
+            if source.size > settings.copy_threshold {
+                copy_in_parts(self, from, &source, to, options, settings).await?;
+                return Ok(());
+            }
+            let now = self.inner.clock.now();
+            let replace = options.replace.as_ref();
+            let limits = self.inner.limits;
+            self.inner
+                .store
+                .copy(from, to, &options.mode, "copy_object_with", |source| {
+                    limits.check_copy(source.data.len() as u64, from)?;
+                    Ok(source.copied(replace, now))
+                })
+        }
+        .instrument(span::operation(BACKEND, "copy_object_with", from))
+        .await
     }
 
     async fn delete_object(&self, path: &S3Path) -> Result<()> {
@@ -323,6 +362,19 @@ impl ObjectStorage for MemoryStorage {
             .store
             .in_bucket(prefix, |bucket| listing.page(bucket, page_size))
     }
+    async fn list_multipart_uploads(&self, prefix: &S3Path) -> Result<Vec<PendingUpload>> {
+        let _span = span::operation(BACKEND, "list_multipart_uploads", prefix).entered();
+        if !self.inner.store.bucket_exists(prefix.bucket()) {
+            return Err(store::no_such_bucket(prefix));
+        }
+        Ok(self.inner.uploads.list(prefix))
+    }
+
+    async fn abort_multipart_upload(&self, path: &S3Path, id: &UploadId) -> Result<()> {
+        let _span = span::operation(BACKEND, "abort_multipart_upload", path).entered();
+        crate::multipart::abort(self, path, id)
+    }
+
     async fn presigned_get_url(&self, path: &S3Path, ttl: Duration) -> Result<PresignedUrl> {
         let _span = span::operation(BACKEND, "presigned_get_url", path).entered();
         path.object_key()?;

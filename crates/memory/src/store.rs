@@ -62,18 +62,19 @@ impl Store {
         Ok(())
     }
 
-    /// Copies the object at `from` to `to` as `copy` makes it, if `mode` allows the write to
-    /// `to`; all under one write lock, so the copy reads and writes one state.
+    /// Copies the object at `from` to `to` as `copy` makes it (or refuses it), if `mode`
+    /// allows the write to `to`; all under one write lock, so the copy reads and writes one
+    /// state.
     ///
     /// The source is looked up first (`NoSuchBucket`, then `NotFound` naming `from`), then
-    /// the destination's bucket, then the mode.
+    /// `copy` runs, then the destination's bucket is looked up, then the mode.
     pub(crate) fn copy(
         &self,
         from: &S3Path,
         to: &S3Path,
         mode: &PutMode,
         operation: &'static str,
-        copy: impl FnOnce(&StoredObject) -> StoredObject,
+        copy: impl FnOnce(&StoredObject) -> Result<StoredObject>,
     ) -> Result<()> {
         let (from_key, to_key) = (from.object_key()?, to.object_key()?);
         let replaced = {
@@ -83,7 +84,7 @@ impl Store {
                 .ok_or_else(|| no_such_bucket(from))?
                 .get(from_key)
                 .ok_or_else(|| not_found(from))?;
-            let object = copy(source);
+            let object = copy(source)?;
             let bucket = buckets
                 .get_mut(to.bucket())
                 .ok_or_else(|| no_such_bucket(to))?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use object_store::ObjectStore;
 use object_store::path::Path;
+use stowage_core::transfer::TransferSettings;
 use stowage_core::{Error, Result, S3Path, TtlLimits};
 
 use crate::keys;
@@ -45,6 +46,8 @@ pub(crate) struct Bucket {
 pub struct ObjectStoreAdapter {
     pub(crate) buckets: Arc<BTreeMap<String, Bucket>>,
     pub(crate) ttl_limits: TtlLimits,
+    /// When puts go as multipart uploads, their part size and parts in flight.
+    pub(crate) transfer: TransferSettings,
 }
 
 impl ObjectStoreAdapter {
@@ -93,6 +96,7 @@ impl fmt::Debug for ObjectStoreAdapter {
         f.debug_struct("ObjectStoreAdapter")
             .field("buckets", &buckets)
             .field("ttl_limits", &self.ttl_limits)
+            .field("transfer", &self.transfer)
             .finish()
     }
 }
@@ -108,11 +112,12 @@ impl Bucket {
     }
 }
 
-/// Configures an [`ObjectStoreAdapter`]: buckets, signers, TTL ceilings.
+/// Configures an [`ObjectStoreAdapter`]: buckets, signers, TTL ceilings, transfer settings.
 #[derive(Default)]
 pub struct ObjectStoreAdapterBuilder {
     buckets: Vec<(String, Bucket)>,
     ttl_limits: TtlLimits,
+    transfer: TransferSettings,
 }
 
 impl fmt::Debug for ObjectStoreAdapterBuilder {
@@ -121,6 +126,7 @@ impl fmt::Debug for ObjectStoreAdapterBuilder {
         f.debug_struct("ObjectStoreAdapterBuilder")
             .field("buckets", &names)
             .field("ttl_limits", &self.ttl_limits)
+            .field("transfer", &self.transfer)
             .finish()
     }
 }
@@ -166,11 +172,27 @@ impl ObjectStoreAdapterBuilder {
         self
     }
 
+    /// Puts go as `object_store` multipart uploads above `settings.multipart_threshold` (and
+    /// when their length is unknown and turns out larger), in parts of `settings.part_size`,
+    /// `settings.concurrency` in flight (default [`TransferSettings::default`]).
+    ///
+    /// `object_store` sends every part of an upload at one size: for a payload of known
+    /// length the part size grows so that it fits in 10,000 parts (S3's limit, which the
+    /// cloud stores share); for one of unknown length it stays `part_size`, so choose it
+    /// for the largest payload expected on a cloud store. Copies go through the store's own
+    /// copy, or across buckets as a put of the source, under the same settings.
+    pub fn transfer_settings(mut self, settings: TransferSettings) -> Self {
+        self.transfer = settings;
+        self
+    }
+
     /// Builds the adapter.
     ///
     /// Fails with [`Error::InvalidPath`] when a name breaks S3's bucket naming rules, and
-    /// with [`Error::InvalidArgument`] when a bucket is added twice.
+    /// with [`Error::InvalidArgument`] when a bucket is added twice or the transfer settings
+    /// are invalid ([`TransferSettings::validate`]).
     pub fn build(self) -> Result<ObjectStoreAdapter> {
+        self.transfer.validate()?;
         let mut buckets = BTreeMap::new();
         for (name, bucket) in self.buckets {
             S3Path::bucket_root(&name)?;
@@ -184,6 +206,7 @@ impl ObjectStoreAdapterBuilder {
         Ok(ObjectStoreAdapter {
             buckets: Arc::new(buckets),
             ttl_limits: self.ttl_limits,
+            transfer: self.transfer,
         })
     }
 }

@@ -10,7 +10,7 @@ type StorePutMode = object_store::PutMode;
 use crate::adapter::ObjectStoreAdapter;
 use crate::convert::body;
 use crate::errors::{Access, map_error, unsupported};
-use crate::write::{Write, refuse_store_settings, write};
+use crate::write::{Body, Write, refuse_store_settings, write};
 
 /// The operation copies report in errors and spans.
 const OPERATION: &str = "copy_object_with";
@@ -73,9 +73,10 @@ pub(crate) async fn copy_object_with(
         mode: put_mode,
         operation,
     };
-    let length = result.meta.size;
+    let length = Some(result.meta.size);
     let stream = body(from, result, operation).boxed();
-    write(target_store, &target, to, spec, length, stream)
+    let body = Body { length, stream };
+    write(target_store, &target, to, spec, body, &adapter.transfer)
         .await
         .map(|_| ())
 }

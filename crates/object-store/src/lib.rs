@@ -6,7 +6,10 @@
 //!
 //! - a bucket that was not configured is [`Error::NoSuchBucket`](stowage_core::Error);
 //! - downloads stream the store's chunks (split at 64 KiB, never copied or buffered);
-//!   uploads above 8 MiB stream as a multipart upload;
+//!   uploads above the [transfer settings'](ObjectStoreAdapterBuilder::transfer_settings)
+//!   multipart threshold (16 MiB by default), and uploads of unknown length that turn out
+//!   larger, stream as an `object_store` multipart upload with parts in flight
+//!   concurrently; one whose body fails, or whose future is dropped, is aborted;
 //! - reads take a byte range (`GetRange`) and the four HTTP conditions, with S3's answers:
 //!   a range past the end, or any range of an empty object, is
 //!   [`Error::RangeNotSatisfiable`](stowage_core::Error) with the object's size, a holding
@@ -68,9 +71,11 @@
 //!    both stores (a hard link on `LocalFileSystem`); compare-and-swap puts
 //!    (`PutMode::IfMatch`) work on `InMemory` and are `Error::Unsupported` on
 //!    `LocalFileSystem`. `object_store`'s multipart uploads have no mode, so a conditional
-//!    put (or cross-bucket copy) of more than 8 MiB is `Error::Unsupported`. A cloud store
-//!    answers as it is configured (`AmazonS3` needs a copy-if-not-exists setting for
-//!    create-only copies) and enforces a mode only as far as its server does.
+//!    put (or cross-bucket copy) above the multipart threshold is `Error::Unsupported`,
+//!    refused before anything is written (for a payload of unknown length, once it has
+//!    turned out larger than the threshold). A cloud store answers as it is configured
+//!    (`AmazonS3` needs a copy-if-not-exists setting for create-only copies) and enforces
+//!    a mode only as far as its server does.
 //! 9. **Copies cannot change what they copy.** `object_store`'s copy keeps the source's
 //!    attributes and has no `If-Match`: a copy that replaces attributes, a compare-and-swap
 //!    copy, and per-request encryption or storage class (of puts too; `object_store` sets
@@ -86,6 +91,11 @@
 //! 11. **A failed batch delete is retried key by key.** `delete_stream` does not say which
 //!     path an error belongs to, so each path not confirmed deleted is deleted again on
 //!     its own (deleting is idempotent) to report its own outcome.
+//! 12. **No pending uploads to list, no copies in parts.** `object_store` cannot list the
+//!     multipart uploads a store holds, so `list_multipart_uploads` and
+//!     `abort_multipart_upload` are `Error::Unsupported` (the adapter aborts its own failed
+//!     and dropped uploads); and it has no part copy (UploadPartCopy), so a copy is the
+//!     store's own copy at any size, or across buckets a put of the source's bytes.
 
 mod adapter;
 mod convert;
@@ -94,6 +104,7 @@ mod delete;
 mod errors;
 mod keys;
 mod listing;
+mod multipart;
 mod read;
 mod storage;
 mod write;

@@ -26,7 +26,7 @@ impl ObjectStorage for ObjectStoreAdapter {
         payload: Payload,
         options: PutOptions,
     ) -> Result<PutResult> {
-        let length = payload.len();
+        let length = payload.length();
         write::put_object(self, path, length, payload.into_stream(), &options)
             .instrument(span::operation(BACKEND, "put_object", path))
             .await

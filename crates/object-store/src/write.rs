@@ -1,24 +1,17 @@
-//! Writes: a single put up to 8 MiB, a multipart stream above, with attributes and a mode.
+//! Writes: one `put_opts` up to the transfer settings' multipart threshold, an
+//! `object_store` multipart upload above it, with attributes and a mode.
 
-use bytes::BytesMut;
+use bytes::Bytes;
 use futures::StreamExt;
 use object_store::path::Path;
-use object_store::{
-    Attributes, ObjectStore, PutMode, PutMultipartOptions, UpdateVersion, WriteMultipart,
-};
+use object_store::{Attributes, ObjectStore, PutMode, PutPayload, UpdateVersion};
+use stowage_core::transfer::{PartPlan, TransferSettings};
 use stowage_core::{ByteStream, Encryption, PutOptions, PutResult, Result, S3Path};
 
 use crate::adapter::ObjectStoreAdapter;
 use crate::convert::{attributes, condition_etag, quoted_etag};
 use crate::errors::{Access, map_error, unsupported};
-
-/// Bodies up to this size are written with one `put`; larger ones stream as a multipart
-/// upload, so no more than this is ever held in memory.
-const SINGLE_PUT_MAX_BYTES: u64 = 8 * 1024 * 1024;
-/// Part size of a streamed upload.
-const PART_BYTES: usize = 8 * 1024 * 1024;
-/// Parts in flight during a streamed upload.
-const PARTS_IN_FLIGHT: usize = 4;
+use crate::multipart;
 
 /// What a write stores besides its bytes, and how its refusals are named.
 pub(crate) struct Write {
@@ -30,12 +23,12 @@ pub(crate) struct Write {
     pub(crate) operation: &'static str,
 }
 
-/// Stores `length` bytes of `stream` at `path`; see
+/// Stores `stream` at `path`, `length` bytes when known; see
 /// [`stowage_core::ObjectStorage::put_object`].
 pub(crate) async fn put_object(
     adapter: &ObjectStoreAdapter,
     path: &S3Path,
-    length: u64,
+    length: Option<u64>,
     stream: ByteStream,
     options: &PutOptions,
 ) -> Result<PutResult> {
@@ -55,7 +48,8 @@ pub(crate) async fn put_object(
         operation: put_operation(&options.mode, &attributes),
         attributes,
     };
-    write(store, &location, path, spec, length, stream).await
+    let body = Body { length, stream };
+    write(store, &location, path, spec, body, &adapter.transfer).await
 }
 
 /// An unsupported-operation error, named by `operations`, for server-side encryption or a
@@ -98,71 +92,94 @@ fn put_operation(mode: &stowage_core::PutMode, attributes: &Attributes) -> &'sta
     }
 }
 
-/// Writes `length` bytes from `stream` to `location` in `store` (the object at `path`) as
-/// `spec` says.
+/// The bytes of a write: a stream, of known length or not.
+pub(crate) struct Body {
+    /// How many bytes `stream` yields, when known up front.
+    pub(crate) length: Option<u64>,
+    /// The bytes.
+    pub(crate) stream: ByteStream,
+}
+
+/// Writes `body` to `location` in `store` (the object at `path`) as `spec` says: one
+/// `put_opts` up to `settings.multipart_threshold`, a multipart upload above it (or for a
+/// body of unknown length that turns out larger).
 ///
-/// A conditional write above [`SINGLE_PUT_MAX_BYTES`] is unsupported, refused before
-/// anything is written: `object_store`'s multipart uploads have no mode.
+/// A conditional write above the threshold is unsupported, refused before anything is
+/// written: `object_store`'s multipart uploads have no mode.
 pub(crate) async fn write(
     store: &dyn ObjectStore,
     location: &Path,
     path: &S3Path,
     spec: Write,
-    length: u64,
-    mut stream: ByteStream,
+    body: Body,
+    settings: &TransferSettings,
 ) -> Result<PutResult> {
-    let fail = |error| map_error(error, path, Access::Write, spec.operation);
-    let result = if length <= SINGLE_PUT_MAX_BYTES {
-        let mut buffer = BytesMut::with_capacity(usize::try_from(length).unwrap_or(0));
-        while let Some(chunk) = stream.next().await {
-            buffer.extend_from_slice(&chunk?);
+    let Body { length, mut stream } = body;
+    let threshold = settings.multipart_threshold;
+    let mut head = Vec::new();
+    if length.is_none_or(|length| length <= threshold) {
+        head = read_up_to(&mut stream, threshold.saturating_add(1)).await?;
+        if total(&head) <= threshold {
+            return put_once(store, location, path, spec, head).await;
         }
-        let options = object_store::PutOptions {
-            mode: spec.mode.clone(),
-            attributes: spec.attributes,
-            ..Default::default()
-        };
-        store
-            .put_opts(location, buffer.freeze().into(), options)
-            .await
-            .map_err(fail)?
-    } else {
-        if spec.mode != PutMode::Overwrite {
-            return Err(unsupported("conditional write of more than 8 MiB"));
-        }
-        let options = PutMultipartOptions {
-            attributes: spec.attributes,
-            ..Default::default()
-        };
-        let upload = store
-            .put_multipart_opts(location, options)
-            .await
-            .map_err(fail)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        while let Some(chunk) = stream.next().await {
-            let ready = match chunk {
-                Ok(chunk) => writer
-                    .wait_for_capacity(PARTS_IN_FLIGHT)
-                    .await
-                    .map(|()| chunk)
-                    .map_err(fail),
-                Err(error) => Err(error),
-            };
-            match ready {
-                Ok(chunk) => writer.put(chunk),
-                Err(error) => {
-                    // Best effort: the upload failed either way.
-                    let _ = writer.abort().await;
-                    return Err(error);
-                }
-            }
-        }
-        // `finish` aborts the upload itself when a part or the completion fails.
-        writer.finish().await.map_err(fail)?
+    }
+    if spec.mode != PutMode::Overwrite {
+        return Err(unsupported(
+            "conditional write above the multipart threshold",
+        ));
+    }
+    let part_size = match length {
+        Some(length) => PartPlan::for_length(length, settings.part_size)?.part_size(1),
+        None => settings.part_size,
     };
+    let upload = multipart::Upload {
+        part_size: usize::try_from(part_size).unwrap_or(usize::MAX),
+        concurrency: settings.concurrency,
+    };
+    let stream = futures::stream::iter(head.into_iter().map(Ok)).chain(stream);
+    upload.run(store, location, path, spec, stream).await
+}
+
+/// One `put_opts` of `chunks`, which are not copied into one buffer.
+async fn put_once(
+    store: &dyn ObjectStore,
+    location: &Path,
+    path: &S3Path,
+    spec: Write,
+    chunks: Vec<Bytes>,
+) -> Result<PutResult> {
+    let options = object_store::PutOptions {
+        mode: spec.mode,
+        attributes: spec.attributes,
+        ..Default::default()
+    };
+    let result = store
+        .put_opts(location, PutPayload::from_iter(chunks), options)
+        .await
+        .map_err(|error| map_error(error, path, Access::Write, spec.operation))?;
     Ok(PutResult {
         etag: quoted_etag(result.e_tag),
     })
+}
+
+/// The chunks of `stream` until at least `limit` bytes arrived or it ended.
+async fn read_up_to(stream: &mut ByteStream, limit: u64) -> Result<Vec<Bytes>> {
+    let mut chunks = Vec::new();
+    let mut read = 0;
+    while read < limit {
+        let Some(chunk) = stream.next().await else {
+            break;
+        };
+        let chunk = chunk?;
+        read += chunk.len() as u64;
+        chunks.push(chunk);
+    }
+    Ok(chunks)
+}
+
+/// How many bytes `chunks` hold.
+fn total(chunks: &[Bytes]) -> u64 {
+    chunks.iter().map(|chunk| chunk.len() as u64).sum()
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use stowage_core::{
     ListPage, ListStreamExt, ListToken, ObjectStorage, PutMode, PutOptions, S3Path,
 };
 use stowage_object_store::ObjectStoreAdapter;
+use stowage_testkit::transfers::small_parts;
 use stowage_testkit::{Backend, Capabilities, Fixture, Redeemer};
 
 const BUCKET: &str = "stowage-test";
@@ -84,6 +85,8 @@ fn restricted(store: Store, presigned_get: bool) -> Capabilities {
     capabilities.create_only_copies = true;
     capabilities.compare_and_swap_copies = false;
     capabilities.replace_on_copy = false;
+    capabilities.multipart_uploads = false;
+    capabilities.multipart_copies = false;
     capabilities
 }
 
@@ -103,6 +106,7 @@ fn local() -> (ObjectStoreAdapter, [tempfile::TempDir; 2]) {
     let adapter = ObjectStoreAdapter::builder()
         .bucket(BUCKET, store(&dirs[0]))
         .bucket(BUCKET2, store(&dirs[1]))
+        .transfer_settings(small_parts())
         .build()
         .expect("adapter");
     (adapter, dirs)
@@ -112,6 +116,7 @@ fn in_memory() -> ObjectStoreAdapter {
     ObjectStoreAdapter::builder()
         .bucket(BUCKET, Arc::new(InMemory::new()))
         .bucket(BUCKET2, Arc::new(InMemory::new()))
+        .transfer_settings(small_parts())
         .build()
         .expect("adapter")
 }
@@ -224,11 +229,13 @@ async fn in_memory_with_signer_presigned_get() {
         secret: "test-secret",
         store: store.clone(),
     };
-    let storage = ObjectStoreAdapter::builder()
-        .bucket_with_signer(BUCKET, store, Arc::new(signer.clone()))
-        .bucket(BUCKET2, Arc::new(InMemory::new()))
-        .build()
-        .expect("adapter");
+    let storage: Arc<dyn ObjectStorage> = Arc::new(
+        ObjectStoreAdapter::builder()
+            .bucket_with_signer(BUCKET, store, Arc::new(signer.clone()))
+            .bucket(BUCKET2, Arc::new(InMemory::new()))
+            .build()
+            .expect("adapter"),
+    );
     let fixture = Fixture::new(
         &storage,
         BUCKET,
@@ -589,7 +596,7 @@ async fn put_modes_map_onto_object_store_modes() {
 }
 
 /// What `object_store` configures per store or cannot do is refused before anything is
-/// written: encryption, storage class, conditional writes above 8 MiB, attributes on a
+/// written: encryption, storage class, conditional writes above the multipart threshold, attributes on a
 /// filesystem, and on copies `If-Match` and replaced attributes.
 #[tokio::test]
 async fn unsupported_options_write_nothing() {
@@ -608,7 +615,8 @@ async fn unsupported_options_write_nothing() {
                 "{store} {options:?}: {result:?}"
             );
         }
-        let big = Bytes::from(vec![7u8; 8 * 1024 * 1024 + 1]);
+        let threshold = small_parts().multipart_threshold;
+        let big = Bytes::from(vec![7u8; usize::try_from(threshold).unwrap() + 1]);
         let result = storage
             .put_object(&target, big.into(), PutOptions::new().mode(PutMode::Create))
             .await;

@@ -9,13 +9,14 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_s3::config::Region;
+use stowage_core::transfer::TransferSettings;
 use stowage_core::{Clock, Encryption, Result, SystemClock, TtlLimits};
 
 use crate::endpoint::custom_endpoint;
 use crate::storage::S3Storage;
 
 /// Builds an [`S3Storage`]: region, endpoint, addressing style, credentials, retries,
-/// timeouts, TTL ceilings, clock, conditional writes and write defaults.
+/// timeouts, TTL ceilings, clock, conditional writes, write defaults and transfer settings.
 ///
 /// Anything not set comes from the AWS default chains (`AWS_REGION`, `~/.aws/config`,
 /// `AWS_ACCESS_KEY_ID`, instance metadata, ...), as with [`S3Storage::from_env`].
@@ -37,6 +38,7 @@ pub struct S3StorageBuilder {
     conditional_writes: Option<bool>,
     default_encryption: Option<Encryption>,
     default_storage_class: Option<String>,
+    transfer: TransferSettings,
 }
 
 /// Credentials given to the builder, handed to `aws-config` as a static provider.
@@ -64,6 +66,7 @@ impl Default for S3StorageBuilder {
             conditional_writes: None,
             default_encryption: None,
             default_storage_class: None,
+            transfer: TransferSettings::default(),
         }
     }
 }
@@ -198,8 +201,22 @@ impl S3StorageBuilder {
         self
     }
 
+    /// When puts and copies go in parts, the part size and how many parts are in flight.
+    ///
+    /// The defaults ([`TransferSettings::default`]): payloads above 16 MiB, or of unknown
+    /// length, go as 16 MiB parts, 8 in flight (at most 128 MiB in memory per upload);
+    /// copies go in parts only above S3's 5 GiB CopyObject limit. Invalid settings make
+    /// [`build`](Self::build) fail with [`Error::InvalidArgument`].
+    ///
+    /// [`Error::InvalidArgument`]: stowage_core::Error::InvalidArgument
+    pub fn transfer_settings(mut self, settings: TransferSettings) -> Self {
+        self.transfer = settings;
+        self
+    }
+
     /// Resolves the remaining settings from the AWS default chains and builds the storage.
     pub async fn build(self) -> Result<S3Storage> {
+        self.transfer.validate()?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(region) = &self.region {
             loader = loader.region(Region::new(region.clone()));
@@ -258,7 +275,8 @@ impl S3StorageBuilder {
         Ok(storage
             .with_ttl_limits(self.ttl_limits)
             .with_clock(self.clock)
-            .with_sdk_debug_logs(self.sdk_debug_logs))
+            .with_sdk_debug_logs(self.sdk_debug_logs)
+            .with_transfer_settings(self.transfer))
     }
 }
 
@@ -282,6 +300,7 @@ impl fmt::Debug for S3StorageBuilder {
             .field("conditional_writes", &self.conditional_writes)
             .field("default_encryption", &self.default_encryption)
             .field("default_storage_class", &self.default_storage_class)
+            .field("transfer", &self.transfer)
             .finish()
     }
 }

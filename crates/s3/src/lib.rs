@@ -4,7 +4,7 @@
 //! Build one from the environment ([`S3Storage::from_env`]), from a builder
 //! ([`S3Storage::builder`]: region, endpoint, path-style addressing, static credentials,
 //! retries, timeouts, TTL ceilings, clock, conditional writes, default encryption and
-//! storage class) or from an existing [`aws_sdk_s3::Client`] ([`S3Storage::from_client`]).
+//! storage class, transfer settings) or from an existing [`aws_sdk_s3::Client`] ([`S3Storage::from_client`]).
 //!
 //! Conditional writes ([`PutMode::Create`](stowage_core::PutMode::Create),
 //! [`PutMode::IfMatch`](stowage_core::PutMode::IfMatch)) are sent only to a store known to
@@ -31,6 +31,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Objects of any size: a payload above the multipart threshold, or of unknown length that
+//! turns out larger, is uploaded in parts sent concurrently, each in memory so the SDK's
+//! retries can resend it, each with a CRC32 the server checks; a failed or dropped upload is
+//! aborted. Copies above the copy threshold go as ranged part copies (see
+//! [`stowage_core::transfer`] and [`S3StorageBuilder::transfer_settings`]).
+//!
 //! Logging goes through `tracing`, one span per operation in the shape every stowage backend
 //! shares ([`stowage_core::span`]: named `stowage`, with `backend = "s3"`, `op`, `bucket` and
 //! `key_hash`); no raw key, URL, signature, policy or credential is ever logged. Because the
@@ -48,15 +54,17 @@ mod delete;
 mod endpoint;
 mod errors;
 mod get;
+mod head;
 mod keys;
 mod list;
 mod logging;
 mod meta;
+mod multipart;
 mod post;
 mod presign_get;
-mod put;
 mod signing;
 mod storage;
+mod uploads;
 mod write;
 
 pub use builder::S3StorageBuilder;

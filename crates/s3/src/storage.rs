@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::Client;
+use stowage_core::transfer::{PendingUpload, TransferSettings, UploadId, upload};
 use stowage_core::{
     Clock, CopyOptions, DeleteReport, Encryption, GetOptions, GetOutcome, ListOptions, ListPage,
     ListToken, ObjectMeta, ObjectStorage, Payload, PostPolicyRequest, PresignedPost, PresignedUrl,
@@ -15,18 +16,19 @@ use stowage_core::{
 use tracing::Instrument;
 
 use crate::builder::S3StorageBuilder;
-use crate::copy::copy_object_with;
+use crate::copy::Copier;
 use crate::delete::delete_objects;
 use crate::endpoint::custom_endpoint;
 use crate::errors::failure;
 use crate::get::get_object_with;
+use crate::head::head_object;
 use crate::list::list_page;
 use crate::logging::SdkLogs;
-use crate::meta::object_meta;
+use crate::multipart::S3Multipart;
 use crate::post::presigned_post;
 use crate::presign_get::presigned_get;
-use crate::put::put_object;
 use crate::signing::Signing;
+use crate::uploads::{abort_multipart_upload, list_multipart_uploads};
 use crate::write::WriteSettings;
 
 /// The backend name in every span and [`stowage_core::Error::Unsupported`].
@@ -41,6 +43,7 @@ pub struct S3Storage {
     delete_concurrency: usize,
     sdk_debug_logs: bool,
     writes: WriteSettings,
+    transfer: TransferSettings,
 }
 
 /// Logs a failed operation (the error's `Display` names keys only by hash).
@@ -102,6 +105,7 @@ impl S3Storage {
             delete_concurrency: 8,
             sdk_debug_logs: false,
             writes: WriteSettings::default(),
+            transfer: TransferSettings::default(),
         }
     }
 
@@ -125,6 +129,19 @@ impl S3Storage {
     pub fn with_default_storage_class(mut self, storage_class: impl Into<String>) -> Self {
         self.writes.storage_class = Some(storage_class.into());
         self
+    }
+
+    /// When puts and copies go in parts, how large the parts are and how many are in
+    /// flight; see [`S3StorageBuilder::transfer_settings`].
+    #[must_use]
+    pub fn with_transfer_settings(mut self, settings: TransferSettings) -> Self {
+        self.transfer = settings;
+        self
+    }
+
+    /// The transfer settings in force.
+    pub fn transfer_settings(&self) -> &TransferSettings {
+        &self.transfer
     }
 
     /// Replaces the TTL ceilings.
@@ -187,21 +204,9 @@ impl S3Storage {
         SdkLogs::new(self.sdk_debug_logs)
     }
 
-    /// HeadObject.
-    async fn head(&self, path: &S3Path) -> Result<ObjectMeta> {
-        let key = path.object_key()?;
-        let output = self
-            .sdk_logs()
-            .run(
-                self.client
-                    .head_object()
-                    .bucket(path.bucket())
-                    .key(key)
-                    .send(),
-            )
-            .await
-            .map_err(|e| failure(e, path))?;
-        Ok(object_meta(path, &output))
+    /// The multipart requests of one operation.
+    fn multipart(&self, logs: SdkLogs) -> S3Multipart {
+        S3Multipart::new(self.client.clone(), logs, self.writes.clone())
     }
 
     /// DeleteObject.
@@ -258,6 +263,7 @@ impl fmt::Debug for S3Storage {
             .field("conditional_writes", &self.writes.conditional_writes)
             .field("default_encryption", &self.writes.encryption)
             .field("default_storage_class", &self.writes.storage_class)
+            .field("transfer", &self.transfer)
             .finish_non_exhaustive()
     }
 }
@@ -271,9 +277,8 @@ impl ObjectStorage for S3Storage {
         options: PutOptions,
     ) -> Result<PutResult> {
         async {
-            let logs = self.sdk_logs();
-            let put = put_object(&self.client, &logs, &self.writes, path, payload, options);
-            logged(put.await)
+            let store = self.multipart(self.sdk_logs());
+            logged(upload(&store, path, payload, options, &self.transfer).await)
         }
         .instrument(span::operation(BACKEND, "put_object", path))
         .await
@@ -286,7 +291,7 @@ impl ObjectStorage for S3Storage {
     }
 
     async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta> {
-        async { logged(self.head(path).await) }
+        async { logged(head_object(&self.client, &self.sdk_logs(), path).await) }
             .instrument(span::operation(BACKEND, "head_object", path))
             .await
     }
@@ -305,8 +310,13 @@ impl ObjectStorage for S3Storage {
                 "copying"
             );
             let logs = self.sdk_logs();
-            let copy = copy_object_with(&self.client, &logs, &self.writes, from, to, options);
-            logged(copy.await)
+            let copier = Copier {
+                client: &self.client,
+                logs: &logs,
+                writes: &self.writes,
+                transfer: &self.transfer,
+            };
+            logged(copier.copy(from, to, options).await)
         }
         .instrument(span)
         .await
@@ -335,6 +345,24 @@ impl ObjectStorage for S3Storage {
             logged(list_page(&self.client, &logs, prefix, options, token).await)
         }
         .instrument(span::operation(BACKEND, "list_page", prefix))
+        .await
+    }
+
+    async fn list_multipart_uploads(&self, prefix: &S3Path) -> Result<Vec<PendingUpload>> {
+        async {
+            let logs = self.sdk_logs();
+            logged(list_multipart_uploads(&self.client, &logs, prefix).await)
+        }
+        .instrument(span::operation(BACKEND, "list_multipart_uploads", prefix))
+        .await
+    }
+
+    async fn abort_multipart_upload(&self, path: &S3Path, id: &UploadId) -> Result<()> {
+        async {
+            let logs = self.sdk_logs();
+            logged(abort_multipart_upload(&self.client, &logs, path, id).await)
+        }
+        .instrument(span::operation(BACKEND, "abort_multipart_upload", path))
         .await
     }
 

@@ -3,17 +3,34 @@
 
 use stowage_memory::MemoryStorage;
 
+use crate::transfers::small_parts;
 use crate::{Backend, Capabilities, MemoryRedeemer};
 
 /// The bucket names every ready-made backend uses (Garage's test buckets too).
 pub const BUCKETS: [&str; 2] = ["stowage-test", "stowage-test-2"];
 
-/// A fresh memory store holding the two [`BUCKETS`].
+/// A fresh memory store holding the two [`BUCKETS`], with
+/// [`small_parts`] so that multipart paths run on objects of
+/// a few MiB.
 pub fn memory_storage() -> MemoryStorage {
     MemoryStorage::builder()
         .bucket(BUCKETS[0])
         .bucket(BUCKETS[1])
+        .transfer_settings(small_parts())
         .build()
+}
+
+/// The S3 backend on the [`TestServer`](crate::TestServer), with
+/// [`small_parts`], as the suite and the differential test
+/// use it.
+#[cfg(feature = "s3")]
+pub async fn s3_storage() -> stowage_s3::S3Storage {
+    crate::TestServer::get()
+        .s3_builder()
+        .transfer_settings(small_parts())
+        .build()
+        .await
+        .expect("an S3 backend on the test server")
 }
 
 /// The memory backend, redeeming its own URLs and forms in-process.
@@ -44,7 +61,7 @@ pub async fn s3() -> Backend {
         ..Capabilities::full()
     };
     Backend::new(
-        server.s3_storage().await,
+        s3_storage().await,
         crate::HttpRedeemer::new(),
         &server.bucket,
         &server.bucket2,

@@ -47,6 +47,16 @@ pub struct Capabilities {
     /// A copy can replace the source's attributes and metadata. Without it, such a copy must
     /// fail with `Error::Unsupported`.
     pub replace_on_copy: bool,
+    /// The store keeps multipart uploads that were started and not finished, and lists and
+    /// aborts them (`list_multipart_uploads`, `abort_multipart_upload`): the suite then
+    /// checks that failed and dropped uploads leave none behind. Without it, both calls
+    /// must fail with `Error::Unsupported`.
+    pub multipart_uploads: bool,
+    /// Copies above the backend's copy threshold go as multipart uploads of ranged part
+    /// copies (UploadPartCopy), so their ETag is a multipart one where ETags are MD5s.
+    /// Without it, a copy of any size is still one whole copy with the source's bytes and
+    /// attributes.
+    pub multipart_copies: bool,
 }
 
 impl Capabilities {
@@ -66,6 +76,8 @@ impl Capabilities {
             create_only_copies: true,
             compare_and_swap_copies: true,
             replace_on_copy: true,
+            multipart_uploads: true,
+            multipart_copies: true,
         }
     }
 }

@@ -3,23 +3,46 @@
 //!
 //! [`operations`] is a proptest strategy over put (with and without attributes) / copy /
 //! delete / batch delete / list (with and without delimiter) / head / exists / ranged and
-//! conditional reads, on keys drawn from a tiny alphabet that includes `/` (so delimiters,
-//! empty segments and shared prefixes come up constantly). [`conditional_operations`] adds
+//! conditional reads, large puts that go in parts and whole-object downloads as parallel
+//! ranged reads (under [`small_parts`], which both backends
+//! must be built with; a copy of a large object then goes in parts too), on keys drawn from
+//! a tiny alphabet that includes `/` (so delimiters, empty segments and shared prefixes come
+//! up constantly). [`conditional_operations`] adds
 //! create-only and compare-and-swap puts, for stores that enforce them.
 //! [`run`] plays a sequence on a backend under a prefix and records what a caller can
 //! observe; two backends agree when their [`Observation`] lists are equal.
 
 use std::fmt;
+use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use proptest::prelude::*;
+use stowage_core::transfer::download;
 use stowage_core::{
     ByteRange, Error, GetOptions, GetOutcome, ObjectStorage, PutMode, PutOptions, S3Path,
 };
 
+use crate::transfers::small_parts;
+
 /// The bodies puts draw from; conditions name objects by the ETag of one of them.
 const BODIES: [&str; 3] = ["", "x", "hello"];
+
+/// The smallest large body: one byte above the multipart threshold of
+/// [`small_parts`], so it goes as two parts.
+const LARGE_BASE: usize = 5 * 1024 * 1024 + 1;
+/// How much longer than [`LARGE_BASE`] a large body may be.
+const LARGE_EXTRA: [usize; 3] = [0, 1000, 64 * 1024];
+/// Reads longer than this are observed by their MD5, so a counter-example stays readable.
+const SHOWN_BYTES: usize = 64;
+
+/// The bytes large puts take a prefix of.
+static LARGE: LazyLock<Bytes> = LazyLock::new(|| {
+    (0..LARGE_BASE + LARGE_EXTRA[2])
+        .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+});
 
 /// Key characters: enough to form `a/b`, `a//`, `/a`, `ab`, `b/a/`.
 const KEY_ALPHABET: [char; 3] = ['a', 'b', '/'];
@@ -46,6 +69,18 @@ pub enum Op {
         cache_control: &'static str,
         /// `Content-Disposition`.
         content_disposition: &'static str,
+    },
+    /// A put of a body above the multipart threshold, which goes in parts.
+    PutLarge {
+        /// Relative key.
+        key: String,
+        /// Bytes beyond the smallest large body (5 MiB and one byte).
+        extra: usize,
+    },
+    /// A whole-object download as parallel ranged reads pinned to the object's ETag.
+    Download {
+        /// Relative key.
+        key: String,
     },
     /// Create-only or compare-and-swap put; `if_match` names the ETag of one of the bodies.
     PutIf {
@@ -134,6 +169,10 @@ impl fmt::Debug for Op {
                 None => write!(f, "create {key:?} = {body:?}"),
                 Some(old) => write!(f, "put {key:?} = {body:?} if it holds {old:?}"),
             },
+            Op::PutLarge { key, extra } => {
+                write!(f, "put {key:?} = {} large bytes", LARGE_BASE + extra)
+            }
+            Op::Download { key } => write!(f, "download {key:?}"),
             Op::GetRange { key, range } => write!(f, "get {key:?} {}", range.to_header()),
             Op::GetIf {
                 key,
@@ -168,8 +207,9 @@ pub enum Observation {
         Option<String>,
         Option<String>,
     ),
-    /// A read: the bytes, the span served and the object's size.
-    Read(Vec<u8>, std::ops::Range<u64>, u64),
+    /// A read: the bytes (as text when short, as length and MD5 when long), the span served
+    /// and the object's size.
+    Read(String, std::ops::Range<u64>, u64),
     /// A conditional read answered "not modified".
     NotModified,
     /// Exists.
@@ -214,6 +254,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (prefix(), any::<bool>()).prop_map(|(prefix, delimited)| Op::List { prefix, delimited }),
         1 => key().prop_map(|key| Op::Head { key }),
         1 => key().prop_map(|key| Op::Exists { key }),
+        1 => (key(), proptest::sample::select(LARGE_EXTRA.to_vec()))
+            .prop_map(|(key, extra)| Op::PutLarge { key, extra }),
+        1 => key().prop_map(|key| Op::Download { key }),
         2 => (key(), byte_range()).prop_map(|(key, range)| Op::GetRange { key, range }),
         2 => (key(), proptest::option::of(body()), proptest::option::of(body()))
             .prop_map(|(key, if_match, if_none_match)| Op::GetIf { key, if_match, if_none_match }),
@@ -286,12 +329,25 @@ async fn observe_read(result: stowage_core::Result<GetOutcome>) -> Observation {
             let span = output.range.clone();
             let size = output.meta.size;
             match output.body.bytes().await {
-                Ok(bytes) => Observation::Read(bytes.to_vec(), span, size),
+                Ok(bytes) => Observation::Read(shown(&bytes), span, size),
                 Err(error) => failed(error),
             }
         }
         Ok(GetOutcome::NotModified(_)) => Observation::NotModified,
         Err(error) => failed(error),
+    }
+}
+
+/// Short bodies as text, longer ones as their length and MD5.
+fn shown(bytes: &[u8]) -> String {
+    if bytes.len() <= SHOWN_BYTES {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        format!(
+            "{} bytes, md5 {}",
+            bytes.len(),
+            hex::encode(Md5::digest(bytes))
+        )
     }
 }
 
@@ -305,7 +361,13 @@ fn relative<'a>(base: &S3Path, path: &'a S3Path) -> &'a str {
 
 /// Plays `ops` on `storage` under `base` (a prefix no other test writes to) and returns
 /// one observation per operation. Objects left behind are deleted at the end.
-pub async fn run(storage: &dyn ObjectStorage, base: &S3Path, ops: &[Op]) -> Vec<Observation> {
+///
+/// The backend must be built with [`small_parts`], the
+/// settings downloads run with here.
+pub async fn run<S>(storage: &Arc<S>, base: &S3Path, ops: &[Op]) -> Vec<Observation>
+where
+    S: ObjectStorage + 'static,
+{
     let at = |key: &str| base.join(key).expect("short keys stay valid");
     let mut observations = Vec::with_capacity(ops.len());
     for op in ops {
@@ -321,6 +383,19 @@ pub async fn run(storage: &dyn ObjectStorage, base: &S3Path, ops: &[Op]) -> Vec<
                     )
                     .await,
             ),
+            Op::PutLarge { key, extra } => done(
+                storage
+                    .put_object(
+                        &at(key),
+                        LARGE.slice(..LARGE_BASE + extra).into(),
+                        PutOptions::new(),
+                    )
+                    .await,
+            ),
+            Op::Download { key } => {
+                let output = download(Arc::clone(storage), &at(key), &small_parts()).await;
+                observe_read(output.map(GetOutcome::Found)).await
+            }
             Op::GetRange { key, range } => {
                 observe_read(
                     storage

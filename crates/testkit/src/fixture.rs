@@ -1,9 +1,11 @@
 //! The backend under test, as the suite's areas borrow it and as a test binary owns it.
 
 use std::any::Any;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use stowage_core::transfer::TransferSettings;
 use stowage_core::{ObjectStorage, S3Path};
 
 use crate::{Capabilities, Redeemer};
@@ -13,6 +15,9 @@ use crate::{Capabilities, Redeemer};
 pub struct Fixture<'a> {
     /// The backend.
     pub storage: &'a dyn ObjectStorage,
+    /// The same backend, shared, for work that outlives a borrow: transfers run their parts
+    /// as tasks of their own ([`stowage_core::transfer::download`] takes an `Arc`).
+    pub shared: Arc<dyn ObjectStorage>,
     /// A bucket the suite may write to.
     pub bucket: String,
     /// A second bucket, for cross-bucket copies and batch deletes.
@@ -21,24 +26,37 @@ pub struct Fixture<'a> {
     pub redeemer: &'a dyn Redeemer,
     /// What the backend claims to support.
     pub capabilities: Capabilities,
+    /// The transfer settings the backend was built with: the suite's transfer areas size
+    /// their objects from them.
+    pub transfer: TransferSettings,
 }
 
 impl<'a> Fixture<'a> {
     /// A fixture over two existing buckets.
     pub fn new(
-        storage: &'a dyn ObjectStorage,
+        storage: &'a Arc<dyn ObjectStorage>,
         bucket: &str,
         bucket2: &str,
         redeemer: &'a dyn Redeemer,
         capabilities: Capabilities,
     ) -> Self {
         Self {
-            storage,
+            storage: storage.as_ref(),
+            shared: Arc::clone(storage),
             bucket: bucket.to_owned(),
             bucket2: bucket2.to_owned(),
             redeemer,
             capabilities,
+            transfer: crate::transfers::small_parts(),
         }
+    }
+
+    /// Declares the transfer settings the backend was built with (by default
+    /// [`small_parts`](crate::transfers::small_parts)).
+    #[must_use]
+    pub fn with_transfer(mut self, settings: TransferSettings) -> Self {
+        self.transfer = settings;
+        self
     }
 
     /// A fresh prefix in the first bucket, unique within this process and across runs.
@@ -65,11 +83,12 @@ impl<'a> Fixture<'a> {
 /// [`conformance_tests!`](crate::conformance_tests) builds one per test from a setup
 /// expression.
 pub struct Backend {
-    storage: Box<dyn ObjectStorage>,
+    storage: Arc<dyn ObjectStorage>,
     redeemer: Box<dyn Redeemer>,
     bucket: String,
     bucket2: String,
     capabilities: Capabilities,
+    transfer: TransferSettings,
     kept: Vec<Box<dyn Any + Send + Sync>>,
 }
 
@@ -83,13 +102,23 @@ impl Backend {
         capabilities: Capabilities,
     ) -> Self {
         Self {
-            storage: Box::new(storage),
+            storage: Arc::new(storage),
             redeemer: Box::new(redeemer),
             bucket: bucket.to_owned(),
             bucket2: bucket2.to_owned(),
             capabilities,
+            transfer: crate::transfers::small_parts(),
             kept: Vec::new(),
         }
+    }
+
+    /// Declares the transfer settings `storage` was built with, which the suite's transfer
+    /// areas size their objects from. Without it the suite assumes
+    /// [`small_parts`](crate::transfers::small_parts): build the backend with those.
+    #[must_use]
+    pub fn transfer_settings(mut self, settings: TransferSettings) -> Self {
+        self.transfer = settings;
+        self
     }
 
     /// Keeps `value` alive as long as the backend (a temporary directory, say).
@@ -102,12 +131,13 @@ impl Backend {
     /// The fixture the suite's areas take.
     pub fn fixture(&self) -> Fixture<'_> {
         Fixture::new(
-            self.storage.as_ref(),
+            &self.storage,
             &self.bucket,
             &self.bucket2,
             self.redeemer.as_ref(),
             self.capabilities,
         )
+        .with_transfer(self.transfer.clone())
     }
 }
 

@@ -34,7 +34,10 @@ pub mod batch_delete;
 mod capabilities;
 pub mod differential;
 pub mod errors;
+#[cfg(feature = "server")]
+pub mod fault_proxy;
 mod fixture;
+mod flaky;
 #[cfg(feature = "server")]
 pub mod garage;
 pub mod keys;
@@ -50,12 +53,14 @@ mod redeem;
 mod server;
 pub mod spans;
 mod suite;
+pub mod transfers;
 #[cfg(feature = "server")]
-mod watchdog;
+pub mod watchdog;
 pub mod writes;
 
 pub use capabilities::Capabilities;
 pub use fixture::{Backend, Fixture};
+pub use flaky::{BROKEN_BODY, FlakyBodies};
 #[cfg(feature = "http")]
 pub use redeem::HttpRedeemer;
 pub use redeem::{MemoryRedeemer, Redeemer};

@@ -29,14 +29,14 @@ rm -rf "$dir"
 
 /// A server's private directory (its log, pid and data) and its name in messages.
 #[derive(Debug)]
-pub(crate) struct ServerDir {
+pub struct ServerDir {
     name: &'static str,
     dir: PathBuf,
 }
 
 impl ServerDir {
     /// A new, empty directory under the system's temporary directory.
-    pub(crate) fn new(name: &'static str) -> Result<Self, String> {
+    pub fn new(name: &'static str) -> Result<Self, String> {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -47,14 +47,14 @@ impl ServerDir {
     }
 
     /// The directory.
-    pub(crate) fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         &self.dir
     }
 
     /// Starts `program args` under the watchdog, with `envs` added to this process's
     /// environment. The returned pipe end keeps the server alive: drop it, or let the process
     /// exit, and the server stops and the directory goes.
-    pub(crate) fn spawn(
+    pub fn spawn(
         &self,
         program: &OsStr,
         args: &[&OsStr],
@@ -81,7 +81,7 @@ impl ServerDir {
 
     /// Waits until `port` of 127.0.0.1 accepts connections, failing early if the server
     /// died or `deadline` passed.
-    pub(crate) fn wait_for_port(&self, port: u16, deadline: Instant) -> Result<(), String> {
+    pub fn wait_for_port(&self, port: u16, deadline: Instant) -> Result<(), String> {
         loop {
             match TcpStream::connect(("127.0.0.1", port)) {
                 Ok(_) => return Ok(()),
@@ -108,7 +108,7 @@ impl ServerDir {
     }
 
     /// `problem` followed by the last lines of the server's log.
-    pub(crate) fn with_log(&self, problem: String) -> String {
+    pub fn with_log(&self, problem: String) -> String {
         let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         let tail = lines[lines.len().saturating_sub(30)..].join("\n");
@@ -119,13 +119,13 @@ impl ServerDir {
     }
 
     /// Removes the directory of a server that was never started.
-    pub(crate) fn remove(self) {
+    pub fn remove(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
 /// A port of 127.0.0.1 that was free a moment ago (the kernel picks it).
-pub(crate) fn free_port() -> Result<u16, String> {
+pub fn free_port() -> Result<u16, String> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())

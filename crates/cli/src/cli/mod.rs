@@ -19,6 +19,8 @@ pub(crate) use write::{AttributeArgs, SseAlgorithm, WriteArgs};
 
 /// The help heading of the flags every subcommand takes.
 const GLOBAL: &str = "Global options";
+/// The help heading of the flags that shape large transfers.
+const TRANSFERS: &str = "Transfers (put, get, cp)";
 
 /// Presigned URLs, browser upload policies and object operations on S3 and S3-compatible
 /// stores (MinIO, Garage, Ceph, R2).
@@ -78,6 +80,18 @@ pub(crate) struct Cli {
     )]
     pub(crate) no_conditional_writes: bool,
 
+    /// Part size of multipart uploads, part copies and ranged downloads, e.g. 16MiB, 64M,
+    /// 8388608 (bytes); 5MiB to 5GiB. Payloads and objects larger than one part go in parts
+    /// (copies: above 5 GiB only); parts grow by themselves where an object would need more
+    /// than 10,000. Default 16MiB.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse::parse_size, help_heading = TRANSFERS)]
+    pub(crate) part_size: Option<u64>,
+
+    /// Parts in flight at once per transfer, at least 1 (default 8). Memory stays below
+    /// part size x concurrency.
+    #[arg(long, global = true, value_name = "N", value_parser = parse::parse_concurrency, help_heading = TRANSFERS)]
+    pub(crate) concurrency: Option<usize>,
+
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -107,10 +121,18 @@ pub(crate) enum Command {
     PresignGet(PresignGetArgs),
     /// Upload a file (or standard input) to an object, streaming.
     ///
+    /// Above one part (--part-size) the upload goes in parts, --concurrency at a time; a
+    /// failed or interrupted upload is aborted, leaving nothing behind.
+    ///
     /// By default the upload replaces any object at the key; --no-clobber and --if-match
     /// make it conditional (exit 5 when the condition does not hold, nothing written).
     Put(PutArgs),
     /// Download an object, or a byte range of it, to a file or standard output, streaming.
+    ///
+    /// Without --range or conditions, an object larger than one part (--part-size) is read
+    /// as ranged GETs, --concurrency at a time, delivered in order and pinned to the
+    /// object's ETag: an object replaced during the download fails it (exit 4) rather than
+    /// mixing two versions; a broken connection resumes from the last byte received.
     ///
     /// Conditions: a failed --if-match / --if-unmodified-since exits 5; a holding
     /// --if-none-match / --if-modified-since exits 6 (not modified) and prints and writes

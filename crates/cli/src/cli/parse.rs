@@ -141,6 +141,35 @@ pub(super) fn parse_page_size(value: &str) -> Result<u32, String> {
     }
 }
 
+/// Parses `--part-size`: bytes, or a number with a K/M/G (or KiB/MiB/GiB, powers of 1024)
+/// suffix. The range is checked with the other transfer settings.
+pub(super) fn parse_size(value: &str) -> Result<u64, String> {
+    let message =
+        || "a size is a whole number of bytes, or one with a suffix: 16MiB, 64M, 1G".to_owned();
+    let trimmed = value.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| message())?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" | "kb" => 1 << 10,
+        "m" | "mib" | "mb" => 1 << 20,
+        "g" | "gib" | "gb" => 1 << 30,
+        _ => return Err(message()),
+    };
+    number.checked_mul(multiplier).ok_or_else(message)
+}
+
+/// Parses `--concurrency`: at least 1.
+pub(super) fn parse_concurrency(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(parts) if parts >= 1 => Ok(parts),
+        _ => Err("the concurrency is a whole number of parts in flight, at least 1".to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +231,21 @@ mod tests {
         assert_eq!(parse_page_size("1000"), Ok(1000));
         assert!(parse_limit("0").is_err());
         assert!(parse_storage_class("").is_err());
+    }
+
+    /// Sizes take binary suffixes; a concurrency of 0 is refused.
+    #[test]
+    fn sizes_and_concurrency_are_checked() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("8 KiB"), Ok(8 << 10));
+        for bad in ["", "M", "1.5M", "5T", "-1", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_concurrency("4"), Ok(4));
+        assert!(parse_concurrency("0").is_err());
+        assert!(parse_concurrency("x").is_err());
     }
 }

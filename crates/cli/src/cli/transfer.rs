@@ -17,9 +17,9 @@ pub(crate) struct PutArgs {
     #[arg(value_name = "S3PATH")]
     pub(crate) path: String,
 
-    /// The file to upload, or `-` for standard input. Standard input is first spooled to an
-    /// anonymous temporary file (in TMPDIR), because S3 needs the length up front; memory
-    /// use stays bounded either way.
+    /// The file to upload, or `-` for standard input. Standard input is streamed as it
+    /// arrives, its length unknown: up to one part it is one PutObject, beyond it a
+    /// multipart upload. Memory stays below part size x concurrency either way.
     #[arg(value_name = "FILE|-")]
     pub(crate) source: PathBuf,
 

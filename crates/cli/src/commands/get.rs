@@ -1,9 +1,11 @@
-//! `get`: streamed downloads with bounded memory; ranges and conditions.
+//! `get`: streamed downloads with bounded memory: parallel ranged reads of a whole object,
+//! one read for a range or a conditional request.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use futures::StreamExt;
+use stowage_core::transfer::download;
 use stowage_core::{Error, GetOptions, GetOutcome};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -23,16 +25,22 @@ pub(super) async fn get(settings: &Settings, args: GetArgs) -> CmdResult {
         None => None,
     };
     let storage = settings.storage(None).await?;
-    let outcome = storage
-        .get_object_with(&path, &options)
-        .await
-        .map_err(read_failure)?;
-    let object = match outcome {
-        GetOutcome::Found(object) => object,
-        // The temporary file, if any, is deleted on drop: nothing is written.
-        GetOutcome::NotModified(_) => return Ok(EXIT_NOT_MODIFIED),
+    let object = if options == GetOptions::new() {
+        download(storage, &path, &settings.transfer)
+            .await
+            .map_err(read_failure)?
+    } else {
+        let outcome = storage
+            .get_object_with(&path, &options)
+            .await
+            .map_err(read_failure)?;
+        match outcome {
+            GetOutcome::Found(object) => object,
+            // The temporary file, if any, is deleted on drop: nothing is written.
+            GetOutcome::NotModified(_) => return Ok(EXIT_NOT_MODIFIED),
+        }
     };
-    let bar = progress::bar(object.range.end.saturating_sub(object.range.start));
+    let bar = progress::bar(Some(object.range.end.saturating_sub(object.range.start)));
     match (destination, temp) {
         (Some(destination), Some(temp)) => {
             let (file, temp_path) = temp.into_parts();
@@ -88,6 +96,10 @@ fn read_failure(error: Error) -> CliError {
         Error::RangeNotSatisfiable { .. } => {
             Some("--range starts at or past the end of the object; nothing was downloaded")
         }
+        Error::ObjectChanged { .. } => Some(
+            "the object was replaced during the download; nothing was written to a file \
+             (standard output may hold part of the old version); run the command again",
+        ),
         _ => None,
     };
     CliError::explained(error, hint)

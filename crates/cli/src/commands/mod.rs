@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use aws_config::meta::region::RegionProviderChain;
+use stowage_core::transfer::TransferSettings;
 use stowage_core::{Clock, ManualClock, ObjectStorage, S3Path, SystemClock};
 use stowage_s3::S3Storage;
 use time::OffsetDateTime;
@@ -32,6 +33,7 @@ const FALLBACK_REGION: &str = "us-east-1";
 pub(crate) async fn run(cli: Cli) -> CmdResult {
     let settings = Settings {
         conditional_writes: cli.conditional_writes(),
+        transfer: transfer_settings(cli.part_size, cli.concurrency)?,
         endpoint_url: cli.endpoint_url,
         region: cli.region,
         path_style: cli.path_style,
@@ -51,13 +53,36 @@ pub(crate) async fn run(cli: Cli) -> CmdResult {
     }
 }
 
-/// The global connection flags.
+/// The transfer settings `--part-size` and `--concurrency` ask for: one part is also the
+/// threshold above which uploads and downloads go in parts. Checked before any request.
+fn transfer_settings(
+    part_size: Option<u64>,
+    concurrency: Option<usize>,
+) -> Result<TransferSettings, CliError> {
+    let mut settings = TransferSettings::default();
+    if let Some(part_size) = part_size {
+        settings = settings.part_size(part_size).multipart_threshold(part_size);
+    }
+    if let Some(concurrency) = concurrency {
+        settings = settings.concurrency(concurrency);
+    }
+    settings.validate().map_err(|error| match error {
+        stowage_core::Error::InvalidArgument { message } => {
+            CliError::Invalid(format!("invalid --part-size or --concurrency: {message}"))
+        }
+        other => CliError::Storage(other),
+    })?;
+    Ok(settings)
+}
+
+/// The global connection and transfer flags.
 #[derive(Debug)]
 pub(crate) struct Settings {
     endpoint_url: Option<String>,
     region: Option<String>,
     path_style: bool,
     conditional_writes: Option<bool>,
+    transfer: TransferSettings,
 }
 
 impl Settings {
@@ -77,7 +102,10 @@ impl Settings {
             Some(instant) => Arc::new(ManualClock::new(SystemTime::from(instant))),
             None => Arc::new(SystemClock),
         };
-        let mut builder = S3Storage::builder().region(region).clock(clock);
+        let mut builder = S3Storage::builder()
+            .region(region)
+            .clock(clock)
+            .transfer_settings(self.transfer.clone());
         if let Some(endpoint_url) = &self.endpoint_url {
             builder = builder.endpoint_url(endpoint_url.clone());
         }

@@ -17,11 +17,10 @@ fn chunks(
 #[tokio::test]
 async fn payload_stream_with_the_declared_length_is_collected() {
     let payload = Payload::from_stream(chunks(&["ab", "cde", "", "f"]), 6);
-    assert_eq!(payload.len(), 6);
-    assert!(!payload.is_empty());
+    assert_eq!(payload.length(), Some(6));
     assert_eq!(
         format!("{payload:?}"),
-        "Payload { kind: \"stream\", len: 6 }"
+        "Payload { kind: \"stream\", length: Some(6) }"
     );
     assert_eq!(
         payload.into_bytes().await.unwrap(),
@@ -36,7 +35,7 @@ async fn payload_stream_with_the_declared_length_is_collected() {
     );
 
     let empty = Payload::from_stream(chunks(&[]), 0);
-    assert!(empty.is_empty());
+    assert_eq!(empty.length(), Some(0));
     assert_eq!(empty.into_bytes().await.unwrap(), Bytes::new());
 }
 
@@ -109,6 +108,32 @@ async fn payload_with_an_absurd_declared_length_is_an_error_not_an_abort() {
 }
 
 #[tokio::test]
+async fn payloads_of_unknown_length_yield_what_their_source_yields() {
+    let payload = Payload::from_unsized_stream(chunks(&["ab", "", "cde"]));
+    assert_eq!(payload.length(), None);
+    assert_eq!(
+        payload.into_bytes().await.unwrap(),
+        Bytes::from_static(b"abcde")
+    );
+
+    let reader = std::io::Cursor::new(vec![7u8; 600 * 1024]);
+    let payload = Payload::from_reader(reader);
+    assert_eq!(payload.length(), None);
+    let parts: Vec<Bytes> = payload.into_stream().try_collect().await.unwrap();
+    assert!(parts.len() >= 3, "read in bounded chunks: {}", parts.len());
+    assert_eq!(parts.concat(), vec![7u8; 600 * 1024]);
+
+    let failing = futures::stream::iter(vec![
+        Ok(Bytes::from_static(b"ab")),
+        Err(std::io::Error::other("pipe closed")),
+    ]);
+    match Payload::from_unsized_stream(failing).into_bytes().await {
+        Err(Error::Io { message }) => assert!(message.contains("pipe closed"), "{message}"),
+        other => panic!("expected Io, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn in_memory_payloads() {
     for (payload, expected) in [
         (Payload::from("hello"), &b"hello"[..]),
@@ -117,8 +142,7 @@ async fn in_memory_payloads() {
         (Payload::from(vec![1u8, 2, 3]), &[1u8, 2, 3][..]),
         (Payload::from(Bytes::new()), &[][..]),
     ] {
-        assert_eq!(payload.len(), expected.len() as u64);
-        assert_eq!(payload.is_empty(), expected.is_empty());
+        assert_eq!(payload.length(), Some(expected.len() as u64));
         assert_eq!(
             payload.into_bytes().await.unwrap(),
             Bytes::copy_from_slice(expected)

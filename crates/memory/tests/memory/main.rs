@@ -1,9 +1,10 @@
 //! Integration tests of the memory backend, one module per area: S3 semantics of objects,
 //! reads with ranges and conditions, conditional writes and copies, listings and their
-//! pages, and in-process redemption of presigned URLs and forms.
+//! pages, large objects in parts, and in-process redemption of presigned URLs and forms.
 
 mod copies;
 mod listing;
+mod multipart;
 mod objects;
 mod presign;
 mod reads;

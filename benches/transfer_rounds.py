@@ -1,0 +1,173 @@
+"""Large-object transfers on a real server, client against client, in interleaved rounds.
+
+Each round uploads the same file on disk with every client, then downloads the same
+object to a file on disk with every client, each in a fresh process under
+/usr/bin/time -v (peak RSS); the order of the clients rotates from round to round so no
+client always follows the same one. Clients, as a user would run them:
+
+- stowage: the `stowage` binary (`put FILE S3PATH`, `get S3PATH FILE`) with its defaults;
+- boto3: `upload_file` / `download_file` (s3transfer: 8 MiB parts, 10 threads), timed from
+  the call to its return (its interpreter start-up is not counted);
+- rclone: `copyto` with its defaults (4 streams for a download);
+- curl: one PUT or GET on a URL presigned by boto3.
+
+Every download is checked against the source's length, and in the first round against its
+SHA-256. Prints one JSON line per transfer:
+{"op", "client", "round", "secs", "bytes", "max_rss_kib"}.
+
+    python3 benches/transfer_rounds.py STOWAGE_BIN WORKDIR ROUNDS SIZE_MIB
+
+Needs STOWAGE_TEST_S3_{ENDPOINT,REGION,ACCESS_KEY_ID,SECRET_ACCESS_KEY,BUCKET}
+(scripts/garage.sh start DIR && source DIR/env), rclone, curl and GNU time.
+"""
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+CLIENTS = ["stowage", "boto3", "rclone", "curl"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+BOTO3 = [sys.executable, os.path.join(HERE, "reference_boto3_server.py")]
+
+
+def env(name):
+    value = os.environ.get(f"STOWAGE_TEST_S3_{name}")
+    if not value:
+        sys.exit(f"STOWAGE_TEST_S3_{name} is not set: run scripts/bench.sh transfer")
+    return value
+
+
+def child_env():
+    """The environment of every client: credentials for stowage, rclone's remote `bench`."""
+    variables = dict(os.environ)
+    variables.update(
+        AWS_ACCESS_KEY_ID=env("ACCESS_KEY_ID"),
+        AWS_SECRET_ACCESS_KEY=env("SECRET_ACCESS_KEY"),
+        AWS_REGION=env("REGION"),
+        RCLONE_CONFIG_BENCH_TYPE="s3",
+        RCLONE_CONFIG_BENCH_PROVIDER="Other",
+        RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=env("ACCESS_KEY_ID"),
+        RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=env("SECRET_ACCESS_KEY"),
+        RCLONE_CONFIG_BENCH_ENDPOINT=env("ENDPOINT"),
+        RCLONE_CONFIG_BENCH_REGION=env("REGION"),
+        RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE="true",
+    )
+    return variables
+
+
+def timed(command, variables):
+    """Runs command under GNU time; its wall time in seconds, peak RSS in KiB, stdout."""
+    report = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"transfer-time-{os.getpid()}.txt")
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", "-o", report, *command],
+        env=variables,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    secs = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    with open(report) as f:
+        rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", f.read()).group(1))
+    os.remove(report)
+    return secs, rss, done.stdout.decode()
+
+
+def stowage_command(binary, *args):
+    return [binary, "--endpoint-url", env("ENDPOINT"), "--region", env("REGION"), "--path-style", *args]
+
+
+def upload(client, binary, source, key, variables):
+    bucket = env("BUCKET")
+    if client == "stowage":
+        command = stowage_command(binary, "put", f"s3://{bucket}/{key}", source)
+    elif client == "boto3":
+        command = [*BOTO3, "upload-file", source, key]
+    elif client == "rclone":
+        command = ["rclone", "copyto", source, f"bench:{bucket}/{key}"]
+    else:
+        url = subprocess.run(
+            [*BOTO3, "presign", "put", key], env=variables, capture_output=True, check=True
+        ).stdout.decode().strip()
+        command = ["curl", "-sSf", "-o", "/dev/null", "-T", source, url]
+    return command
+
+
+def download(client, binary, key, target, variables):
+    bucket = env("BUCKET")
+    if client == "stowage":
+        command = stowage_command(binary, "get", f"s3://{bucket}/{key}", target)
+    elif client == "boto3":
+        command = [*BOTO3, "download-file", key, target]
+    elif client == "rclone":
+        command = ["rclone", "copyto", f"bench:{bucket}/{key}", target]
+    else:
+        url = subprocess.run(
+            [*BOTO3, "presign", "get", key], env=variables, capture_output=True, check=True
+        ).stdout.decode().strip()
+        command = ["curl", "-sSf", "-o", target, url]
+    return command
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def make_source(path, size):
+    """size bytes that do not repeat within a part, written once."""
+    if os.path.exists(path) and os.path.getsize(path) == size:
+        return
+    with open(path, "wb") as f:
+        remaining = size
+        while remaining:
+            block = os.urandom(min(remaining, 8 << 20))
+            f.write(block)
+            remaining -= len(block)
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    binary, workdir, rounds, size_mib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    size = size_mib << 20
+    variables = child_env()
+    source = os.path.join(workdir, "source.bin")
+    make_source(source, size)
+    expected = sha256(source)
+    nonce = int(time.time() * 1000)
+    shared_key = f"bench-transfer/{nonce}/object.bin"
+    for rnd in range(1, rounds + 1):
+        order = CLIENTS[rnd % len(CLIENTS):] + CLIENTS[: rnd % len(CLIENTS)]
+        for client in order:
+            key = shared_key if client == "stowage" else f"bench-transfer/{nonce}/{client}.bin"
+            command = upload(client, binary, source, key, variables)
+            secs, rss, out = timed(command, variables)
+            if client == "boto3":
+                secs = json.loads(out)["secs"]
+            print(json.dumps({"op": "upload", "client": client, "round": rnd, "secs": secs,
+                              "bytes": size, "max_rss_kib": rss}), flush=True)
+        for client in order:
+            target = os.path.join(workdir, f"download-{client}.bin")
+            command = download(client, binary, shared_key, target, variables)
+            secs, rss, out = timed(command, variables)
+            if client == "boto3":
+                secs = json.loads(out)["secs"]
+            got = os.path.getsize(target)
+            if got != size or (rnd == 1 and sha256(target) != expected):
+                sys.exit(f"{client} downloaded a different object ({got} bytes)")
+            os.remove(target)
+            print(json.dumps({"op": "download", "client": client, "round": rnd, "secs": secs,
+                              "bytes": size, "max_rss_kib": rss}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

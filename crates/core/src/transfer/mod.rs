@@ -1,0 +1,34 @@
+//! Objects of any size: multipart uploads, multipart copies and parallel ranged downloads.
+//!
+//! S3 takes at most 5 GiB in one PutObject or CopyObject and stores objects up to 5 TiB as
+//! multipart uploads of at most 10,000 parts of 5 MiB to 5 GiB. This module holds the one
+//! engine every backend runs on top of its [`MultipartStore`] requests:
+//!
+//! - [`upload`]: one PutObject up to a threshold, else parts read from the payload and sent
+//!   concurrently, with memory bounded by `part_size x concurrency`; a failed or dropped
+//!   upload is aborted.
+//! - [`copy_in_parts`]: ranged part copies pinned to the source's ETag.
+//! - [`download`] and [`download_to_file`]: ranged GETs in parallel, in order, pinned to one
+//!   version and resumed where a body broke; for any [`ObjectStorage`](crate::ObjectStorage).
+//!
+//! [`TransferSettings`] says when and how: thresholds, part size, parts in flight.
+
+mod abort;
+mod copy;
+mod download;
+mod part_reader;
+mod parts;
+mod settings;
+mod store;
+mod tasks;
+mod upload;
+
+pub use copy::copy_in_parts;
+pub use download::{download, download_to_file};
+pub use parts::PartPlan;
+pub use settings::{
+    MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_REQUEST_SIZE, MIN_PART_SIZE,
+    TransferSettings,
+};
+pub use store::{CompletedPart, MultipartStore, PendingUpload, UploadId};
+pub use upload::upload;

@@ -1,0 +1,112 @@
+//! [`upload`]: one PutObject for a small payload, a multipart upload with parts in flight
+//! concurrently for a large one or one of unknown length.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::object::{Payload, PutOptions, PutResult};
+use crate::path::S3Path;
+use crate::transfer::abort::AbortOnDrop;
+use crate::transfer::part_reader::PartReader;
+use crate::transfer::parts::PartPlan;
+use crate::transfer::settings::{MAX_PARTS, TransferSettings};
+use crate::transfer::store::{CompletedPart, MultipartStore, UploadId};
+use crate::transfer::tasks::PartTasks;
+
+/// Stores `payload` at `path` through `store`: one PutObject up to the multipart threshold,
+/// a multipart upload above it or when the length is unknown and turns out larger.
+///
+/// The payload is read once, part by part: at most `part_size x concurrency` bytes are in
+/// memory. Parts go out concurrently; each is in memory, so the store's retries can resend
+/// it. When a part, the source or the completion fails, the upload is aborted and the first
+/// error returned; when the returned future is dropped midway, the upload is aborted in the
+/// background. Either way no object and no multipart upload is left behind.
+///
+/// Invalid settings are [`Error::InvalidArgument`] before the payload is read.
+pub async fn upload<M: MultipartStore>(
+    store: &M,
+    path: &S3Path,
+    payload: Payload,
+    options: PutOptions,
+    settings: &TransferSettings,
+) -> Result<PutResult> {
+    settings.validate()?;
+    options.mode.validate()?;
+    let length = payload.length();
+    let plan = match length {
+        Some(length) => PartPlan::for_length(length, settings.part_size)?,
+        None => PartPlan::for_unknown_length(settings.part_size),
+    };
+    let mut reader = PartReader::new(payload.into_stream());
+    if length.is_none_or(|length| length <= settings.multipart_threshold) {
+        let head = reader
+            .next_part(settings.multipart_threshold.saturating_add(1))
+            .await?
+            .unwrap_or_default();
+        if head.len() as u64 <= settings.multipart_threshold {
+            return store.put_single(path, head, &options).await;
+        }
+        reader.unread(head);
+    }
+    let id = store.create_upload(path, &options).await?;
+    let guard = AbortOnDrop::new(store.clone(), path.clone(), id.clone());
+    let sent = send_parts(store, path, &id, &mut reader, plan, settings).await;
+    guard.complete(sent, &options.mode).await
+}
+
+/// Reads and sends every part, `concurrency` at a time; the parts in number order.
+async fn send_parts<M: MultipartStore>(
+    store: &M,
+    path: &S3Path,
+    id: &UploadId,
+    reader: &mut PartReader,
+    plan: PartPlan,
+    settings: &TransferSettings,
+) -> Result<Vec<CompletedPart>> {
+    let mut tasks = PartTasks::new();
+    let mut done = Vec::new();
+    let mut number = 1;
+    let mut source_done = false;
+    loop {
+        while !source_done && tasks.len() < settings.concurrency {
+            match reader.next_part(plan.part_size(number)).await? {
+                Some(body) => {
+                    if number > MAX_PARTS {
+                        return Err(too_many_parts());
+                    }
+                    tasks.start(send_part(
+                        store.clone(),
+                        path.clone(),
+                        id.clone(),
+                        number,
+                        body,
+                    ));
+                    number += 1;
+                }
+                None => source_done = true,
+            }
+        }
+        match tasks.next().await {
+            Some(part) => done.push(part?),
+            None => break,
+        }
+    }
+    done.sort_by_key(|part| part.number);
+    Ok(done)
+}
+
+async fn send_part<M: MultipartStore>(
+    store: M,
+    path: S3Path,
+    id: UploadId,
+    number: u32,
+    body: Bytes,
+) -> Result<CompletedPart> {
+    store.upload_part(&path, &id, number, body).await
+}
+
+fn too_many_parts() -> Error {
+    Error::invalid_argument(format!(
+        "the payload needs more than S3's {MAX_PARTS} parts at this part size"
+    ))
+}

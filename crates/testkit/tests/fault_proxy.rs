@@ -1,0 +1,694 @@
+//! The fault-injecting proxy: every S3 call passes through it unchanged, and each fault
+//! reaches an S3 client on the test server as the real failure would. A few checks of the
+//! HTTP framing run against a small fake upstream instead of the test server.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use stowage_core::{ByteRange, Error, GetOptions, ObjectStorage, PutOptions, S3Path};
+use stowage_s3::aws_sdk_s3::config::RequestChecksumCalculation;
+use stowage_s3::aws_sdk_s3::presigning::PresigningConfig;
+use stowage_s3::aws_sdk_s3::primitives::ByteStream;
+use stowage_s3::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use stowage_s3::{S3Storage, S3StorageBuilder};
+use stowage_testkit::TestServer;
+use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const MIB: usize = 1024 * 1024;
+
+/// The test server's address, for the proxy to forward to.
+fn upstream() -> SocketAddr {
+    let endpoint = &TestServer::get().endpoint;
+    endpoint
+        .strip_prefix("http://")
+        .and_then(|authority| authority.trim_end_matches('/').to_socket_addrs().ok())
+        .and_then(|mut addresses| addresses.next())
+        .unwrap_or_else(|| panic!("the test server's endpoint {endpoint} is not http://HOST:PORT"))
+}
+
+/// A proxy in front of the test server.
+async fn proxy() -> FaultProxy {
+    FaultProxy::start(upstream())
+        .await
+        .expect("the proxy starts")
+}
+
+/// An S3 backend on the test server through `proxy`, with `configure`'s settings.
+async fn storage_through(
+    proxy: &FaultProxy,
+    configure: impl FnOnce(S3StorageBuilder) -> S3StorageBuilder,
+) -> S3Storage {
+    configure(
+        TestServer::get()
+            .s3_builder()
+            .endpoint_url(proxy.endpoint_url()),
+    )
+    .build()
+    .await
+    .expect("the S3 backend builds")
+}
+
+/// A fresh path in the test bucket.
+fn fresh_path(test: &str) -> S3Path {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    S3Path::new(
+        &TestServer::get().bucket,
+        format!("fault-proxy/{test}-{nanos:x}"),
+    )
+    .expect("a valid path")
+}
+
+/// `len` bytes in which no two neighbouring blocks are alike.
+fn content(len: usize) -> Bytes {
+    (0..len).map(|i| (i * 31 + i / 251) as u8).collect()
+}
+
+/// The object's bytes, read through `storage`.
+async fn read(storage: &S3Storage, path: &S3Path) -> Bytes {
+    let output = storage.get_object(path).await.expect("the object reads");
+    output.body.bytes().await.expect("the body reads")
+}
+
+/// Stores `bytes` at `path` through `storage`.
+async fn write(storage: &S3Storage, path: &S3Path, bytes: &Bytes) {
+    storage
+        .put_object(path, bytes.clone().into(), PutOptions::new())
+        .await
+        .expect("the object is stored");
+}
+
+fn gets() -> RequestMatch {
+    RequestMatch::method("GET")
+}
+
+fn puts() -> RequestMatch {
+    RequestMatch::method("PUT")
+}
+
+#[tokio::test]
+async fn every_operation_passes_through_with_exact_bytes() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder).await;
+    let large = fresh_path("pass-large");
+    let small = fresh_path("pass-small");
+    let large_bytes = content(MIB + 17);
+    write(&storage, &large, &large_bytes).await;
+    storage
+        .put_object(
+            &small,
+            "small".into(),
+            PutOptions::new().content_type("text/plain"),
+        )
+        .await
+        .expect("the small object is stored");
+
+    assert_eq!(read(&storage, &large).await, large_bytes);
+    let ranged = storage
+        .get_object_with(
+            &large,
+            &GetOptions::new().range(ByteRange::inclusive(1000, 1999)),
+        )
+        .await
+        .expect("the range reads")
+        .into_found()
+        .expect("an unconditional read finds the object");
+    assert_eq!(
+        ranged.body.bytes().await.expect("the range's body"),
+        large_bytes[1000..2000]
+    );
+    let meta = storage.head_object(&small).await.expect("the head reads");
+    assert_eq!(meta.size, 5);
+    assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
+
+    let prefix = S3Path::new(&TestServer::get().bucket, "fault-proxy/pass-").expect("a prefix");
+    let listed = storage
+        .list_objects(&prefix, None)
+        .await
+        .expect("the listing");
+    assert!(listed.paths().any(|path| path == &large));
+    assert!(listed.paths().any(|path| path == &small));
+
+    storage.delete_object(&small).await.expect("the delete");
+    let report = storage
+        .delete_objects(std::slice::from_ref(&large))
+        .await
+        .expect("the batch delete");
+    assert!(report.is_success(), "{report:?}");
+    assert!(
+        !storage
+            .object_exists(&large)
+            .await
+            .expect("the head answers")
+    );
+    assert!(
+        !storage
+            .object_exists(&small)
+            .await
+            .expect("the head answers")
+    );
+
+    assert_eq!(proxy.faults_applied(), 0);
+    assert!(proxy.requests_seen(&RequestMatch::method("HEAD")) >= 3);
+    assert!(proxy.requests_seen(&gets().query_contains("list-type=2")) >= 1);
+    assert_eq!(
+        proxy.requests_seen(&RequestMatch::method("POST").query_contains("delete")),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_multipart_upload_passes_through() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder).await;
+    let client = storage.client();
+    let path = fresh_path("multipart");
+    let bytes = content(5 * MIB + 1000);
+    let created = client
+        .create_multipart_upload()
+        .bucket(path.bucket())
+        .key(path.key())
+        .send()
+        .await
+        .expect("the upload starts");
+    let upload_id = created.upload_id().expect("an upload id");
+    let mut parts = Vec::new();
+    for (number, range) in [(1, 0..5 * MIB), (2, 5 * MIB..bytes.len())] {
+        let part = client
+            .upload_part()
+            .bucket(path.bucket())
+            .key(path.key())
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(ByteStream::from(bytes.slice(range)))
+            .send()
+            .await
+            .expect("the part uploads");
+        parts.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .set_e_tag(part.e_tag().map(str::to_owned))
+                .build(),
+        );
+    }
+    client
+        .complete_multipart_upload()
+        .bucket(path.bucket())
+        .key(path.key())
+        .upload_id(upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the upload completes");
+    assert_eq!(read(&storage, &path).await, bytes);
+
+    let abandoned = client
+        .create_multipart_upload()
+        .bucket(path.bucket())
+        .key(path.key())
+        .send()
+        .await
+        .expect("a second upload starts");
+    client
+        .abort_multipart_upload()
+        .bucket(path.bucket())
+        .key(path.key())
+        .upload_id(abandoned.upload_id().expect("an upload id"))
+        .send()
+        .await
+        .expect("the upload aborts");
+    let pending = client
+        .list_multipart_uploads()
+        .bucket(path.bucket())
+        .prefix(path.key())
+        .send()
+        .await
+        .expect("the uploads list");
+    assert!(pending.uploads().is_empty(), "{:?}", pending.uploads());
+
+    assert_eq!(
+        proxy.requests_seen(&RequestMatch::method("POST").query_contains("uploads")),
+        2
+    );
+    assert_eq!(
+        proxy.requests_seen(&puts().query_contains("partNumber=")),
+        2
+    );
+    assert_eq!(
+        proxy.requests_seen(&RequestMatch::method("DELETE").query_contains("uploadId")),
+        1
+    );
+    storage.delete_object(&path).await.expect("the delete");
+}
+
+#[tokio::test]
+async fn slow_down_twice_then_the_third_attempt_succeeds() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder).await;
+    let path = fresh_path("slow-down");
+    let bytes = content(64 * 1024);
+    proxy.inject(FaultRule::new(Fault::SlowDown).matching(puts()).times(2));
+
+    write(&storage, &path, &bytes).await;
+
+    assert_eq!(proxy.requests_seen(&puts()), 3);
+    assert_eq!(proxy.faults_applied(), 2);
+    assert_eq!(read(&storage, &path).await, bytes);
+    storage.delete_object(&path).await.expect("the delete");
+}
+
+#[tokio::test]
+async fn internal_errors_on_every_attempt_are_a_service_error() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder.max_attempts(2)).await;
+    let path = fresh_path("internal-error");
+    write(&storage, &path, &Bytes::from_static(b"hello")).await;
+    proxy.inject(
+        FaultRule::new(Fault::InternalError)
+            .matching(gets())
+            .times(2),
+    );
+
+    let failed = storage.get_object(&path).await;
+
+    assert!(
+        matches!(&failed, Err(Error::Service { code, status: 500, .. }) if code == "InternalError"),
+        "{failed:?}"
+    );
+    assert_eq!(proxy.requests_seen(&gets()), 2);
+    assert_eq!(read(&storage, &path).await, "hello");
+    storage.delete_object(&path).await.expect("the delete");
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_a_timeout() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| {
+        builder
+            .max_attempts(1)
+            .operation_attempt_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let path = fresh_path("never-answer");
+    proxy.inject(FaultRule::new(Fault::NeverAnswer).matching(RequestMatch::method("HEAD")));
+
+    let failed = storage.head_object(&path).await;
+
+    assert!(matches!(failed, Err(Error::Timeout { .. })), "{failed:?}");
+    let answered = storage.head_object(&path).await;
+    assert!(
+        matches!(answered, Err(Error::NotFound { .. })),
+        "{answered:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_retried_after_the_attempt_timeout() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| {
+        builder
+            .max_attempts(3)
+            .operation_attempt_timeout(Duration::from_millis(500))
+    })
+    .await;
+    let path = fresh_path("never-answer-retried");
+    write(&storage, &path, &Bytes::from_static(b"late")).await;
+    proxy.inject(FaultRule::new(Fault::NeverAnswer).matching(gets()));
+
+    assert_eq!(read(&storage, &path).await, "late");
+    assert_eq!(proxy.requests_seen(&gets()), 2);
+    storage.delete_object(&path).await.expect("the delete");
+}
+
+#[tokio::test]
+async fn a_reset_during_the_response_body_is_an_io_error() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder).await;
+    let path = fresh_path("reset-response");
+    let bytes = content(MIB);
+    write(&storage, &path, &bytes).await;
+    proxy.inject(
+        FaultRule::new(Fault::ResetDuringResponseBody {
+            after_bytes: 64 * 1024,
+        })
+        .matching(gets()),
+    );
+
+    let output = storage
+        .get_object(&path)
+        .await
+        .expect("the head arrives whole");
+    let body = output.body.bytes().await;
+
+    assert!(
+        matches!(body, Err(Error::Io { .. })),
+        "{:?}",
+        body.map(|b| b.len())
+    );
+    assert_eq!(proxy.faults_applied(), 1);
+    assert_eq!(read(&storage, &path).await, bytes);
+    storage.delete_object(&path).await.expect("the delete");
+}
+
+#[tokio::test]
+async fn a_reset_during_the_request_fails_clean_or_is_retried() {
+    let proxy = proxy().await;
+    let once = storage_through(&proxy, |builder| builder.max_attempts(1)).await;
+    let path = fresh_path("reset-request");
+    let bytes = content(256 * 1024);
+    proxy.inject(FaultRule::new(Fault::ResetDuringRequest).matching(puts()));
+
+    let failed = once
+        .put_object(&path, bytes.clone().into(), PutOptions::new())
+        .await;
+
+    assert!(
+        matches!(failed, Err(Error::Unreachable { .. } | Error::Io { .. })),
+        "{failed:?}"
+    );
+    assert!(!once.object_exists(&path).await.expect("the head answers"));
+
+    let retrying = storage_through(&proxy, |builder| builder).await;
+    proxy.inject(FaultRule::new(Fault::ResetDuringRequest).matching(puts()));
+    write(&retrying, &path, &bytes).await;
+    assert_eq!(proxy.requests_seen(&puts()), 3);
+    assert_eq!(read(&retrying, &path).await, bytes);
+    retrying.delete_object(&path).await.expect("the delete");
+}
+
+#[tokio::test]
+async fn a_corrupted_body_with_a_content_md5_is_rejected() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder.max_attempts(1)).await;
+    let path = fresh_path("corrupt-md5");
+    let bytes = content(100_000);
+    proxy.inject(FaultRule::new(Fault::CorruptRequestBody { offset: 4321 }).matching(puts()));
+
+    let no_sdk_checksum = stowage_s3::aws_sdk_s3::config::Builder::default()
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+    let rejected = storage
+        .client()
+        .put_object()
+        .bucket(path.bucket())
+        .key(path.key())
+        .content_md5(BASE64.encode(Md5::digest(&bytes)))
+        .body(ByteStream::from(bytes.clone()))
+        .customize()
+        .config_override(no_sdk_checksum)
+        .send()
+        .await;
+
+    let error = rejected.expect_err("Garage rejects a body that does not match its Content-MD5");
+    let code = stowage_s3::aws_sdk_s3::error::ProvideErrorMetadata::code(&error);
+    assert_eq!(code, Some("BadDigest"), "{error:?}");
+    assert_eq!(proxy.faults_applied(), 1);
+    assert!(
+        !storage
+            .object_exists(&path)
+            .await
+            .expect("the head answers")
+    );
+}
+
+#[tokio::test]
+async fn a_corrupted_body_without_a_checksum_is_stored_with_one_bit_flipped() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder).await;
+    let path = fresh_path("corrupt-unsigned");
+    let bytes = content(100_000);
+    let no_sdk_checksum = stowage_s3::aws_sdk_s3::config::Builder::default()
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+    let presigned = storage
+        .client()
+        .put_object()
+        .bucket(path.bucket())
+        .key(path.key())
+        .customize()
+        .config_override(no_sdk_checksum)
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).expect("a TTL"))
+        .await
+        .expect("a presigned PUT");
+    let target = presigned
+        .uri()
+        .strip_prefix(&proxy.endpoint_url())
+        .expect("the presigned URL names the proxy")
+        .to_owned();
+    proxy.inject(FaultRule::new(Fault::CorruptRequestBody { offset: 4321 }).matching(puts()));
+
+    let mut request = format!(
+        "PUT {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n",
+        proxy.addr(),
+        bytes.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&bytes);
+    let response = exchange(proxy.addr(), &request).await;
+
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let mut expected = bytes.to_vec();
+    expected[4321] ^= 0x01;
+    assert_eq!(read(&storage, &path).await, expected);
+    storage.delete_object(&path).await.expect("the delete");
+}
+
+#[tokio::test]
+async fn a_throttled_download_takes_the_time_its_rate_says() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder).await;
+    let path = fresh_path("throttle");
+    let bytes = content(MIB);
+    write(&storage, &path, &bytes).await;
+    proxy.inject(
+        FaultRule::new(Fault::Throttle {
+            bytes_per_second: 4 * MIB as u64,
+        })
+        .matching(gets()),
+    );
+
+    let start = Instant::now();
+    let read_back = read(&storage, &path).await;
+
+    assert!(
+        start.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(read_back, bytes);
+    storage.delete_object(&path).await.expect("the delete");
+}
+
+/// Sends `request` to `proxy` and reads the whole answer, until the proxy closes.
+async fn exchange(proxy: SocketAddr, request: &[u8]) -> String {
+    let mut client = TcpStream::connect(proxy).await.expect("the proxy accepts");
+    client
+        .write_all(request)
+        .await
+        .expect("the request is sent");
+    read_to_close(&mut client).await
+}
+
+/// Everything `stream` yields until it ends, as text.
+async fn read_to_close(stream: &mut (impl AsyncRead + Unpin)) -> String {
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .await
+        .expect("the answer reads");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A fake upstream server: for each connection it reads one request (answering
+/// `100 Continue` when asked), then answers 200 with the request's bytes as they arrived,
+/// and closes.
+async fn echo_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let address = listener.local_addr().expect("the listener's address");
+    tokio::spawn(async move {
+        while let Ok((connection, _)) = listener.accept().await {
+            tokio::spawn(echo(connection));
+        }
+    });
+    address
+}
+
+/// Serves one connection of [`echo_server`].
+async fn echo(mut connection: TcpStream) {
+    let mut received = Vec::new();
+    let mut buffer = [0; 4096];
+    let head_end = loop {
+        if let Some(end) = find(&received, b"\r\n\r\n") {
+            break end + 4;
+        }
+        match connection.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => received.extend_from_slice(&buffer[..read]),
+        }
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).to_ascii_lowercase();
+    if head.contains("expect: 100-continue") {
+        let _ = connection.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+    }
+    let length = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .and_then(|length| length.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let complete = |received: &[u8]| {
+        if head.contains("transfer-encoding: chunked") {
+            // The last chunk, then trailers if any, then a blank line.
+            let body = &received[head_end..];
+            (body.starts_with(b"0\r\n") || find(body, b"\r\n0\r\n").is_some())
+                && body.ends_with(b"\r\n\r\n")
+        } else {
+            received.len() >= head_end + length
+        }
+    };
+    while !complete(&received) {
+        match connection.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => received.extend_from_slice(&buffer[..read]),
+        }
+    }
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+        received.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&received);
+    let _ = connection.write_all(&answer).await;
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+#[tokio::test]
+async fn a_chunked_body_sent_after_100_continue_passes_unchanged() {
+    let proxy = FaultProxy::start(echo_server().await)
+        .await
+        .expect("the proxy starts");
+    let mut client = TcpStream::connect(proxy.addr())
+        .await
+        .expect("the proxy accepts");
+    client
+        .write_all(
+            b"PUT /b/k HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\
+              Expect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+        )
+        .await
+        .expect("the head is sent");
+    let mut interim = [0; 25];
+    client
+        .read_exact(&mut interim)
+        .await
+        .expect("an interim answer");
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    let body = "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nx-trailer: t\r\n\r\n";
+    client
+        .write_all(body.as_bytes())
+        .await
+        .expect("the body is sent");
+
+    let answer = read_to_close(&mut client).await;
+
+    let (head, echoed) = answer.split_once("\r\n\r\n").expect("a response head");
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.contains("\r\nConnection: close"), "{head}");
+    assert_eq!(
+        echoed,
+        format!(
+            "PUT /b/k HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{body}"
+        )
+    );
+}
+
+#[tokio::test]
+async fn rules_apply_in_order_to_the_requests_they_match() {
+    let proxy = FaultProxy::start(echo_server().await)
+        .await
+        .expect("the proxy starts");
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: h\r\n\r\n");
+    let status = |answer: String| answer.lines().next().unwrap_or_default().to_owned();
+    proxy.inject(
+        FaultRule::new(Fault::InternalError).matching(RequestMatch::any().path_contains("/a")),
+    );
+    proxy.inject(FaultRule::new(Fault::SlowDown));
+
+    let first = exchange(proxy.addr(), get("/b").as_bytes()).await;
+    assert_eq!(status(first.clone()), "HTTP/1.1 503 Slow Down");
+    assert!(first.contains("<Code>SlowDown</Code>"), "{first}");
+    let second = exchange(proxy.addr(), get("/a").as_bytes()).await;
+    assert!(second.contains("<Code>InternalError</Code>"), "{second}");
+    assert_eq!(status(second), "HTTP/1.1 500 Internal Server Error");
+    let third = exchange(proxy.addr(), get("/a").as_bytes()).await;
+    assert_eq!(status(third), "HTTP/1.1 200 OK");
+
+    proxy.inject(FaultRule::new(Fault::SlowDown).times(5));
+    proxy.clear();
+    let fourth = exchange(proxy.addr(), get("/a?x=1").as_bytes()).await;
+    assert_eq!(status(fourth), "HTTP/1.1 200 OK");
+
+    assert_eq!(proxy.faults_applied(), 2);
+    assert_eq!(
+        proxy.requests_seen(&RequestMatch::any().path_contains("/a")),
+        3
+    );
+    assert_eq!(
+        proxy.requests_seen(&RequestMatch::any().query_contains("x=1")),
+        1
+    );
+    assert_eq!(proxy.requests_seen(&RequestMatch::any()), 4);
+}
+
+#[tokio::test]
+async fn an_error_answer_to_a_head_request_has_no_body() {
+    let proxy = FaultProxy::start(echo_server().await)
+        .await
+        .expect("the proxy starts");
+    proxy.inject(FaultRule::new(Fault::SlowDown));
+
+    let answer = exchange(proxy.addr(), b"HEAD /b/k HTTP/1.1\r\nHost: h\r\n\r\n").await;
+
+    assert!(answer.starts_with("HTTP/1.1 503 Slow Down\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\n"), "{answer}");
+}
+
+#[tokio::test]
+async fn dropping_the_proxy_closes_a_connection_it_never_answered() {
+    let proxy = FaultProxy::start(echo_server().await)
+        .await
+        .expect("the proxy starts");
+    proxy.inject(FaultRule::new(Fault::NeverAnswer));
+    let mut client = TcpStream::connect(proxy.addr())
+        .await
+        .expect("the proxy accepts");
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        .await
+        .expect("the request is sent");
+    let mut byte = [0; 1];
+    let waited = tokio::time::timeout(Duration::from_millis(300), client.read(&mut byte)).await;
+    assert!(waited.is_err(), "the proxy answered: {waited:?}");
+
+    drop(proxy);
+
+    let closed = tokio::time::timeout(Duration::from_secs(5), client.read(&mut byte))
+        .await
+        .expect("the connection closes when the proxy goes");
+    assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+}
