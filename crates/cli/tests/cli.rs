@@ -407,6 +407,9 @@ fn help_explains_every_flag_and_subcommand() {
             "--path-style",
             "--conditional-writes",
             "--no-conditional-writes",
+            "--connect-timeout",
+            "--read-timeout",
+            "--max-attempts",
         ]) {
             assert!(
                 text.contains(needle),
@@ -642,6 +645,23 @@ fn invalid_input_exits_2_naming_the_rule_without_the_key() {
         (
             &["get", "s3://bucket/secret-key-1", "--part-size", "1MiB"],
             "--part-size",
+        ),
+        (
+            &["head", "s3://bucket/secret-key-1", "--read-timeout", "0"],
+            "--read-timeout",
+        ),
+        (
+            &[
+                "head",
+                "s3://bucket/secret-key-1",
+                "--connect-timeout",
+                "soon",
+            ],
+            "--connect-timeout",
+        ),
+        (
+            &["head", "s3://bucket/secret-key-1", "--max-attempts", "0"],
+            "--max-attempts",
         ),
         (
             &[
@@ -1965,4 +1985,57 @@ async fn ls_prints_its_first_line_before_the_last_page_is_read() {
 
     let report = storage.delete_objects(&paths).await.unwrap();
     assert!(report.is_success());
+}
+
+/// A server that accepts the connection and never answers fails the command within the
+/// read timeout (exit 4, a timeout), once per attempt allowed, instead of hanging it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_times_out_per_attempt() {
+    use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
+
+    let g = garage();
+    let upstream = g
+        .endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the server's address");
+    let proxy = FaultProxy::start(upstream).await.expect("the proxy starts");
+    let heads = RequestMatch::method("HEAD");
+    proxy.inject(
+        FaultRule::new(Fault::NeverAnswer)
+            .matching(heads.clone())
+            .times(2),
+    );
+    let object = format!("{}never-answered", g.prefix("timeouts"));
+    let endpoint = proxy.endpoint_url();
+    let run = move |attempts: &'static str| {
+        let mut cmd = bare();
+        cmd.env("AWS_ACCESS_KEY_ID", &g.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &g.secret_access_key)
+            .env("AWS_REGION", &g.region)
+            .args(["--endpoint-url", &endpoint, "--path-style"])
+            .args(["--read-timeout", "0.5", "--max-attempts", attempts])
+            .args(["head", &object]);
+        cmd
+    };
+    let mut first = run("2");
+    let out = tokio::task::spawn_blocking(move || first.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("timeout"), "{stderr}");
+    assert_eq!(proxy.requests_seen(&heads), 2, "one request per attempt");
+
+    // The rule is used up: the next head reaches the server, which has no such object.
+    let mut second = run("1");
+    let out = tokio::task::spawn_blocking(move || second.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_s3::config::Region;
 use stowage_core::transfer::TransferSettings;
@@ -14,6 +13,7 @@ use stowage_core::{Clock, Encryption, Result, SystemClock, TtlLimits};
 
 use crate::endpoint::custom_endpoint;
 use crate::storage::S3Storage;
+use crate::timeouts::Timeouts;
 
 /// Builds an [`S3Storage`]: region, endpoint, addressing style, credentials, retries,
 /// timeouts, TTL ceilings, clock, conditional writes, write defaults and transfer settings.
@@ -29,9 +29,7 @@ pub struct S3StorageBuilder {
     force_path_style: Option<bool>,
     credentials: Option<StaticCredentials>,
     max_attempts: Option<u32>,
-    connect_timeout: Option<Duration>,
-    operation_timeout: Option<Duration>,
-    operation_attempt_timeout: Option<Duration>,
+    timeouts: Timeouts,
     ttl_limits: TtlLimits,
     clock: Arc<dyn Clock>,
     sdk_debug_logs: bool,
@@ -57,9 +55,7 @@ impl Default for S3StorageBuilder {
             force_path_style: None,
             credentials: None,
             max_attempts: None,
-            connect_timeout: None,
-            operation_timeout: None,
-            operation_attempt_timeout: None,
+            timeouts: Timeouts::default(),
             ttl_limits: TtlLimits::default(),
             clock: Arc::new(SystemClock),
             sdk_debug_logs: false,
@@ -133,21 +129,33 @@ impl S3StorageBuilder {
         self
     }
 
-    /// How long establishing a connection may take.
+    /// How long establishing a connection may take (default
+    /// [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT), 5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.timeouts.connect = Some(timeout);
         self
     }
 
-    /// How long a whole operation, retries included, may take.
+    /// How long the first byte of a response may take, from the start of the request, its
+    /// body included (default [`DEFAULT_READ_TIMEOUT`](crate::DEFAULT_READ_TIMEOUT), 30 s).
+    ///
+    /// This is what ends a request to a server that accepted the connection and never
+    /// answers; each retried attempt gets it again. Raise it for large parts on slow links.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.read = Some(timeout);
+        self
+    }
+
+    /// How long a whole operation, retries included, may take (no limit by default: a
+    /// streamed body of any size must be able to finish).
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
-        self.operation_timeout = Some(timeout);
+        self.timeouts.operation = Some(timeout);
         self
     }
 
-    /// How long a single attempt may take.
+    /// How long a single attempt may take (no limit by default).
     pub fn operation_attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.operation_attempt_timeout = Some(timeout);
+        self.timeouts.attempt = Some(timeout);
         self
     }
 
@@ -236,22 +244,7 @@ impl S3StorageBuilder {
         if let Some(max_attempts) = self.max_attempts {
             loader = loader.retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
         }
-        if self.connect_timeout.is_some()
-            || self.operation_timeout.is_some()
-            || self.operation_attempt_timeout.is_some()
-        {
-            let mut timeouts = TimeoutConfig::builder();
-            if let Some(timeout) = self.connect_timeout {
-                timeouts = timeouts.connect_timeout(timeout);
-            }
-            if let Some(timeout) = self.operation_timeout {
-                timeouts = timeouts.operation_timeout(timeout);
-            }
-            if let Some(timeout) = self.operation_attempt_timeout {
-                timeouts = timeouts.operation_attempt_timeout(timeout);
-            }
-            loader = loader.timeout_config(timeouts.build());
-        }
+        loader = loader.timeout_config(self.timeouts.config());
         let sdk_config = loader.load().await;
         let mut config = aws_sdk_s3::config::Builder::from(&sdk_config);
         if let Some(force_path_style) = self.force_path_style {
@@ -291,9 +284,7 @@ impl fmt::Debug for S3StorageBuilder {
                 &self.credentials.as_ref().map(|_| "<redacted>"),
             )
             .field("max_attempts", &self.max_attempts)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("operation_timeout", &self.operation_timeout)
-            .field("operation_attempt_timeout", &self.operation_attempt_timeout)
+            .field("timeouts", &self.timeouts)
             .field("ttl_limits", &self.ttl_limits)
             .field("clock", &self.clock)
             .field("sdk_debug_logs", &self.sdk_debug_logs)

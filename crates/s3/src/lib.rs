@@ -64,11 +64,13 @@ mod post;
 mod presign_get;
 mod signing;
 mod storage;
+mod timeouts;
 mod uploads;
 mod write;
 
 pub use builder::S3StorageBuilder;
 pub use storage::S3Storage;
+pub use timeouts::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 
 /// The AWS SDK this backend is built on, for [`S3Storage::from_client`] and
 /// [`S3Storage::client`].

@@ -60,13 +60,18 @@ impl S3Storage {
         S3StorageBuilder::new()
     }
 
-    /// Everything from the AWS default chains: environment, profile files, instance metadata.
+    /// Everything from the AWS default chains: environment, profile files, instance metadata,
+    /// with stowage's default timeouts ([`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT),
+    /// [`DEFAULT_READ_TIMEOUT`](crate::DEFAULT_READ_TIMEOUT)).
     ///
     /// Conditional writes are on unless the chains configure a custom endpoint URL
     /// (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, a profile's `endpoint_url`); see
     /// [`S3StorageBuilder::conditional_writes`].
     pub async fn from_env() -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(crate::timeouts::Timeouts::default().config())
+            .load()
+            .await;
         Self::from_sdk_config(&config)
     }
 

@@ -1650,3 +1650,55 @@ async fn lost_races_and_unsatisfiable_ranges_map_from_aws_answers() {
         "{error:?}"
     );
 }
+
+/// Without timeout settings every request is still bounded: 5 s to connect, 30 s to the
+/// first byte of the answer; a setting replaces its default and keeps the other.
+#[tokio::test]
+async fn default_timeouts_bound_every_request() {
+    let timeouts = |storage: &S3Storage| {
+        let config = storage
+            .client()
+            .config()
+            .timeout_config()
+            .cloned()
+            .expect("a timeout configuration");
+        (config.connect_timeout(), config.read_timeout())
+    };
+    let built = S3Storage::builder()
+        .region("us-east-1")
+        .credentials("AKIDEXAMPLE", "secret")
+        .build()
+        .await
+        .expect("builds offline");
+    assert_eq!(
+        timeouts(&built),
+        (
+            Some(stowage_s3::DEFAULT_CONNECT_TIMEOUT),
+            Some(stowage_s3::DEFAULT_READ_TIMEOUT)
+        )
+    );
+    assert_eq!(stowage_s3::DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(5));
+    assert_eq!(stowage_s3::DEFAULT_READ_TIMEOUT, Duration::from_secs(30));
+    let tuned = S3Storage::builder()
+        .region("us-east-1")
+        .credentials("AKIDEXAMPLE", "secret")
+        .read_timeout(Duration::from_secs(120))
+        .build()
+        .await
+        .expect("builds offline");
+    assert_eq!(
+        timeouts(&tuned),
+        (
+            Some(stowage_s3::DEFAULT_CONNECT_TIMEOUT),
+            Some(Duration::from_secs(120))
+        )
+    );
+    let from_env = S3Storage::from_env().await;
+    assert_eq!(
+        timeouts(&from_env),
+        (
+            Some(stowage_s3::DEFAULT_CONNECT_TIMEOUT),
+            Some(stowage_s3::DEFAULT_READ_TIMEOUT)
+        )
+    );
+}

@@ -8,6 +8,8 @@ mod serve;
 mod transfer;
 mod write;
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
 
 pub(crate) use ls::LsArgs;
@@ -91,6 +93,21 @@ pub(crate) struct Cli {
     /// part size x concurrency.
     #[arg(long, global = true, value_name = "N", value_parser = parse::parse_concurrency, help_heading = TRANSFERS)]
     pub(crate) concurrency: Option<usize>,
+
+    /// Seconds establishing a connection may take (default 5).
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse::parse_seconds, help_heading = GLOBAL)]
+    pub(crate) connect_timeout: Option<Duration>,
+
+    /// Seconds the first byte of a response may take, sending the request included (default
+    /// 30): a server that accepts the connection and never answers fails the attempt.
+    /// Raise it for large parts on slow links.
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse::parse_seconds, help_heading = GLOBAL)]
+    pub(crate) read_timeout: Option<Duration>,
+
+    /// Attempts per request, the first included (default 3; 1 disables retries). Retried:
+    /// 5xx, SlowDown, throttling, resets and timeouts, with backoff.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20), help_heading = GLOBAL)]
+    pub(crate) max_attempts: Option<u32>,
 
     /// What to do.
     #[command(subcommand)]

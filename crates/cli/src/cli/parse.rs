@@ -170,6 +170,19 @@ pub(super) fn parse_concurrency(value: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses a timeout in seconds: a positive number, fractions allowed (`0.5`), at most a day.
+pub(super) fn parse_seconds(value: &str) -> Result<std::time::Duration, String> {
+    const DAY: f64 = 86_400.0;
+    match value.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= DAY => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "a timeout is a number of seconds above 0 and at most {DAY}"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +260,16 @@ mod tests {
         assert_eq!(parse_concurrency("4"), Ok(4));
         assert!(parse_concurrency("0").is_err());
         assert!(parse_concurrency("x").is_err());
+    }
+
+    /// Timeouts are positive seconds, fractions allowed.
+    #[test]
+    fn seconds_are_checked() {
+        use std::time::Duration;
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["", "0", "-1", "ten", "NaN", "inf", "86401"] {
+            assert!(parse_seconds(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -14,7 +14,7 @@ mod write_options;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use aws_config::meta::region::RegionProviderChain;
 use stowage_core::transfer::TransferSettings;
@@ -34,6 +34,9 @@ pub(crate) async fn run(cli: Cli) -> CmdResult {
     let settings = Settings {
         conditional_writes: cli.conditional_writes(),
         transfer: transfer_settings(cli.part_size, cli.concurrency)?,
+        connect_timeout: cli.connect_timeout,
+        read_timeout: cli.read_timeout,
+        max_attempts: cli.max_attempts,
         endpoint_url: cli.endpoint_url,
         region: cli.region,
         path_style: cli.path_style,
@@ -83,6 +86,9 @@ pub(crate) struct Settings {
     path_style: bool,
     conditional_writes: Option<bool>,
     transfer: TransferSettings,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    max_attempts: Option<u32>,
 }
 
 impl Settings {
@@ -114,6 +120,15 @@ impl Settings {
         }
         if let Some(enforced) = self.conditional_writes {
             builder = builder.conditional_writes(enforced);
+        }
+        if let Some(timeout) = self.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        if let Some(timeout) = self.read_timeout {
+            builder = builder.read_timeout(timeout);
+        }
+        if let Some(attempts) = self.max_attempts {
+            builder = builder.max_attempts(attempts);
         }
         Ok(Arc::new(builder.build().await?))
     }
