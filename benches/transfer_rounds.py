@@ -8,7 +8,8 @@ client always follows the same one. Clients, as a user would run them:
 - stowage: the `stowage` binary (`put FILE S3PATH`, `get S3PATH FILE`) with its defaults;
 - boto3: `upload_file` / `download_file` (s3transfer: 8 MiB parts, 10 threads), timed from
   the call to its return (its interpreter start-up is not counted);
-- rclone: `copyto` with its defaults (4 streams for a download);
+- rclone: `copyto` with its defaults (4 streams for a download), `--ignore-times` so that
+  it uploads a file the bucket already holds;
 - curl: one PUT or GET on a URL presigned by boto3.
 
 Every download is checked against the source's length, and in the first round against its
@@ -43,6 +44,9 @@ def env(name):
 def child_env():
     """The environment of every client: credentials for stowage, rclone's remote `bench`."""
     variables = dict(os.environ)
+    # The server is plain HTTP on 127.0.0.1; rclone 1.60 refuses to start when a custom CA
+    # bundle is named for its AWS client (LoadCustomCABundleError).
+    variables.pop("AWS_CA_BUNDLE", None)
     variables.update(
         AWS_ACCESS_KEY_ID=env("ACCESS_KEY_ID"),
         AWS_SECRET_ACCESS_KEY=env("SECRET_ACCESS_KEY"),
@@ -89,7 +93,8 @@ def upload(client, binary, source, key, variables):
     elif client == "boto3":
         command = [*BOTO3, "upload-file", source, key]
     elif client == "rclone":
-        command = ["rclone", "copyto", source, f"bench:{bucket}/{key}"]
+        # --ignore-times: upload even when the object already holds the same file.
+        command = ["rclone", "copyto", "--ignore-times", source, f"bench:{bucket}/{key}"]
     else:
         url = subprocess.run(
             [*BOTO3, "presign", "put", key], env=variables, capture_output=True, check=True

@@ -180,15 +180,18 @@ def transfer_rows(out):
         else:
             ratio = f"{ours / theirs:.2f}x"
             goal = verdict(ours / theirs, target) if target else "none set"
-        rows.append((f"Garage: {mib} MiB {op} from/to a file, median of {rounds} interleaved rounds",
+        source = "from a file" if op == "upload" else "to a file"
+        rows.append((f"Garage: {mib} MiB {op} {source} vs {client}, median of {rounds} rounds",
                      f"{ours:.0f} MB/s (best {ours_best:.0f})",
-                     f"{theirs:.0f} MB/s (best {theirs_best:.0f}) ({how}, {rss(op, client):.0f} MiB RSS)",
+                     f"{theirs:.0f} MB/s (best {theirs_best:.0f}) ({how}; peak RSS "
+                     f"{rss(op, client):.0f} MiB)",
                      ratio, goal))
     for op in ("upload", "download"):
         peak = rss(op, "stowage")
         met = "met" if peak < TRANSFER_RSS_BOUND_MIB else "missed"
-        rows.append((f"peak RSS of `stowage {'put' if op == 'upload' else 'get'}`, {mib} MiB",
-                     f"{peak:.0f} MiB", "", "", f"< {TRANSFER_RSS_BOUND_MIB} MiB ({met})"))
+        rows.append((f"peak RSS of `stowage {'put' if op == 'upload' else 'get'}`, {mib} MiB, "
+                     "16 MiB parts x 8", f"{peak:.1f} MiB", "", "",
+                     f"< {TRANSFER_RSS_BOUND_MIB} MiB ({met})"))
     return rows
 
 

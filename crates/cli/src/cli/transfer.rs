@@ -45,6 +45,11 @@ pub(crate) struct GetArgs {
     #[arg(value_name = "FILE|-")]
     pub(crate) destination: Option<PathBuf>,
 
+    /// Flush the file to disk before renaming it into place, so that it survives a power
+    /// loss (slower; like curl and the AWS CLI, the default leaves that to the system).
+    #[arg(long)]
+    pub(crate) fsync: bool,
+
     /// Only these bytes, as in HTTP and curl: FIRST-LAST (both included, e.g. 0-99 for the
     /// first 100 bytes; a LAST past the end means "to the end"), FIRST- (from FIRST to the
     /// end) or -N (the last N bytes, the whole object when it is shorter). One range,

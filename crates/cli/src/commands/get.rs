@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use futures::StreamExt;
-use stowage_core::transfer::download;
+use futures::{StreamExt, TryStreamExt};
+use stowage_core::transfer::{download, write_to_file};
 use stowage_core::{Error, GetOptions, GetOutcome};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -44,10 +44,14 @@ pub(super) async fn get(settings: &Settings, args: GetArgs) -> CmdResult {
     match (destination, temp) {
         (Some(destination), Some(temp)) => {
             let (file, temp_path) = temp.into_parts();
-            let mut file = tokio::fs::File::from_std(file);
-            copy_body(object.body, &mut file, &bar).await?;
-            file.sync_all().await.map_err(local)?;
-            drop(file);
+            let body = object.body.inspect_ok(|chunk| bar.inc(chunk.len() as u64));
+            let (file, _) = write_to_file(body, file).await.map_err(read_failure)?;
+            if args.fsync {
+                tokio::task::spawn_blocking(move || file.sync_all())
+                    .await
+                    .map_err(|error| CliError::Local(format!("cannot sync the file: {error}")))?
+                    .map_err(local)?;
+            }
             temp_path.persist(&destination).map_err(|error| {
                 CliError::Local(format!(
                     "cannot move the download into place ({}): {}",

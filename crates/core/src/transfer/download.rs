@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
 use crate::object::{GetObjectOutput, ObjectBody, ObjectMeta};
 use crate::path::S3Path;
 use crate::read::{ByteRange, GetOptions, GetOutcome};
 use crate::storage::ObjectStorage;
+use crate::transfer::file::write_to_file;
 use crate::transfer::settings::TransferSettings;
 use crate::transfer::tasks::PartTask;
 
@@ -157,18 +157,9 @@ fn partial_path(destination: &Path) -> Result<PathBuf> {
 }
 
 async fn write_body(body: ObjectBody, partial: &Path) -> Result<()> {
-    let mut file = tokio::fs::File::create(partial)
-        .await
+    let file = std::fs::File::create(partial)
         .map_err(|error| file_error("creating the download file", &error))?;
-    let mut body = body.into_stream();
-    while let Some(chunk) = body.try_next().await? {
-        file.write_all(&chunk)
-            .await
-            .map_err(|error| file_error("writing the download file", &error))?;
-    }
-    file.flush()
-        .await
-        .map_err(|error| file_error("writing the download file", &error))
+    write_to_file(body, file).await.map(|_| ())
 }
 
 fn file_error(what: &str, error: &std::io::Error) -> Error {

@@ -10,12 +10,14 @@
 //! - [`copy_in_parts`]: ranged part copies pinned to the source's ETag.
 //! - [`download`] and [`download_to_file`]: ranged GETs in parallel, in order, pinned to one
 //!   version and resumed where a body broke; for any [`ObjectStorage`](crate::ObjectStorage).
+//! - [`write_to_file`]: a body written to a file in large writes off the async threads.
 //!
 //! [`TransferSettings`] says when and how: thresholds, part size, parts in flight.
 
 mod abort;
 mod copy;
 mod download;
+mod file;
 mod part_reader;
 mod parts;
 mod settings;
@@ -25,6 +27,7 @@ mod upload;
 
 pub use copy::copy_in_parts;
 pub use download::{download, download_to_file};
+pub use file::write_to_file;
 pub use parts::PartPlan;
 pub use settings::{
     MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_REQUEST_SIZE, MIN_PART_SIZE,
