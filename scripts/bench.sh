@@ -135,6 +135,11 @@ rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).grou
 print(json.dumps({"op": sys.argv[1], "secs": secs, "bytes": int(sys.argv[3]), "max_rss_kib": rss}))
 PY
     done
+    # One CopyObject or part copies: a multipart ETag ends in -N.
+    "${cli[@]}" head "$s3/copy.bin" | python3 -c 'import json, sys
+etag = json.load(sys.stdin)["etag"]
+parts = int(etag.strip("\"").rsplit("-", 1)[1]) if "-" in etag else 1
+print(json.dumps({"op": "copy requests", "parts": parts}))' | tee -a "$out/big.jsonl" >&2
     copy="$(sha256sum "$out/back.bin" | cut -d' ' -f1)"
     [[ "$copy" == "$expected" ]] || {
         echo "bench.sh: the 6 GiB object came back different" >&2

@@ -202,10 +202,14 @@ def big_rows(out):
         return []
     runs = [json.loads(line) for line in open(path) if line.strip()]
     verified = any(r.get("sha256_equal") for r in runs)
+    parts = next((r["parts"] for r in runs if r["op"] == "copy requests"), None)
     rows = []
     for run in (r for r in runs if "secs" in r):
         gib = run["bytes"] / 2**30
-        rows.append((f"Garage: {gib:.0f} GiB `stowage {run['op']}`",
+        how = ""
+        if run["op"] == "cp" and parts is not None:
+            how = " (one CopyObject)" if parts == 1 else f" ({parts} part copies)"
+        rows.append((f"Garage: {gib:.0f} GiB `stowage {run['op']}`{how}",
                      f"{run['secs']:.1f} s ({run['bytes'] / run['secs'] / 1e6:.0f} MB/s), "
                      f"{run['max_rss_kib'] / 1024:.0f} MiB RSS",
                      "", "", "download identical (SHA-256)" if verified else ""))

@@ -12,6 +12,7 @@ use crate::head::head_object;
 use crate::keys::copy_source;
 use crate::logging::SdkLogs;
 use crate::multipart::S3Multipart;
+use crate::timeouts::copy_override;
 use crate::write::WriteSettings;
 
 /// What a copy needs: the client, the log guard, the write settings and the thresholds.
@@ -106,6 +107,9 @@ impl Copier<'_> {
                 .set_content_language(attributes.content_language.clone())
                 .set_metadata(metadata);
         }
+        let request = request
+            .customize()
+            .config_override(copy_override(self.client));
         match self.logs.run(request.send()).await {
             Ok(_) => Ok(()),
             Err(error) => match failure(error, from) {

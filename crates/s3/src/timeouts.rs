@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use aws_config::timeout::{TimeoutConfig, TimeoutConfigBuilder};
+use aws_sdk_s3::Client;
 
 /// How long establishing a connection may take by default (`object_store`'s default).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -15,6 +16,28 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// 0.6 MB/s. A body that stalls after its first byte is not covered: transfers resume such
 /// bodies ([`stowage_core::transfer`]). Each retried attempt gets the timeout again.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the answer to one CopyObject may take at the least.
+///
+/// The server copies the whole source (up to 5 GiB) before it answers, so the read timeout
+/// of other requests would end a copy that is progressing: a 6 GiB copy on Garage 2.5 took
+/// longer than 30 s. A copy's read timeout is the larger of this and the configured one.
+pub const COPY_READ_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// A configuration override for CopyObject requests: the client's timeouts, with a read
+/// timeout of at least [`COPY_READ_TIMEOUT`]. (An override replaces the whole timeout
+/// configuration, so it repeats the client's other timeouts.)
+pub(crate) fn copy_override(client: &Client) -> aws_sdk_s3::config::Builder {
+    let base = client
+        .config()
+        .timeout_config()
+        .cloned()
+        .unwrap_or_else(|| Timeouts::default().config());
+    let read = base
+        .read_timeout()
+        .map_or(COPY_READ_TIMEOUT, |read| read.max(COPY_READ_TIMEOUT));
+    aws_sdk_s3::config::Builder::new().timeout_config(base.to_builder().read_timeout(read).build())
+}
 
 /// The timeouts of one backend: the defaults above where a setting is `None`.
 #[derive(Debug, Clone, Copy, Default)]

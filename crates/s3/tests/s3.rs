@@ -1844,3 +1844,54 @@ fn odd_answers_are_typed_errors() {
         tried.load(std::sync::atomic::Ordering::Relaxed)
     );
 }
+
+/// A server that answers every request with `response` after `delay`.
+async fn slow(response: &'static str, delay: Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0_u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap_or(0) == 1
+                {
+                    head.push(byte[0]);
+                }
+                tokio::time::sleep(delay).await;
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    endpoint
+}
+
+/// A CopyObject may take longer than the read timeout (the server copies before it
+/// answers): it gets at least `COPY_READ_TIMEOUT`, while other requests keep theirs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_may_answer_after_the_read_timeout_other_requests_may_not() {
+    const COPIED: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 147\r\n\
+        Connection: close\r\n\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult>\
+        <LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"abc\"</ETag></CopyObjectResult>";
+    assert_eq!(COPIED.split("\r\n\r\n").nth(1).unwrap().len(), 147);
+    assert!(stowage_s3::COPY_READ_TIMEOUT >= Duration::from_secs(600));
+    let endpoint = slow(COPIED, Duration::from_millis(1500)).await;
+    let storage = TestServer::get()
+        .s3_builder()
+        .endpoint_url(&endpoint)
+        .max_attempts(1)
+        .read_timeout(Duration::from_secs(1))
+        .build()
+        .await
+        .unwrap();
+    let from = path("src-bucket", "large-source");
+    let to = path("dst-bucket", "large-copy");
+    storage
+        .copy_object(&from, &to)
+        .await
+        .expect("the copy outlives the read timeout");
+    let head = storage.head_object(&from).await;
+    assert!(matches!(head, Err(Error::Timeout { .. })), "{head:?}");
+}

@@ -10,11 +10,11 @@ use crate::error::{Error, Result};
 
 /// The bytes gathered before one write: large enough that the cost of handing a write to a
 /// blocking thread disappears, small enough to add little to a download's memory.
-const WRITE_BATCH_BYTES: usize = 4 * 1024 * 1024;
+const WRITE_BATCH_BYTES: usize = 2 * 1024 * 1024;
 
 /// Writes every chunk of `body` to `file` and returns the file and the bytes written.
 ///
-/// Chunks are gathered into batches of about 4 MiB, and each batch is written on Tokio's
+/// Chunks are gathered into batches of about 2 MiB, and each batch is written on Tokio's
 /// blocking threads while the next one arrives, without copying the chunks: a body
 /// arriving in many small chunks is written at the disk's pace, not at the pace of one
 /// thread hand-off per chunk (as `tokio::fs::File` would). At most two batches are held.
