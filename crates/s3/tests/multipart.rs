@@ -327,3 +327,56 @@ async fn invalid_transfer_settings_fail_the_build() {
         assert!(matches!(error, Error::InvalidArgument { .. }), "{error:?}");
     }
 }
+
+/// A transfer dropped while CreateMultipartUpload is answered (the server has started the
+/// upload, the client has not yet read its id) still leaves nothing behind: the request's
+/// own task aborts the upload once the id arrives.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transfer_dropped_while_its_upload_is_created_leaves_nothing() {
+    let (proxy, storage) = through_proxy(small_parts()).await;
+    let creates = RequestMatch::method("POST").query_contains("uploads");
+    proxy.inject(
+        FaultRule::new(Fault::Throttle {
+            bytes_per_second: 100,
+        })
+        .matching(creates.clone()),
+    );
+    let path = path("dropped-while-created");
+    let upload_path = path.clone();
+    let upload = tokio::spawn(async move {
+        storage
+            .put_object(
+                &upload_path,
+                Payload::from(pattern(SIZE)),
+                PutOptions::new(),
+            )
+            .await
+    });
+    let direct = storage_direct().await;
+    let mut waited = 0;
+    while pending(&direct, &path).await == 0 {
+        assert!(waited < 300, "the upload was never created");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(proxy.requests_seen(&creates), 1);
+    assert_eq!(proxy.requests_seen(&upload_part()), 0, "still creating");
+    upload.abort();
+    assert!(upload.await.is_err_and(|error| error.is_cancelled()));
+    let mut waited = 0;
+    while pending(&direct, &path).await != 0 {
+        assert!(waited < 1500, "the started upload was never aborted");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!direct.object_exists(&path).await.unwrap());
+}
+
+/// How many multipart uploads of `path` are pending.
+async fn pending(storage: &S3Storage, path: &S3Path) -> usize {
+    storage
+        .list_multipart_uploads(path)
+        .await
+        .expect("list multipart uploads")
+        .len()
+}

@@ -3,8 +3,8 @@
 
 use tokio::runtime::Handle;
 
-use crate::error::Result;
-use crate::object::PutResult;
+use crate::error::{Error, Result};
+use crate::object::{PutOptions, PutResult};
 use crate::path::S3Path;
 use crate::transfer::store::{CompletedPart, MultipartStore, UploadId};
 use crate::write::PutMode;
@@ -19,14 +19,48 @@ pub(crate) struct AbortOnDrop<M: MultipartStore> {
 }
 
 impl<M: MultipartStore> AbortOnDrop<M> {
+    /// Starts a multipart upload of `path` under `options` and guards it.
+    ///
+    /// The CreateMultipartUpload request runs as a task of its own: when the caller is
+    /// dropped while the request is in flight, the store may already have started the
+    /// upload, and the task aborts it as soon as the id arrives, so that no moment exists
+    /// at which a dropped transfer leaves an upload behind. Outside a Tokio runtime the
+    /// request runs in place.
+    pub(crate) async fn start(store: &M, path: &S3Path, options: &PutOptions) -> Result<Self> {
+        let Ok(runtime) = Handle::try_current() else {
+            let id = store.create_upload(path, options).await?;
+            return Ok(Self::new(store.clone(), path.clone(), id));
+        };
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let (task_store, task_path, task_options) = (store.clone(), path.clone(), options.clone());
+        runtime.spawn(async move {
+            let created = task_store.create_upload(&task_path, &task_options).await;
+            if let Err(Ok(id)) = sender.send(created) {
+                // The caller is gone: nobody will complete this upload.
+                if let Err(error) = task_store.abort_upload(&task_path, &id).await {
+                    tracing::warn!(kind = error.kind_name(), error = %error, "aborting an upload started for a dropped transfer failed");
+                }
+            }
+        });
+        let id = receiver.await.map_err(|_| Error::Io {
+            message: "the task starting a multipart upload stopped".into(),
+        })??;
+        Ok(Self::new(store.clone(), path.clone(), id))
+    }
+
     /// Guards the upload `id` of `path`.
-    pub(crate) fn new(store: M, path: S3Path, id: UploadId) -> Self {
+    fn new(store: M, path: S3Path, id: UploadId) -> Self {
         Self {
             store,
             path,
             id,
             armed: true,
         }
+    }
+
+    /// The id of the upload guarded.
+    pub(crate) fn id(&self) -> &UploadId {
+        &self.id
     }
 
     /// Completes the upload with `sent`, the parts in number order, under `mode`; aborts it

@@ -42,9 +42,8 @@ pub async fn copy_in_parts<M: MultipartStore>(
     put_options.mode = options.mode.clone();
     put_options.encryption = options.encryption.clone();
     put_options.storage_class = options.storage_class.clone();
-    let id = store.create_upload(to, &put_options).await?;
-    let guard = AbortOnDrop::new(store.clone(), to.clone(), id.clone());
-    let copied = copy_parts(store, from, source, to, &id, plan, settings).await;
+    let guard = AbortOnDrop::start(store, to, &put_options).await?;
+    let copied = copy_parts(store, from, source, to, guard.id(), plan, settings).await;
     guard.complete(copied, &options.mode).await
 }
 

@@ -48,9 +48,8 @@ pub async fn upload<M: MultipartStore>(
         }
         reader.unread(head);
     }
-    let id = store.create_upload(path, &options).await?;
-    let guard = AbortOnDrop::new(store.clone(), path.clone(), id.clone());
-    let sent = send_parts(store, path, &id, &mut reader, plan, settings).await;
+    let guard = AbortOnDrop::start(store, path, &options).await?;
+    let sent = send_parts(store, path, guard.id(), &mut reader, plan, settings).await;
     guard.complete(sent, &options.mode).await
 }
 
