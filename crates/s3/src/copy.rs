@@ -13,7 +13,7 @@ use crate::keys::copy_source;
 use crate::logging::SdkLogs;
 use crate::multipart::S3Multipart;
 use crate::timeouts::copy_override;
-use crate::write::WriteSettings;
+use crate::write::{WriteSettings, with_object_fields};
 
 /// What a copy needs: the client, the log guard, the write settings and the thresholds.
 pub(crate) struct Copier<'a> {
@@ -79,34 +79,27 @@ impl Copier<'_> {
             options.encryption.as_ref(),
             options.storage_class.as_deref(),
         )?;
-        let mut request = self
+        let request = self
             .client
             .copy_object()
             .copy_source(copy_source(from.bucket(), source_key))
             .bucket(to.bucket())
             .key(key)
             .set_if_match(conditions.if_match)
-            .set_if_none_match(conditions.if_none_match)
-            .set_server_side_encryption(storage.encryption)
-            .set_ssekms_key_id(storage.kms_key_id)
-            .set_storage_class(storage.storage_class);
-        if let Some(attributes) = &options.replace {
-            let metadata = (!attributes.metadata.is_empty()).then(|| {
-                attributes
-                    .metadata
-                    .iter()
-                    .map(|(name, value)| (name.clone(), value.clone()))
-                    .collect()
-            });
-            request = request
-                .metadata_directive(MetadataDirective::Replace)
-                .set_content_type(attributes.content_type.clone())
-                .set_cache_control(attributes.cache_control.clone())
-                .set_content_disposition(attributes.content_disposition.clone())
-                .set_content_encoding(attributes.content_encoding.clone())
-                .set_content_language(attributes.content_language.clone())
-                .set_metadata(metadata);
-        }
+            .set_if_none_match(conditions.if_none_match);
+        let request = match &options.replace {
+            Some(attributes) => with_object_fields!(
+                request
+                    .metadata_directive(MetadataDirective::Replace)
+                    .set_content_type(attributes.content_type.clone()),
+                attributes,
+                storage
+            ),
+            None => request
+                .set_server_side_encryption(storage.encryption)
+                .set_ssekms_key_id(storage.kms_key_id)
+                .set_storage_class(storage.storage_class),
+        };
         let request = request
             .customize()
             .config_override(copy_override(self.client));

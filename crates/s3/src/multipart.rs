@@ -18,7 +18,7 @@ use crate::errors::failure;
 use crate::keys::copy_source;
 use crate::logging::SdkLogs;
 use crate::uploads::abort_multipart_upload;
-use crate::write::WriteSettings;
+use crate::write::{WriteSettings, with_object_fields};
 
 /// What every request of one put or copy needs; cheap to clone into part tasks.
 #[derive(Clone)]
@@ -71,8 +71,6 @@ impl MultipartStore for S3Multipart {
             options.storage_class.as_deref(),
         )?;
         let key = path.object_key()?;
-        let metadata =
-            (!options.metadata.is_empty()).then(|| options.metadata.clone().into_iter().collect());
         let request = self
             .client
             .put_object()
@@ -82,16 +80,9 @@ impl MultipartStore for S3Multipart {
             .checksum_crc32(crc32(&body))
             .body(SdkByteStream::from(body))
             .set_content_type(options.content_type.clone())
-            .set_cache_control(options.cache_control.clone())
-            .set_content_disposition(options.content_disposition.clone())
-            .set_content_encoding(options.content_encoding.clone())
-            .set_content_language(options.content_language.clone())
-            .set_metadata(metadata)
             .set_if_match(conditions.if_match)
-            .set_if_none_match(conditions.if_none_match)
-            .set_server_side_encryption(storage.encryption)
-            .set_ssekms_key_id(storage.kms_key_id)
-            .set_storage_class(storage.storage_class);
+            .set_if_none_match(conditions.if_none_match);
+        let request = with_object_fields!(request, options, storage);
         let output = self
             .logs
             .run(request.customize().disable_payload_signing().send())
@@ -112,8 +103,6 @@ impl MultipartStore for S3Multipart {
             options.storage_class.as_deref(),
         )?;
         let key = path.object_key()?;
-        let metadata =
-            (!options.metadata.is_empty()).then(|| options.metadata.clone().into_iter().collect());
         let request = self
             .client
             .create_multipart_upload()
@@ -125,15 +114,8 @@ impl MultipartStore for S3Multipart {
                     .content_type
                     .as_deref()
                     .unwrap_or(DEFAULT_CONTENT_TYPE),
-            )
-            .set_cache_control(options.cache_control.clone())
-            .set_content_disposition(options.content_disposition.clone())
-            .set_content_encoding(options.content_encoding.clone())
-            .set_content_language(options.content_language.clone())
-            .set_metadata(metadata)
-            .set_server_side_encryption(storage.encryption)
-            .set_ssekms_key_id(storage.kms_key_id)
-            .set_storage_class(storage.storage_class);
+            );
+        let request = with_object_fields!(request, options, storage);
         let output = self
             .logs
             .run(request.send())

@@ -94,6 +94,33 @@ impl WriteSettings {
     }
 }
 
+/// The user metadata of `options` as the SDK's request builders take it: `None` when empty.
+pub(crate) fn metadata(
+    options: &stowage_core::PutOptions,
+) -> Option<std::collections::HashMap<String, String>> {
+    (!options.metadata.is_empty()).then(|| options.metadata.clone().into_iter().collect())
+}
+
+/// Sets the HTTP attributes and user metadata of a `PutOptions` (not its Content-Type, whose
+/// default differs per request) and a [`StorageFields`] on a request builder of PutObject,
+/// CreateMultipartUpload or CopyObject: the three share these setters but no trait.
+macro_rules! with_object_fields {
+    ($request:expr, $options:expr, $storage:expr) => {{
+        let options: &stowage_core::PutOptions = $options;
+        let storage: $crate::write::StorageFields = $storage;
+        $request
+            .set_cache_control(options.cache_control.clone())
+            .set_content_disposition(options.content_disposition.clone())
+            .set_content_encoding(options.content_encoding.clone())
+            .set_content_language(options.content_language.clone())
+            .set_metadata($crate::write::metadata(options))
+            .set_server_side_encryption(storage.encryption)
+            .set_ssekms_key_id(storage.kms_key_id)
+            .set_storage_class(storage.storage_class)
+    }};
+}
+pub(crate) use with_object_fields;
+
 #[cfg(test)]
 mod tests {
     use super::*;
