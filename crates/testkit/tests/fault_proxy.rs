@@ -898,3 +898,155 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
         }
     }
 }
+
+// ---- load: many tasks at once, with faults injected along the way ----
+
+/// Tasks running at once in the load test.
+const LOAD_TASKS: usize = 64;
+/// How long the load runs.
+const LOAD_FOR: Duration = Duration::from_secs(8);
+
+/// The bytes task `task` writes the `version`th time: their length and content follow from
+/// both, so any read can be checked without keeping what was written.
+fn versioned(task: usize, version: u64) -> Bytes {
+    let len = 1 + (task * 7919 + version as usize * 104_729) % (48 * 1024);
+    (0..len)
+        .map(|i| (i as u64 ^ version.wrapping_mul(31) ^ task as u64 * 17) as u8)
+        .collect()
+}
+
+/// This process's open file descriptors and resident memory (VmRSS, VmHWM) in KiB.
+fn process_figures() -> (usize, u64, u64) {
+    let fds = std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (fds, field("VmRSS:"), field("VmHWM:"))
+}
+
+/// One task of the load test: puts, reads, heads, copies, lists and deletes of its own keys,
+/// every answer checked against what it wrote. Returns the operations it ran.
+async fn load_task(
+    storage: std::sync::Arc<S3Storage>,
+    base: S3Path,
+    task: usize,
+    until: tokio::time::Instant,
+) -> u64 {
+    let object = base.join(&format!("task-{task}/object")).unwrap();
+    let copy = base.join(&format!("task-{task}/copy")).unwrap();
+    let prefix = base.join(&format!("task-{task}/")).unwrap();
+    let mut version = 0;
+    let mut operations = 0;
+    while tokio::time::Instant::now() < until {
+        version += 1;
+        let bytes = versioned(task, version);
+        write(&storage, &object, &bytes).await;
+        assert!(
+            read(&storage, &object).await == bytes,
+            "task {task} v{version}"
+        );
+        let meta = storage.head_object(&object).await.expect("head");
+        assert_eq!(meta.size, bytes.len() as u64);
+        storage.copy_object(&object, &copy).await.expect("copy");
+        assert!(read(&storage, &copy).await == bytes, "copy of task {task}");
+        let listing = storage.list_objects(&prefix, None).await.expect("list");
+        assert_eq!(listing.objects.len(), 2, "task {task}");
+        storage.delete_object(&copy).await.expect("delete");
+        assert!(!storage.object_exists(&copy).await.expect("exists"));
+        operations += 8;
+    }
+    storage.delete_object(&object).await.expect("delete");
+    operations + 1
+}
+
+/// 64 tasks of mixed operations for 8 s through the proxy, with a `503 SlowDown` or a
+/// `500` injected every 50 ms: no error reaches a task (every fault is retried), every
+/// answer holds the bytes written, and file descriptors and memory stay bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_tasks_under_injected_faults_see_only_their_own_bytes() {
+    let proxy = std::sync::Arc::new(proxy().await);
+    let storage =
+        std::sync::Arc::new(storage_through(&proxy, |builder| builder.max_attempts(5)).await);
+    let base = fresh_path("load");
+    let base = S3Path::new(base.bucket(), format!("{}/", base.key())).unwrap();
+    let (fds_before, rss_before, _) = process_figures();
+    let until = tokio::time::Instant::now() + LOAD_FOR;
+    let injector = {
+        let proxy = std::sync::Arc::clone(&proxy);
+        tokio::spawn(async move {
+            let mut injected = 0_usize;
+            while tokio::time::Instant::now() < until {
+                let fault = if injected % 2 == 0 {
+                    Fault::SlowDown
+                } else {
+                    Fault::InternalError
+                };
+                proxy.inject(FaultRule::new(fault));
+                injected += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            injected
+        })
+    };
+    let sampler = tokio::spawn(async move {
+        let mut peak_fds = 0;
+        while tokio::time::Instant::now() < until {
+            peak_fds = peak_fds.max(process_figures().0);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        peak_fds
+    });
+    let tasks: Vec<_> = (0..LOAD_TASKS)
+        .map(|task| {
+            tokio::spawn(load_task(
+                std::sync::Arc::clone(&storage),
+                base.clone(),
+                task,
+                until,
+            ))
+        })
+        .collect();
+    let mut operations = 0;
+    for task in tasks {
+        operations += task.await.expect("a load task panicked");
+    }
+    let injected = injector.await.unwrap();
+    let peak_fds = sampler.await.unwrap();
+    proxy.clear();
+    let (fds_after, rss_after, hwm) = process_figures();
+    eprintln!(
+        "load: {LOAD_TASKS} tasks, {operations} operations in {LOAD_FOR:?}, {} faults applied \
+         of {injected} injected; fds {fds_before} before, peak {peak_fds}, {fds_after} after; \
+         RSS {rss_before} KiB before, {rss_after} KiB after, peak {hwm} KiB",
+        proxy.faults_applied()
+    );
+    assert!(proxy.faults_applied() > 0, "faults reached the tasks");
+    assert!(
+        storage
+            .list_objects(&base, None)
+            .await
+            .unwrap()
+            .objects
+            .is_empty(),
+        "every task cleaned up"
+    );
+    // At most one connection per task, which takes three descriptors in this process (the
+    // client's socket, and the proxy's two), and every one is closed afterwards.
+    assert!(
+        peak_fds <= fds_before + 3 * LOAD_TASKS + 16,
+        "{peak_fds} descriptors open at the peak, {fds_before} before"
+    );
+    assert!(
+        fds_after <= fds_before + LOAD_TASKS + 16,
+        "{fds_after} descriptors open after, {fds_before} before"
+    );
+    assert!(
+        hwm < rss_before + 256 * 1024,
+        "peak RSS {hwm} KiB, {rss_before} KiB before"
+    );
+}
