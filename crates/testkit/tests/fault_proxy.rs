@@ -911,7 +911,7 @@ const LOAD_FOR: Duration = Duration::from_secs(8);
 fn versioned(task: usize, version: u64) -> Bytes {
     let len = 1 + (task * 7919 + version as usize * 104_729) % (48 * 1024);
     (0..len)
-        .map(|i| (i as u64 ^ version.wrapping_mul(31) ^ task as u64 * 17) as u8)
+        .map(|i| (i as u64 ^ version.wrapping_mul(31) ^ (task as u64 * 17)) as u8)
         .collect()
 }
 
@@ -981,7 +981,7 @@ async fn sixty_four_tasks_under_injected_faults_see_only_their_own_bytes() {
         tokio::spawn(async move {
             let mut injected = 0_usize;
             while tokio::time::Instant::now() < until {
-                let fault = if injected % 2 == 0 {
+                let fault = if injected.is_multiple_of(2) {
                     Fault::SlowDown
                 } else {
                     Fault::InternalError
