@@ -10,8 +10,7 @@
 //! enforces them on CopyObject, so a conditional copy is checked against a canned HTTP
 //! server that records the request.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -47,38 +46,10 @@ fn path(bucket: &str, key: &str) -> S3Path {
     S3Path::new(bucket, key).expect("valid path")
 }
 
-// ---- log capture: every event, every target, TRACE, for the whole binary ----
-
-static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-
-#[derive(Clone)]
-struct SharedWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+/// Installs the binary's log capture (`stowage_testkit::logs`): every event, every target,
+/// TRACE.
 fn capture_logs() {
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = SharedWriter(buffer.clone());
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("install the log capture");
-        buffer
-    });
-}
-
-fn captured_logs() -> String {
-    String::from_utf8_lossy(&LOGS.get().expect("capture installed").lock().unwrap()).into_owned()
+    stowage_testkit::logs::capture();
 }
 
 // ---- helpers ----
@@ -918,22 +889,14 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
             assert!(!text.contains(needle), "{needle:?} leaked into {text}");
         }
     }
-    let logs = captured_logs();
+    let logs = stowage_testkit::logs::capture();
+    let text = logs.text();
     assert!(
-        logs.contains(&p.key_hash()),
+        text.contains(&p.key_hash()),
         "the capture saw no operation span: {} bytes",
-        logs.len()
+        text.len()
     );
-    for needle in forbidden {
-        if let Some(at) = logs.find(needle) {
-            let line_start = logs[..at].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = logs[at..].find('\n').map_or(logs.len(), |i| at + i);
-            panic!(
-                "{needle:?} leaked into the logs: {}",
-                &logs[line_start..line_end]
-            );
-        }
-    }
+    logs.assert_free_of(&forbidden);
 }
 
 // ---- reads with options ----

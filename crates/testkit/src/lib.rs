@@ -43,6 +43,7 @@ pub mod garage;
 pub mod keys;
 pub mod list_pages;
 pub mod listing;
+pub mod logs;
 #[cfg(feature = "server")]
 pub mod moto;
 pub mod objects;

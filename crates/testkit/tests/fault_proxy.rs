@@ -848,6 +848,7 @@ async fn run_op(
 /// wrong body, a panic or a hang).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
+    let logs = stowage_testkit::logs::capture();
     let proxy = proxy().await;
     let storage = std::sync::Arc::new(
         storage_through(&proxy, |builder| {
@@ -860,10 +861,14 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
     );
     let bytes = content(64 * 1024);
     let mut outcomes = Vec::new();
+    let mut keys = Vec::new();
+    let mut hashes = Vec::new();
     for fault in FAULTS {
         let base = fresh_path(&format!("matrix-{}", outcomes.len()));
+        keys.push(base.key().to_owned());
         let base = S3Path::new(base.bucket(), format!("{}/", base.key())).unwrap();
         let source = base.join("source").unwrap();
+        hashes.push(source.key_hash());
         write(&storage, &source, &bytes).await;
         for op in OPS {
             proxy.clear();
@@ -889,6 +894,22 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
         "{} operation x fault cases, {} succeeded after retries, typed failures: {failed:?}",
         outcomes.len(),
         outcomes.len() - failed.len()
+    );
+    // No event of the fault runs, the SDK's included, carries a key, the secret or a
+    // signature.
+    let secret = &TestServer::get().secret_access_key;
+    let mut forbidden: Vec<&str> = keys.iter().map(String::as_str).collect();
+    forbidden.extend([
+        secret.as_str(),
+        "X-Amz-Signature",
+        "Signature=",
+        "Credential=",
+    ]);
+    logs.assert_free_of(&forbidden);
+    let text = logs.text();
+    assert!(
+        hashes.iter().all(|hash| text.contains(hash.as_str())),
+        "the capture saw the operations, named by key hash"
     );
     // Faults the SDK retries past leave every operation succeeding; a reset in the middle
     // of a body already handed to the caller is the only failure a caller may see.
@@ -969,6 +990,7 @@ async fn load_task(
 /// answer holds the bytes written, and file descriptors and memory stay bounded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_tasks_under_injected_faults_see_only_their_own_bytes() {
+    let logs = stowage_testkit::logs::capture();
     let proxy = std::sync::Arc::new(proxy().await);
     let storage =
         std::sync::Arc::new(storage_through(&proxy, |builder| builder.max_attempts(5)).await);
@@ -1026,6 +1048,14 @@ async fn sixty_four_tasks_under_injected_faults_see_only_their_own_bytes() {
         proxy.faults_applied()
     );
     assert!(proxy.faults_applied() > 0, "faults reached the tasks");
+    let secret = &TestServer::get().secret_access_key;
+    logs.assert_free_of(&[
+        base.key(),
+        secret.as_str(),
+        "X-Amz-Signature",
+        "Signature=",
+        "Credential=",
+    ]);
     assert!(
         storage
             .list_objects(&base, None)
