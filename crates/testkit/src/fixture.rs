@@ -67,8 +67,11 @@ impl<'a> Fixture<'a> {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        S3Path::new(&self.bucket, format!("conformance/{area}-{nanos:x}-{n}/"))
-            .expect("a short ASCII prefix is a valid key")
+        S3Path::new(
+            &self.bucket,
+            format!("{}{area}-{nanos:x}-{n}/", crate::SUITE_KEY_PREFIX),
+        )
+        .expect("a short ASCII prefix is a valid key")
     }
 
     /// The same key under the second bucket.

@@ -60,6 +60,10 @@ pub mod watchdog;
 pub mod writes;
 
 pub use capabilities::Capabilities;
+
+/// The prefix of every key the suite writes: a generated test checks that no log event of
+/// its area contains it (keys reach logs only as `hash_s3_key`).
+pub const SUITE_KEY_PREFIX: &str = "conformance/";
 pub use fixture::{Backend, Fixture};
 pub use flaky::{BROKEN_BODY, FlakyBodies};
 #[cfg(feature = "http")]

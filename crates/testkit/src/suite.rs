@@ -59,8 +59,11 @@ macro_rules! conformance_tests {
             $(
                 #[tokio::test]
                 async fn $test() {
+                    let logs = $crate::logs::capture();
                     let backend: $crate::Backend = $setup.await;
                     $crate::$area::$test(&backend.fixture()).await;
+                    // Every key the suite writes starts with this prefix.
+                    logs.assert_free_of(&[$crate::SUITE_KEY_PREFIX]);
                 }
             )*
         }
