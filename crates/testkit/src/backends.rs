@@ -47,12 +47,21 @@ pub async fn memory() -> Backend {
 }
 
 /// The S3 backend on the [`TestServer`](crate::TestServer) (Garage), redeeming over HTTP.
+#[cfg(all(feature = "s3", feature = "http"))]
+pub async fn s3() -> Backend {
+    garage(crate::TestServer::get()).await
+}
+
+/// The S3 backend on a Garage `server`, with [`small_parts`], redeeming over HTTP.
 ///
 /// Garage ignores `If-None-Match` and `If-Match` on writes, so the backend is configured as
 /// for any custom endpoint: conditional writes and copies are refused as unsupported.
+///
+/// # Panics
+///
+/// When the backend cannot be built from the server's settings.
 #[cfg(all(feature = "s3", feature = "http"))]
-pub async fn s3() -> Backend {
-    let server = crate::TestServer::get();
+pub async fn garage(server: &crate::TestServer) -> Backend {
     let capabilities = Capabilities {
         create_only_writes: false,
         compare_and_swap_writes: false,
@@ -60,8 +69,14 @@ pub async fn s3() -> Backend {
         compare_and_swap_copies: false,
         ..Capabilities::full()
     };
+    let storage = server
+        .s3_builder()
+        .transfer_settings(small_parts())
+        .build()
+        .await
+        .expect("an S3 backend on the Garage server");
     Backend::new(
-        s3_storage().await,
+        storage,
         crate::HttpRedeemer::new(),
         &server.bucket,
         &server.bucket2,

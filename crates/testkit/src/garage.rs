@@ -16,9 +16,12 @@ use crate::watchdog::{ServerDir, free_port};
 /// The Garage release the tests are written against.
 pub const GARAGE_VERSION: &str = "2.5.0";
 
-const REGION: &str = "garage";
-const BUCKET: &str = "stowage-test";
-const BUCKET2: &str = "stowage-test-2";
+/// The region every test server signs for.
+pub(crate) const REGION: &str = "garage";
+/// The first test bucket.
+pub(crate) const BUCKET: &str = "stowage-test";
+/// The second test bucket.
+pub(crate) const BUCKET2: &str = "stowage-test-2";
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How to get a Garage binary, for every message that finds none.
@@ -133,7 +136,7 @@ fn write_config(dir: &Path, config: &Path, s3_port: u16, rpc_port: u16) -> Resul
 
 /// `$STOWAGE_GARAGE_BIN`, the cached build, or `garage` on `PATH`, whichever is the
 /// wanted version first.
-fn find_binary() -> Result<PathBuf, String> {
+pub(crate) fn find_binary() -> Result<PathBuf, String> {
     let mut candidates = Vec::new();
     if let Some(bin) = std::env::var_os("STOWAGE_GARAGE_BIN") {
         candidates.push(PathBuf::from(bin));

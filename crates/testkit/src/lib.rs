@@ -32,6 +32,8 @@ pub mod attributes;
 pub mod backends;
 pub mod batch_delete;
 mod capabilities;
+#[cfg(feature = "server")]
+pub mod cluster;
 pub mod differential;
 pub mod errors;
 #[cfg(feature = "server")]
@@ -47,6 +49,7 @@ pub mod logs;
 #[cfg(feature = "server")]
 pub mod moto;
 pub mod objects;
+pub mod operations;
 pub mod presign;
 pub mod reads;
 mod redeem;

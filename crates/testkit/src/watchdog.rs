@@ -1,31 +1,74 @@
 //! Servers that die with the test binary that started them.
 //!
 //! A server runs under a small `sh` watchdog whose standard input is a pipe from the test
-//! binary. The binary never writes to it; when the binary exits, however it exits (a panic,
+//! binary. The binary writes nothing to it but the odd [`ServerCommand`] (a fault test kills,
+//! freezes or restarts a server that way); when the binary exits, however it exits (a panic,
 //! `abort`, SIGKILL), the kernel closes the pipe, the watchdog reads end-of-file, stops the
 //! server (SIGTERM, SIGKILL after 10 s) and deletes the server's directory.
 
 use std::ffi::OsStr;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Runs `"$@"` with its output in `$1/server.log`, until standard input ends.
+/// Runs `"$@"` with its output appended to `$1/server.log`, until standard input ends.
+///
+/// Each line read before the end is a command for the server: `kill` (SIGKILL, then reap
+/// it), `freeze` (SIGSTOP), `thaw` (SIGCONT) or `start` (run it again, in the same
+/// directory, after a `kill`).
 const SCRIPT: &str = r#"
 dir=$1; shift
-"$@" >"$dir/server.log" 2>&1 </dev/null &
-pid=$!
-echo "$pid" >"$dir/server.pid"
-cat >/dev/null
-kill -TERM "$pid" 2>/dev/null
-i=0
-while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+run() { "$@" >>"$dir/server.log" 2>&1 </dev/null & pid=$!; echo "$pid" >"$dir/server.pid"; }
+run "$@"
+while read -r command; do
+    case $command in
+        kill) kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid= ;;
+        freeze) kill -STOP "$pid" 2>/dev/null ;;
+        thaw) kill -CONT "$pid" 2>/dev/null ;;
+        start) [ -z "$pid" ] && run "$@" ;;
+    esac
+done
+if [ -n "$pid" ]; then
+    kill -CONT "$pid" 2>/dev/null
+    kill -TERM "$pid" 2>/dev/null
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+fi
 rm -rf "$dir"
 "#;
+
+/// What a watchdog can be told to do with its server (see [`ServerDir::spawn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerCommand {
+    /// SIGKILL: the server dies at once, as in a crash; its directory stays.
+    Kill,
+    /// SIGSTOP: the server keeps its sockets but answers nothing.
+    Freeze,
+    /// SIGCONT: a frozen server runs on.
+    Thaw,
+    /// Runs the server again, on the same directory, after a [`ServerCommand::Kill`].
+    Start,
+}
+
+impl ServerCommand {
+    /// Sends the command to the watchdog whose standard input is `lifeline`.
+    pub fn send(self, lifeline: &mut ChildStdin) -> Result<(), String> {
+        let line = match self {
+            Self::Kill => "kill\n",
+            Self::Freeze => "freeze\n",
+            Self::Thaw => "thaw\n",
+            Self::Start => "start\n",
+        };
+        lifeline
+            .write_all(line.as_bytes())
+            .and_then(|()| lifeline.flush())
+            .map_err(|e| format!("telling a server's watchdog to {}: {e}", line.trim_end()))
+    }
+}
 
 /// A server's private directory (its log, pid and data) and its name in messages.
 #[derive(Debug)]
@@ -90,9 +133,7 @@ impl ServerDir {
                 }
                 Err(_) => {}
             }
-            if let Some(pid) = std::fs::read_to_string(self.dir.join("server.pid"))
-                .ok()
-                .and_then(|pid| pid.trim().parse::<u32>().ok())
+            if let Some(pid) = self.pid()
                 && !alive(pid)
             {
                 return Err(self.with_log(format!("{} exited during startup", self.name)));
@@ -105,6 +146,24 @@ impl ServerDir {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The process id of the server's latest start, once the watchdog has written it.
+    pub fn pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.join("server.pid"))
+            .ok()
+            .and_then(|pid| pid.trim().parse().ok())
+    }
+
+    /// Waits until the server process `pid` is gone, failing when `deadline` passes first.
+    pub fn wait_until_gone(&self, pid: u32, deadline: Instant) -> Result<(), String> {
+        while alive(pid) {
+            if Instant::now() >= deadline {
+                return Err(self.with_log(format!("{} (pid {pid}) did not die in time", self.name)));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
     }
 
     /// `problem` followed by the last lines of the server's log.

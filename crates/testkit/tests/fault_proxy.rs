@@ -17,6 +17,7 @@ use stowage_s3::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use stowage_s3::{S3Storage, S3StorageBuilder};
 use stowage_testkit::TestServer;
 use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
+use stowage_testkit::operations::{self, Operation, content};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -64,11 +65,6 @@ fn fresh_path(test: &str) -> S3Path {
         format!("fault-proxy/{test}-{nanos:x}"),
     )
     .expect("a valid path")
-}
-
-/// `len` bytes in which no two neighbouring blocks are alike.
-fn content(len: usize) -> Bytes {
-    (0..len).map(|i| (i * 31 + i / 251) as u8).collect()
 }
 
 /// The object's bytes, read through `storage`.
@@ -695,38 +691,6 @@ async fn dropping_the_proxy_closes_a_connection_it_never_answered() {
 
 // ---- every trait operation under every fault ----
 
-/// The operations of the matrix, each on its own objects.
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Put,
-    PutInParts,
-    Get,
-    GetRange,
-    Download,
-    Head,
-    Exists,
-    Copy,
-    Delete,
-    DeleteMany,
-    List,
-    ListPage,
-}
-
-const OPS: [Op; 12] = [
-    Op::Put,
-    Op::PutInParts,
-    Op::Get,
-    Op::GetRange,
-    Op::Download,
-    Op::Head,
-    Op::Exists,
-    Op::Copy,
-    Op::Delete,
-    Op::DeleteMany,
-    Op::List,
-    Op::ListPage,
-];
-
 const FAULTS: [Fault; 6] = [
     Fault::ResetDuringRequest,
     Fault::ResetDuringResponseBody { after_bytes: 10 },
@@ -741,107 +705,6 @@ const FAULTS: [Fault; 6] = [
 /// How long one operation may take under a fault before the matrix calls it a hang: the
 /// read timeout (1 s) times the attempts (3), with room for backoff and the throttle.
 const HANG: Duration = Duration::from_secs(60);
-
-/// Runs `op` under `base`, where `source` (64 KiB) is stored; `Ok` once every byte and
-/// answer was checked, the operation's own error otherwise. A wrong answer panics.
-async fn run_op(
-    op: Op,
-    storage: &std::sync::Arc<S3Storage>,
-    base: &S3Path,
-    source: &S3Path,
-    bytes: &Bytes,
-) -> Result<(), Error> {
-    let target = base.join(&format!("{op:?}")).unwrap();
-    match op {
-        Op::Put => {
-            storage
-                .put_object(&target, bytes.clone().into(), PutOptions::new())
-                .await?;
-            assert_eq!(&read(storage, &target).await, bytes, "{op:?}");
-        }
-        Op::PutInParts => {
-            let large = content(11 * MIB);
-            storage
-                .put_object(&target, large.clone().into(), PutOptions::new())
-                .await?;
-            assert!(read(storage, &target).await == large, "{op:?}");
-        }
-        Op::Get => {
-            let body = storage.get_object(source).await?.body.bytes().await?;
-            assert_eq!(&body, bytes, "{op:?}");
-        }
-        Op::GetRange => {
-            let options = GetOptions::new().range(ByteRange::inclusive(100, 1123));
-            match storage.get_object_with(source, &options).await? {
-                stowage_core::GetOutcome::Found(output) => {
-                    assert_eq!(output.body.bytes().await?, bytes.slice(100..1124), "{op:?}");
-                }
-                other => panic!("{op:?}: {other:?}"),
-            }
-        }
-        Op::Download => {
-            let settings = stowage_testkit::transfers::small_parts();
-            let output =
-                stowage_core::transfer::download(std::sync::Arc::clone(storage), source, &settings)
-                    .await?;
-            assert_eq!(&output.body.bytes().await?, bytes, "{op:?}");
-        }
-        Op::Head => {
-            let meta = storage.head_object(source).await?;
-            assert_eq!(meta.size, bytes.len() as u64, "{op:?}");
-        }
-        Op::Exists => {
-            assert!(storage.object_exists(source).await?, "{op:?}");
-        }
-        Op::Copy => {
-            storage.copy_object(source, &target).await?;
-            assert_eq!(&read(storage, &target).await, bytes, "{op:?}");
-        }
-        Op::Delete => {
-            write(storage, &target, bytes).await;
-            storage.delete_object(&target).await?;
-            assert!(!storage.object_exists(&target).await.unwrap(), "{op:?}");
-        }
-        Op::DeleteMany => {
-            let paths: Vec<S3Path> = (0..3)
-                .map(|i| base.join(&format!("many-{i}")).unwrap())
-                .collect();
-            for path in &paths {
-                write(storage, path, bytes).await;
-            }
-            let report = storage.delete_objects(&paths).await?;
-            let mut reported: Vec<&S3Path> = report
-                .deleted
-                .iter()
-                .chain(report.failed.iter().map(|failure| &failure.path))
-                .collect();
-            reported.sort();
-            let mut expected: Vec<&S3Path> = paths.iter().collect();
-            expected.sort();
-            assert_eq!(reported, expected, "{op:?}: every path reported once");
-            let failed: Vec<S3Path> = report.failed.iter().map(|f| f.path.clone()).collect();
-            let retried = storage.delete_objects(&failed).await.expect("a retry");
-            assert!(
-                retried.is_success(),
-                "{op:?}: retrying the failed keys finishes"
-            );
-            for path in &paths {
-                assert!(!storage.object_exists(path).await.unwrap(), "{op:?}");
-            }
-        }
-        Op::List => {
-            let listing = storage.list_objects(source, None).await?;
-            assert_eq!(listing.objects.len(), 1, "{op:?}");
-        }
-        Op::ListPage => {
-            let page = storage
-                .list_page(source, &stowage_core::ListOptions::new(), None)
-                .await?;
-            assert_eq!(page.objects.len(), 1, "{op:?}");
-        }
-    }
-    Ok(())
-}
 
 /// Every operation under every fault, with 3 attempts and a 1 s read timeout: it succeeds
 /// with the right bytes, or fails with a typed error of a failure kind (never `NotFound`, a
@@ -870,12 +733,13 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
         let source = base.join("source").unwrap();
         hashes.push(source.key_hash());
         write(&storage, &source, &bytes).await;
-        for op in OPS {
+        for op in Operation::ALL {
             proxy.clear();
             proxy.inject(FaultRule::new(fault).matching(RequestMatch::any()));
-            let outcome = tokio::time::timeout(HANG, run_op(op, &storage, &base, &source, &bytes))
-                .await
-                .unwrap_or_else(|_| panic!("{op:?} under {fault:?} hung"));
+            let outcome =
+                tokio::time::timeout(HANG, operations::run(op, &storage, &base, &source, &bytes))
+                    .await
+                    .unwrap_or_else(|_| panic!("{op:?} under {fault:?} hung"));
             proxy.clear();
             if let Err(error) = &outcome {
                 assert!(
