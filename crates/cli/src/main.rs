@@ -7,6 +7,7 @@
 
 mod cli;
 mod commands;
+mod logging;
 mod output;
 
 use std::process::ExitCode;
@@ -17,6 +18,7 @@ use crate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

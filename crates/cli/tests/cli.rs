@@ -1239,6 +1239,119 @@ fn access_denied_and_unreachable_exit_4() {
     assert!(!stderr.contains("secret-name"), "{stderr}");
 }
 
+/// Every subcommand at `-vvv`, successes and failures: stderr carries the operations' events,
+/// naming the key by its hash, and never the key, the secret, a signature, a credential
+/// scope, a presigned URL or a policy. With no `-v`, a clamped TTL still warns.
+#[test]
+fn verbose_logs_name_keys_only_by_hash() {
+    let g = garage();
+    let prefix = g.prefix("verbose-logs");
+    let object = format!("{prefix}secret-name.bin");
+    let copy = format!("{prefix}secret-copy.bin");
+    let missing = format!("{prefix}secret-missing.bin");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("in.bin");
+    std::fs::write(&file, pseudo_random(6 * MIB, 9)).unwrap();
+    let file = file.to_str().unwrap();
+    let downloaded = dir.path().join("out.bin");
+    let downloaded = downloaded.to_str().unwrap();
+
+    let runs: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["--part-size", "5MiB", "put", &object, file], 0),
+        (vec!["head", &object], 0),
+        (vec!["exists", &object], 0),
+        (vec!["--part-size", "5MiB", "get", &object, downloaded], 0),
+        (vec!["get", &object, "--range", "0-99"], 0),
+        (vec!["cp", &object, &copy], 0),
+        (vec!["ls", &prefix], 0),
+        (vec!["presign-get", &object], 0),
+        (
+            vec![
+                "presign-post",
+                &object,
+                "--max-bytes",
+                "10",
+                "--expires-in",
+                "3600",
+            ],
+            0,
+        ),
+        (vec!["rm", &object, &copy], 0),
+        (vec!["head", &missing], 3),
+        (vec!["get", &missing], 3),
+        (vec!["exists", &missing], 1),
+    ];
+    let mut stderr = String::new();
+    let mut stdout = String::new();
+    for (args, code) in &runs {
+        let out = g.cmd().arg("-vvv").args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(*code), "{args:?}: {err}");
+        stderr.push_str(&err);
+        stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    for path in [&object, &copy, &missing] {
+        let hash = stowage_core::S3Path::parse(path).unwrap().key_hash();
+        assert!(
+            stderr.contains(&format!("key_hash={hash}")),
+            "the events name {hash}:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("DEBUG"), "{stderr}");
+    let post: Value = stdout
+        .lines()
+        .find_map(|line| {
+            serde_json::from_str::<Value>(line)
+                .ok()
+                .filter(|v| v.get("fields").is_some())
+        })
+        .unwrap_or_else(|| panic!("presign-post printed its form: {stdout}"));
+    let policy = post["fields"]["policy"].as_str().unwrap();
+    let url = stdout
+        .lines()
+        .find(|line| line.contains("X-Amz-Signature"))
+        .unwrap_or_else(|| panic!("presign-get printed its URL: {stdout}"));
+    let key_part = prefix
+        .trim_start_matches("s3://")
+        .split_once('/')
+        .unwrap()
+        .1;
+    for forbidden in [
+        key_part,
+        "secret-name",
+        g.secret_access_key.as_str(),
+        "X-Amz-Signature",
+        "Signature=",
+        "Credential=",
+        "x-amz-credential",
+        policy,
+        url,
+    ] {
+        assert!(
+            !stderr.contains(forbidden),
+            "stderr holds {forbidden:?}:\n{stderr}"
+        );
+    }
+
+    // No -v: the clamped TTL still warns, naming the key by its hash only.
+    let out = g
+        .cmd()
+        .args([
+            "presign-post",
+            &copy,
+            "--max-bytes",
+            "10",
+            "--expires-in",
+            "3600",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("WARN") && err.contains("clamped"), "{err}");
+    assert!(!err.contains("secret-copy"), "{err}");
+}
+
 /// A policy printed by the CLI, posted as a browser would, is accepted at the cap and
 /// rejected one byte above it.
 #[tokio::test]

@@ -109,6 +109,13 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20), help_heading = GLOBAL)]
     pub(crate) max_attempts: Option<u32>,
 
+    /// More log events on stderr: warnings only by default (a clamped TTL, a failed clean-up),
+    /// -v adds INFO, -vv DEBUG (each operation's failure, each batch), -vvv TRACE. Events
+    /// name keys by their hash, never raw, and carry no URL, signature or credential. Goes
+    /// before the subcommand (`stowage -vv get ...`), so that a key such as `-v` stays a key.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
