@@ -308,6 +308,7 @@ impl Page {
                 let server = tokio::task::spawn_blocking(TestServer::get)
                     .await
                     .expect("the test server starts");
+                stowage_testkit::logs::forbid([server.secret_access_key.as_str()]);
                 let storage = server.s3_storage().await;
                 allow_origin_on_garage(&storage, &server.bucket, &origin).await;
                 let storage: Arc<dyn ObjectStorage> = Arc::new(storage);
@@ -315,6 +316,9 @@ impl Page {
                 (storage, server.bucket.clone(), None, users.0, users.1)
             }
         };
+        // No event of this binary may name a user's key, a signature, a policy or a secret.
+        stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
+        stowage_testkit::logs::forbid([format!("users/{user}/"), format!("users/{victim}/")]);
         let router = App::new(Arc::clone(&storage), bucket.clone(), rules).router();
         tokio::spawn(async move { axum::serve(listener, router).await });
         let browser = Driver::get().open_browser().await;

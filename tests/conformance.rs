@@ -39,6 +39,9 @@ mod differential {
             .build()
             .unwrap();
         let server = TestServer::get();
+        // No event may name a sequence's key, a signature, a policy or the secret.
+        stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
+        stowage_testkit::logs::forbid(["differential/", server.secret_access_key.as_str()]);
         let server_storage = Arc::new(runtime.block_on(s3_storage()));
         let config = ProptestConfig {
             cases: cases(),
@@ -81,6 +84,7 @@ mod moto {
     /// The S3 backend on moto, told that the store honours conditional writes.
     async fn moto_backend() -> Backend {
         let server = MotoServer::get();
+        forbid_in_logs();
         let storage = server
             .s3_builder()
             .build()
@@ -93,6 +97,13 @@ mod moto {
             &server.bucket,
             Capabilities::full(),
         )
+    }
+
+    /// From now on no event of the binary may name a conditional sequence's key, a
+    /// signature or a policy.
+    fn forbid_in_logs() {
+        stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
+        stowage_testkit::logs::forbid(["conditional/"]);
     }
 
     #[tokio::test]
@@ -115,6 +126,7 @@ mod moto {
             .build()
             .unwrap();
         let server = MotoServer::get();
+        forbid_in_logs();
         let moto = Arc::new(
             runtime
                 .block_on(server.s3_builder().transfer_settings(small_parts()).build())

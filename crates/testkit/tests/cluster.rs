@@ -21,11 +21,20 @@ use stowage_testkit::{Backend, TestServer, backends};
 
 /// Starts a cluster, failing the test with the reason when it cannot.
 async fn start_cluster() -> Arc<GarageCluster> {
-    tokio::task::spawn_blocking(GarageCluster::start)
+    let cluster = tokio::task::spawn_blocking(GarageCluster::start)
         .await
         .expect("the start does not panic")
-        .map(Arc::new)
-        .unwrap_or_else(|problem| panic!("{problem}"))
+        .unwrap_or_else(|problem| panic!("{problem}"));
+    forbid_leaks(&cluster);
+    Arc::new(cluster)
+}
+
+/// From here on, no event of this binary may carry a key of these tests (all under
+/// `cluster/` or the suite's prefix), a signature, a credential, a policy or the cluster's
+/// secret.
+fn forbid_leaks(cluster: &GarageCluster) {
+    stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
+    stowage_testkit::logs::forbid(["cluster/".to_owned(), cluster.server(0).secret_access_key]);
 }
 
 /// Runs a blocking cluster command (kill, restart, ...) off the runtime's threads.
@@ -65,6 +74,7 @@ fn cluster_with_one_node_down() -> &'static GarageCluster {
             .kill(2)
             .unwrap_or_else(|problem| panic!("{problem}"));
         cluster.probe_peers(0);
+        forbid_leaks(&cluster);
         cluster
     })
 }

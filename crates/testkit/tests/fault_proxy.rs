@@ -20,6 +20,7 @@ use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
 use stowage_testkit::operations::{self, Operation, content};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tracing::instrument::WithSubscriber;
 
 const MIB: usize = 1024 * 1024;
 
@@ -55,8 +56,19 @@ async fn storage_through(
     .expect("the S3 backend builds")
 }
 
-/// A fresh path in the test bucket.
+/// Runs a raw SDK call, the reference these tests compare stowage with, without a log
+/// subscriber: the SDK's own events name keys and signatures, which this binary's log
+/// capture forbids in stowage's events.
+async fn unobserved<F: std::future::Future>(call: F) -> F::Output {
+    call.with_subscriber(tracing::subscriber::NoSubscriber::default())
+        .await
+}
+
+/// A fresh path in the test bucket. From the first on, no event of this binary may carry a
+/// key of these tests, a signature, a policy or the server's secret.
 fn fresh_path(test: &str) -> S3Path {
+    stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
+    stowage_testkit::logs::forbid(["fault-proxy/", TestServer::get().secret_access_key.as_str()]);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_nanos());
@@ -167,26 +179,30 @@ async fn a_multipart_upload_passes_through() {
     let client = storage.client();
     let path = fresh_path("multipart");
     let bytes = content(5 * MIB + 1000);
-    let created = client
-        .create_multipart_upload()
-        .bucket(path.bucket())
-        .key(path.key())
-        .send()
-        .await
-        .expect("the upload starts");
+    let created = unobserved(
+        client
+            .create_multipart_upload()
+            .bucket(path.bucket())
+            .key(path.key())
+            .send(),
+    )
+    .await
+    .expect("the upload starts");
     let upload_id = created.upload_id().expect("an upload id");
     let mut parts = Vec::new();
     for (number, range) in [(1, 0..5 * MIB), (2, 5 * MIB..bytes.len())] {
-        let part = client
-            .upload_part()
-            .bucket(path.bucket())
-            .key(path.key())
-            .upload_id(upload_id)
-            .part_number(number)
-            .body(ByteStream::from(bytes.slice(range)))
-            .send()
-            .await
-            .expect("the part uploads");
+        let part = unobserved(
+            client
+                .upload_part()
+                .bucket(path.bucket())
+                .key(path.key())
+                .upload_id(upload_id)
+                .part_number(number)
+                .body(ByteStream::from(bytes.slice(range)))
+                .send(),
+        )
+        .await
+        .expect("the part uploads");
         parts.push(
             CompletedPart::builder()
                 .part_number(number)
@@ -194,43 +210,51 @@ async fn a_multipart_upload_passes_through() {
                 .build(),
         );
     }
-    client
-        .complete_multipart_upload()
-        .bucket(path.bucket())
-        .key(path.key())
-        .upload_id(upload_id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("the upload completes");
+    unobserved(
+        client
+            .complete_multipart_upload()
+            .bucket(path.bucket())
+            .key(path.key())
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send(),
+    )
+    .await
+    .expect("the upload completes");
     assert_eq!(read(&storage, &path).await, bytes);
 
-    let abandoned = client
-        .create_multipart_upload()
-        .bucket(path.bucket())
-        .key(path.key())
-        .send()
-        .await
-        .expect("a second upload starts");
-    client
-        .abort_multipart_upload()
-        .bucket(path.bucket())
-        .key(path.key())
-        .upload_id(abandoned.upload_id().expect("an upload id"))
-        .send()
-        .await
-        .expect("the upload aborts");
-    let pending = client
-        .list_multipart_uploads()
-        .bucket(path.bucket())
-        .prefix(path.key())
-        .send()
-        .await
-        .expect("the uploads list");
+    let abandoned = unobserved(
+        client
+            .create_multipart_upload()
+            .bucket(path.bucket())
+            .key(path.key())
+            .send(),
+    )
+    .await
+    .expect("a second upload starts");
+    unobserved(
+        client
+            .abort_multipart_upload()
+            .bucket(path.bucket())
+            .key(path.key())
+            .upload_id(abandoned.upload_id().expect("an upload id"))
+            .send(),
+    )
+    .await
+    .expect("the upload aborts");
+    let pending = unobserved(
+        client
+            .list_multipart_uploads()
+            .bucket(path.bucket())
+            .prefix(path.key())
+            .send(),
+    )
+    .await
+    .expect("the uploads list");
     assert!(pending.uploads().is_empty(), "{:?}", pending.uploads());
 
     assert_eq!(
@@ -393,17 +417,19 @@ async fn a_corrupted_body_with_a_content_md5_is_rejected() {
 
     let no_sdk_checksum = stowage_s3::aws_sdk_s3::config::Builder::default()
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
-    let rejected = storage
-        .client()
-        .put_object()
-        .bucket(path.bucket())
-        .key(path.key())
-        .content_md5(BASE64.encode(Md5::digest(&bytes)))
-        .body(ByteStream::from(bytes.clone()))
-        .customize()
-        .config_override(no_sdk_checksum)
-        .send()
-        .await;
+    let rejected = unobserved(
+        storage
+            .client()
+            .put_object()
+            .bucket(path.bucket())
+            .key(path.key())
+            .content_md5(BASE64.encode(Md5::digest(&bytes)))
+            .body(ByteStream::from(bytes.clone()))
+            .customize()
+            .config_override(no_sdk_checksum)
+            .send(),
+    )
+    .await;
 
     let error = rejected.expect_err("Garage rejects a body that does not match its Content-MD5");
     let code = stowage_s3::aws_sdk_s3::error::ProvideErrorMetadata::code(&error);
@@ -425,16 +451,18 @@ async fn a_corrupted_body_without_a_checksum_is_stored_with_one_bit_flipped() {
     let bytes = content(100_000);
     let no_sdk_checksum = stowage_s3::aws_sdk_s3::config::Builder::default()
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
-    let presigned = storage
-        .client()
-        .put_object()
-        .bucket(path.bucket())
-        .key(path.key())
-        .customize()
-        .config_override(no_sdk_checksum)
-        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).expect("a TTL"))
-        .await
-        .expect("a presigned PUT");
+    let presigned = unobserved(
+        storage
+            .client()
+            .put_object()
+            .bucket(path.bucket())
+            .key(path.key())
+            .customize()
+            .config_override(no_sdk_checksum)
+            .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).expect("a TTL")),
+    )
+    .await
+    .expect("a presigned PUT");
     let target = presigned
         .uri()
         .strip_prefix(&proxy.endpoint_url())

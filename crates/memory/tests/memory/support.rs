@@ -11,8 +11,14 @@ pub(crate) fn path(s: &str) -> S3Path {
     S3Path::parse(s).expect("test paths are valid")
 }
 
+/// From the first store on, no event of this binary may carry a signature or a policy.
+fn forbid_signing_material_in_logs() {
+    stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
+}
+
 /// A store with the buckets `bucket` and `other`.
 pub(crate) fn storage() -> MemoryStorage {
+    forbid_signing_material_in_logs();
     MemoryStorage::builder()
         .bucket("bucket")
         .bucket("other")
@@ -21,6 +27,7 @@ pub(crate) fn storage() -> MemoryStorage {
 
 /// A store with the bucket `bucket` on a manual clock starting at `start`.
 pub(crate) fn clocked(start: SystemTime) -> (MemoryStorage, Arc<ManualClock>) {
+    forbid_signing_material_in_logs();
     let clock = Arc::new(ManualClock::new(start));
     let storage = MemoryStorage::builder()
         .bucket("bucket")
