@@ -38,6 +38,7 @@ pub mod differential;
 pub mod errors;
 #[cfg(feature = "server")]
 pub mod fault_proxy;
+pub mod file_downloads;
 mod fixture;
 mod flaky;
 #[cfg(feature = "server")]

@@ -46,6 +46,7 @@ macro_rules! conformance_tests {
             transfers::dropped_uploads_leave_nothing,
             transfers::multipart_copies,
             transfers::parallel_downloads,
+            file_downloads::downloads_to_files,
             presign::presigned_get,
             presign::post_policy,
             errors::error_kinds,

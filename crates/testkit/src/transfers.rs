@@ -23,7 +23,7 @@ use crate::{Fixture, FlakyBodies};
 const ABORT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// `len` bytes that do not repeat within a part, so a part sent twice or out of order shows.
-fn pattern(len: u64, seed: u32) -> Bytes {
+pub(crate) fn pattern(len: u64, seed: u32) -> Bytes {
     let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
     (0..len)
         .map(|_| {
@@ -38,7 +38,7 @@ fn pattern(len: u64, seed: u32) -> Bytes {
 
 /// The size of an object that goes in three parts under `settings`: two whole parts and a
 /// short last one.
-fn three_parts(settings: &TransferSettings) -> u64 {
+pub(crate) fn three_parts(settings: &TransferSettings) -> u64 {
     2 * settings.part_size + 12_345
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use futures::{StreamExt, TryStreamExt};
-use stowage_core::transfer::{download, write_to_file};
+use stowage_core::transfer::{Download, write_to_file};
 use stowage_core::{Error, GetOptions, GetOutcome};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -14,59 +14,82 @@ use super::{Settings, is_dash, local, parse_object_path, progress};
 use crate::cli::GetArgs;
 
 /// Downloads an object (or a range of it) to stdout, or to a file renamed into place when
-/// complete. A holding `--if-none-match` / `--if-modified-since` prints and writes nothing.
+/// complete. A whole object goes as parallel ranged reads, written into the file at their
+/// offsets; a range or a conditional request is one read. A holding `--if-none-match` /
+/// `--if-modified-since` prints and writes nothing.
 pub(super) async fn get(settings: &Settings, args: GetArgs) -> CmdResult {
     let path = parse_object_path("S3PATH", &args.path)?;
     let options = get_options(&args);
     let destination = args.destination.filter(|d| !is_dash(d));
     // Fail on an unusable destination before any network traffic.
-    let temp = match &destination {
-        Some(file) => Some(temp_sibling(file)?),
+    let target = match destination {
+        Some(file) => Some((temp_sibling(&file)?, file)),
         None => None,
     };
     let storage = settings.storage(None).await?;
-    let object = if options == GetOptions::new() {
-        download(storage, &path, &settings.transfer)
-            .await
-            .map_err(read_failure)?
-    } else {
-        let outcome = storage
-            .get_object_with(&path, &options)
+    if options == GetOptions::new() {
+        let download = Download::open(storage, &path, &settings.transfer)
             .await
             .map_err(read_failure)?;
-        match outcome {
-            GetOutcome::Found(object) => object,
-            // The temporary file, if any, is deleted on drop: nothing is written.
-            GetOutcome::NotModified(_) => return Ok(EXIT_NOT_MODIFIED),
+        let bar = progress::bar(Some(download.meta().size));
+        match target {
+            Some((temp, destination)) => {
+                let (file, temp_path) = temp.into_parts();
+                let counter = bar.clone();
+                download
+                    .write_into(&file, move |bytes| counter.inc(bytes))
+                    .await
+                    .map_err(read_failure)?;
+                persist(file, temp_path, &destination, args.fsync).await?;
+            }
+            None => copy_body(download.into_output().body, &mut tokio::io::stdout(), &bar).await?,
         }
+        bar.finish_and_clear();
+        return Ok(EXIT_OK);
+    }
+    let object = match storage
+        .get_object_with(&path, &options)
+        .await
+        .map_err(read_failure)?
+    {
+        GetOutcome::Found(object) => object,
+        // The temporary file, if any, is deleted on drop: nothing is written.
+        GetOutcome::NotModified(_) => return Ok(EXIT_NOT_MODIFIED),
     };
     let bar = progress::bar(Some(object.range.end.saturating_sub(object.range.start)));
-    match (destination, temp) {
-        (Some(destination), Some(temp)) => {
+    match target {
+        Some((temp, destination)) => {
             let (file, temp_path) = temp.into_parts();
             let body = object.body.inspect_ok(|chunk| bar.inc(chunk.len() as u64));
             let (file, _) = write_to_file(body, file).await.map_err(read_failure)?;
-            if args.fsync {
-                tokio::task::spawn_blocking(move || file.sync_all())
-                    .await
-                    .map_err(|error| CliError::Local(format!("cannot sync the file: {error}")))?
-                    .map_err(local)?;
-            }
-            temp_path.persist(&destination).map_err(|error| {
-                CliError::Local(format!(
-                    "cannot move the download into place ({}): {}",
-                    destination.display(),
-                    error.error
-                ))
-            })?;
+            persist(file, temp_path, &destination, args.fsync).await?;
         }
-        _ => {
-            let mut stdout = tokio::io::stdout();
-            copy_body(object.body, &mut stdout, &bar).await?;
-        }
+        None => copy_body(object.body, &mut tokio::io::stdout(), &bar).await?,
     }
     bar.finish_and_clear();
     Ok(EXIT_OK)
+}
+
+/// Syncs the downloaded file if asked, then renames it over `destination`.
+async fn persist(
+    file: std::fs::File,
+    temp_path: tempfile::TempPath,
+    destination: &Path,
+    fsync: bool,
+) -> Result<(), CliError> {
+    if fsync {
+        tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(|error| CliError::Local(format!("cannot sync the file: {error}")))?
+            .map_err(local)?;
+    }
+    temp_path.persist(destination).map_err(|error| {
+        CliError::Local(format!(
+            "cannot move the download into place ({}): {}",
+            destination.display(),
+            error.error
+        ))
+    })
 }
 
 /// The range and conditions the flags ask for (already validated by the parsers).

@@ -13,7 +13,7 @@ use crate::object::{GetObjectOutput, ObjectBody, ObjectMeta};
 use crate::path::S3Path;
 use crate::read::{ByteRange, GetOptions, GetOutcome};
 use crate::storage::ObjectStorage;
-use crate::transfer::file::write_to_file;
+use crate::transfer::offset_writer::{OffsetWriter, RangeAt};
 use crate::transfer::settings::TransferSettings;
 use crate::transfer::tasks::PartTask;
 
@@ -29,6 +29,9 @@ use crate::transfer::tasks::PartTask;
 /// is [`Error::ObjectChanged`], never a body spliced from two versions. A body that breaks
 /// midway ([`Error::Io`], a timeout, a 5xx) is resumed from the last byte received, up to
 /// [`TransferSettings::body_resumes`] times per range.
+///
+/// To write the object to a file, [`download_to_file`] or [`Download::write_into`] hold far
+/// less: they write each range at its offset as it arrives.
 ///
 /// ```
 /// # async fn run() -> stowage_core::Result<()> {
@@ -51,46 +54,223 @@ pub async fn download<S>(
 where
     S: ObjectStorage + ?Sized + 'static,
 {
-    settings.validate()?;
-    let first_len = settings.multipart_threshold.max(settings.part_size);
-    let head = ByteRange::inclusive(0, first_len - 1);
-    let first = match storage
-        .get_object_with(path, &GetOptions::new().range(head))
+    Ok(Download::open(storage, path, settings).await?.into_output())
+}
+
+/// Downloads `path` into the file `destination`, as [`Download::write_into`] does, and
+/// returns the object's metadata.
+///
+/// The bytes go to a hidden temporary file beside `destination`, renamed over it only once
+/// the whole object arrived: a failed download leaves `destination` as it was and removes
+/// the temporary file.
+pub async fn download_to_file<S>(
+    storage: Arc<S>,
+    path: &S3Path,
+    destination: &Path,
+    settings: &TransferSettings,
+) -> Result<ObjectMeta>
+where
+    S: ObjectStorage + ?Sized + 'static,
+{
+    Download::open(storage, path, settings)
+        .await?
+        .write_to_path(destination)
         .await
-    {
-        Ok(outcome) => found(outcome)?,
-        // An empty object has no first byte: it is read whole, in one request.
-        Err(Error::RangeNotSatisfiable { .. }) => {
-            return found(storage.get_object_with(path, &GetOptions::new()).await?);
+}
+
+/// A download whose first request was answered: the object's metadata is known, its bytes
+/// are yet to be read, as a stream ([`into_output`](Self::into_output)) or into a file
+/// ([`write_into`](Self::write_into), [`write_to_path`](Self::write_to_path)).
+///
+/// Every read after the first is pinned to the ETag the first one saw, as in [`download`].
+///
+/// ```
+/// # async fn run() -> stowage_core::Result<()> {
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use stowage_core::{ObjectStorage, S3Path};
+/// use stowage_core::transfer::{Download, TransferSettings};
+///
+/// async fn fetch(storage: Arc<dyn ObjectStorage>, path: &S3Path) -> stowage_core::Result<()> {
+///     let download = Download::open(storage, path, &TransferSettings::default()).await?;
+///     let size = download.meta().size;
+///     let file = std::fs::File::create("weights.bin").map_err(|e| stowage_core::Error::Io {
+///         message: e.to_string(),
+///     })?;
+///     let written = Arc::new(AtomicU64::new(0));
+///     let counter = Arc::clone(&written);
+///     download
+///         .write_into(&file, move |bytes| {
+///             counter.fetch_add(bytes, Ordering::Relaxed);
+///         })
+///         .await?;
+///     assert_eq!(written.load(Ordering::Relaxed), size);
+///     Ok(())
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Download<S: ?Sized> {
+    first: GetObjectOutput,
+    reader: RangeReader<S>,
+    rest: Vec<Range<u64>>,
+    concurrency: usize,
+}
+
+impl<S: ?Sized> std::fmt::Debug for Download<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Download")
+            .field("key_hash", &self.reader.path.key_hash())
+            .field("size", &self.first.meta.size)
+            .field("ranges_left", &self.rest.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Download<S>
+where
+    S: ObjectStorage + ?Sized + 'static,
+{
+    /// Sends the first GET, of the object's first `max(multipart_threshold, part_size)`
+    /// bytes, and plans the ranged GETs of the rest, `part_size` bytes each.
+    ///
+    /// Invalid settings are [`Error::InvalidArgument`]; a missing object or bucket fails as
+    /// a plain GET fails.
+    pub async fn open(storage: Arc<S>, path: &S3Path, settings: &TransferSettings) -> Result<Self> {
+        settings.validate()?;
+        let first_len = settings.multipart_threshold.max(settings.part_size);
+        let head = ByteRange::inclusive(0, first_len - 1);
+        let first = match storage
+            .get_object_with(path, &GetOptions::new().range(head))
+            .await
+        {
+            Ok(outcome) => found(outcome)?,
+            // An empty object has no first byte: it is read whole, in one request.
+            Err(Error::RangeNotSatisfiable { .. }) => {
+                found(storage.get_object_with(path, &GetOptions::new()).await?)?
+            }
+            Err(error) => return Err(error),
+        };
+        let size = first.meta.size;
+        let rest = (first.range.end..size)
+            .step_by(usize::try_from(settings.part_size).unwrap_or(usize::MAX))
+            .map(|start| start..size.min(start + settings.part_size))
+            .collect();
+        let reader = RangeReader {
+            storage,
+            path: path.clone(),
+            etag: first.meta.etag.clone(),
+            resumes: settings.body_resumes,
+        };
+        Ok(Self {
+            first,
+            reader,
+            rest,
+            concurrency: settings.concurrency,
+        })
+    }
+
+    /// The object's size, ETag, Content-Type, attributes and user metadata.
+    pub fn meta(&self) -> &ObjectMeta {
+        &self.first.meta
+    }
+
+    /// The whole object as one stream, in order: the ranges are read `concurrency - 1` at
+    /// a time ahead of the one being delivered (one when `concurrency` is 1).
+    pub fn into_output(self) -> GetObjectOutput {
+        let Self {
+            first,
+            reader,
+            rest,
+            concurrency,
+        } = self;
+        let meta = first.meta.clone();
+        let size = meta.size;
+        let head_range = first.range.clone();
+        let first_part = PartTask::start(reader.clone().read(
+            head_range,
+            Some(first),
+            Received::default(),
+        ));
+        let body = stream::iter(std::iter::once(first_part))
+            .chain(stream::iter(rest).map(move |range| {
+                PartTask::start(reader.clone().read(range, None, Received::default()))
+            }))
+            .buffered(in_flight(concurrency))
+            .map_ok(|part| stream::iter(part.chunks.into_iter().map(Ok)))
+            .try_flatten();
+        GetObjectOutput {
+            meta,
+            range: 0..size,
+            body: ObjectBody::new(body),
         }
-        Err(error) => return Err(error),
-    };
-    let meta = first.meta.clone();
-    let size = meta.size;
-    let head_range = first.range.clone();
-    let reader = RangeReader {
-        storage,
-        path: path.clone(),
-        etag: meta.etag.clone(),
-        resumes: settings.body_resumes,
-    };
-    let rest: Vec<Range<u64>> = (head_range.end..size)
-        .step_by(usize::try_from(settings.part_size).unwrap_or(usize::MAX))
-        .map(|start| start..size.min(start + settings.part_size))
-        .collect();
-    let first_part = PartTask::start(reader.clone().read(head_range, Some(first)));
-    let body = stream::iter(std::iter::once(first_part))
-        .chain(
-            stream::iter(rest).map(move |range| PartTask::start(reader.clone().read(range, None))),
-        )
-        .buffered(in_flight(settings.concurrency))
-        .map_ok(|part| stream::iter(part.chunks.into_iter().map(Ok)))
-        .try_flatten();
-    Ok(GetObjectOutput {
-        meta,
-        range: 0..size,
-        body: ObjectBody::new(body),
-    })
+    }
+
+    /// Writes the object into `file`, each range at its offset as its bytes arrive,
+    /// `concurrency` ranges at once, and returns the object's metadata.
+    ///
+    /// The file is first set to the object's length, so it ends up holding exactly the
+    /// object, whatever it held before. No range waits for another, and memory holds at most
+    /// two write batches of about 1 MiB per range in flight, whatever the part size.
+    /// `progress` is called, from any thread, with the number of bytes of each batch once it
+    /// is written. The file is not synced: call [`std::fs::File::sync_all`] for durability.
+    ///
+    /// On failure (the first error of any range: [`Error::ObjectChanged`] when the object
+    /// was replaced, [`Error::Io`] for the file) the file holds part of the object: write to
+    /// a temporary file, as [`write_to_path`](Self::write_to_path) does, to keep a
+    /// destination intact. Needs a Tokio runtime.
+    pub async fn write_into(
+        self,
+        file: &std::fs::File,
+        progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<ObjectMeta> {
+        let Self {
+            first,
+            reader,
+            rest,
+            concurrency,
+        } = self;
+        let meta = first.meta.clone();
+        let file = OffsetWriter::new(file, meta.size, Arc::new(progress))?;
+        let head_range = first.range.clone();
+        let ranges = std::iter::once((head_range, Some(first)))
+            .chain(rest.into_iter().map(|range| (range, None)));
+        stream::iter(ranges)
+            .map(|(range, first)| {
+                let sink = file.at(range.start);
+                let reader = reader.clone();
+                PartTask::start(
+                    async move { reader.read(range, first, sink).await?.finish().await },
+                )
+            })
+            .buffer_unordered(concurrency)
+            .try_collect::<()>()
+            .await?;
+        Ok(meta)
+    }
+
+    /// Writes the object to `destination` through a hidden temporary file beside it,
+    /// renamed over it once the whole object arrived, as [`write_into`](Self::write_into)
+    /// writes. A failed download leaves `destination` as it was and removes the temporary
+    /// file.
+    pub async fn write_to_path(self, destination: &Path) -> Result<ObjectMeta> {
+        let partial = partial_path(destination)?;
+        let written = match std::fs::File::create(&partial) {
+            Ok(file) => self.write_into(&file, |_| {}).await,
+            Err(error) => Err(file_error("creating the download file", &error)),
+        };
+        let renamed = match written {
+            Ok(meta) => tokio::fs::rename(&partial, destination)
+                .await
+                .map(|()| meta)
+                .map_err(|error| file_error("renaming the downloaded file", &error)),
+            Err(error) => Err(error),
+        };
+        if renamed.is_err() {
+            // The failure that matters is the download's; a missing temporary file is fine.
+            let _ = tokio::fs::remove_file(&partial).await;
+        }
+        renamed
+    }
 }
 
 /// How many ranges are read at once so that, with the one being delivered, `concurrency`
@@ -109,38 +289,6 @@ fn found(outcome: GetOutcome) -> Result<GetObjectOutput> {
     }
 }
 
-/// Downloads `path` into the file `destination`, as [`download`] does, and returns the
-/// object's metadata.
-///
-/// The bytes go to a hidden temporary file beside `destination`, renamed over it only once
-/// the whole object arrived: a failed download leaves `destination` as it was and removes
-/// the temporary file.
-pub async fn download_to_file<S>(
-    storage: Arc<S>,
-    path: &S3Path,
-    destination: &Path,
-    settings: &TransferSettings,
-) -> Result<ObjectMeta>
-where
-    S: ObjectStorage + ?Sized + 'static,
-{
-    let output = download(storage, path, settings).await?;
-    let partial = partial_path(destination)?;
-    let written = write_body(output.body, &partial).await;
-    let renamed = match written {
-        Ok(()) => tokio::fs::rename(&partial, destination)
-            .await
-            .map_err(|error| file_error("renaming the downloaded file", &error)),
-        Err(error) => Err(error),
-    };
-    if let Err(error) = renamed {
-        // The failure that matters is the download's; a missing temporary file is fine.
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(error);
-    }
-    Ok(output.meta)
-}
-
 /// A sibling of `destination` named after it, unique to this process and moment.
 fn partial_path(destination: &Path) -> Result<PathBuf> {
     let name = destination
@@ -154,12 +302,6 @@ fn partial_path(destination: &Path) -> Result<PathBuf> {
     partial.push(name);
     partial.push(format!(".{}-{nonce}.partial", std::process::id()));
     Ok(destination.with_file_name(partial))
-}
-
-async fn write_body(body: ObjectBody, partial: &Path) -> Result<()> {
-    let file = std::fs::File::create(partial)
-        .map_err(|error| file_error("creating the download file", &error))?;
-    write_to_file(body, file).await.map(|_| ())
 }
 
 fn file_error(what: &str, error: &std::io::Error) -> Error {
@@ -189,29 +331,37 @@ impl<S: ?Sized> Clone for RangeReader<S> {
 
 impl<S: ObjectStorage + ?Sized> RangeReader<S> {
     /// The bytes of `range`, from `first` (a response already received for it) if given,
-    /// resuming after broken bodies.
-    async fn read(self, range: Range<u64>, mut first: Option<GetObjectOutput>) -> Result<Received> {
-        let mut received = Received::default();
+    /// handed to `sink` as they arrive, resuming after broken bodies.
+    async fn read<K: RangeSink>(
+        self,
+        range: Range<u64>,
+        mut first: Option<GetObjectOutput>,
+        mut sink: K,
+    ) -> Result<K> {
         let mut resumes_left = self.resumes;
         loop {
-            let rest = range.start + received.len..range.end;
+            let rest = range.start + sink.taken()..range.end;
             let attempt = match first.take() {
-                Some(output) => append(output, rest, &mut received).await,
-                None => self.read_into(rest, &mut received).await,
+                Some(output) => append(output, rest, &mut sink).await,
+                None => self.read_into(rest, &mut sink).await,
             };
             match attempt {
-                Ok(()) => return Ok(received),
-                Err(error) if resumes_left > 0 && resumable(&error) => {
+                Ok(()) => return Ok(sink),
+                Err(Interruption::Body(error)) if resumes_left > 0 && resumable(&error) => {
                     resumes_left -= 1;
                     tracing::debug!(kind = error.kind_name(), "resuming a broken ranged read");
                 }
-                Err(error) => return Err(error),
+                Err(Interruption::Body(error) | Interruption::Sink(error)) => return Err(error),
             }
         }
     }
 
-    /// One GET of `range` pinned to the ETag, appended to `received` as it arrives.
-    async fn read_into(&self, range: Range<u64>, received: &mut Received) -> Result<()> {
+    /// One GET of `range` pinned to the ETag, handed to `sink` as it arrives.
+    async fn read_into<K: RangeSink>(
+        &self,
+        range: Range<u64>,
+        sink: &mut K,
+    ) -> std::result::Result<(), Interruption> {
         if range.is_empty() {
             return Ok(());
         }
@@ -220,16 +370,32 @@ impl<S: ObjectStorage + ?Sized> RangeReader<S> {
             options = options.if_match(etag.clone());
         }
         let output = match self.storage.get_object_with(&self.path, &options).await {
-            Ok(outcome) => found(outcome)?,
+            Ok(outcome) => found(outcome).map_err(Interruption::Body)?,
             Err(Error::PreconditionFailed { .. }) => {
-                return Err(Error::ObjectChanged {
+                return Err(Interruption::Body(Error::ObjectChanged {
                     path: self.path.clone(),
-                });
+                }));
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(Interruption::Body(error)),
         };
-        append(output, range, received).await
+        append(output, range, sink).await
     }
+}
+
+/// Why a range stopped short: its body (which a new request may get past) or where its bytes
+/// go (which no request fixes).
+enum Interruption {
+    Body(Error),
+    Sink(Error),
+}
+
+/// Where the bytes of one range go as they arrive.
+trait RangeSink: Send + 'static {
+    /// The bytes taken so far: the range resumes after them.
+    fn taken(&self) -> u64;
+
+    /// Takes the next chunk of the range.
+    fn take(&mut self, chunk: Bytes) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// The bytes of one range as the store sent them: chunks, kept as they arrived rather than
@@ -240,31 +406,56 @@ struct Received {
     len: u64,
 }
 
-/// Appends the body of `output`, a response for `range`, to `received`.
-async fn append(output: GetObjectOutput, range: Range<u64>, received: &mut Received) -> Result<()> {
+impl RangeSink for Received {
+    fn taken(&self) -> u64 {
+        self.len
+    }
+
+    async fn take(&mut self, chunk: Bytes) -> Result<()> {
+        self.len += chunk.len() as u64;
+        self.chunks.push(chunk);
+        Ok(())
+    }
+}
+
+impl RangeSink for RangeAt {
+    fn taken(&self) -> u64 {
+        RangeAt::taken(self)
+    }
+
+    async fn take(&mut self, chunk: Bytes) -> Result<()> {
+        RangeAt::take(self, chunk).await
+    }
+}
+
+/// Hands the body of `output`, a response for `range`, to `sink`.
+async fn append<K: RangeSink>(
+    output: GetObjectOutput,
+    range: Range<u64>,
+    sink: &mut K,
+) -> std::result::Result<(), Interruption> {
     if output.range != range {
-        return Err(Error::Io {
+        return Err(Interruption::Body(Error::Io {
             message: format!(
                 "asked for bytes {}..{} and the store sent {}..{}",
                 range.start, range.end, output.range.start, output.range.end
             ),
-        });
+        }));
     }
-    let wanted = received.len + (range.end - range.start);
+    let wanted = sink.taken() + (range.end - range.start);
     let mut body = output.body.into_stream();
-    while let Some(chunk) = body.try_next().await? {
-        if received.len + chunk.len() as u64 > wanted {
-            return Err(Error::Io {
+    while let Some(chunk) = body.try_next().await.map_err(Interruption::Body)? {
+        if sink.taken() + chunk.len() as u64 > wanted {
+            return Err(Interruption::Body(Error::Io {
                 message: "the store sent more bytes than the range holds".into(),
-            });
+            }));
         }
-        received.len += chunk.len() as u64;
-        received.chunks.push(chunk);
+        sink.take(chunk).await.map_err(Interruption::Sink)?;
     }
-    if received.len < wanted {
-        return Err(Error::Io {
+    if sink.taken() < wanted {
+        return Err(Interruption::Body(Error::Io {
             message: "the body ended before the range did".into(),
-        });
+        }));
     }
     Ok(())
 }

@@ -8,8 +8,9 @@
 //!   concurrently, with memory bounded by `part_size x concurrency`; a failed or dropped
 //!   upload is aborted.
 //! - [`copy_in_parts`]: ranged part copies pinned to the source's ETag.
-//! - [`download`] and [`download_to_file`]: ranged GETs in parallel, in order, pinned to one
-//!   version and resumed where a body broke; for any [`ObjectStorage`](crate::ObjectStorage).
+//! - [`download`], [`download_to_file`] and [`Download`]: ranged GETs in parallel, pinned to
+//!   one version and resumed where a body broke, delivered in order as a stream or written
+//!   at their offsets into a file; for any [`ObjectStorage`](crate::ObjectStorage).
 //! - [`write_to_file`]: a body written to a file in large writes off the async threads.
 //!
 //! [`TransferSettings`] says when and how: thresholds, part size, parts in flight.
@@ -18,6 +19,7 @@ mod abort;
 mod copy;
 mod download;
 mod file;
+mod offset_writer;
 mod part_reader;
 mod parts;
 mod settings;
@@ -26,7 +28,7 @@ mod tasks;
 mod upload;
 
 pub use copy::copy_in_parts;
-pub use download::{download, download_to_file};
+pub use download::{Download, download, download_to_file};
 pub use file::write_to_file;
 pub use parts::PartPlan;
 pub use settings::{
