@@ -20,6 +20,7 @@ mod copy;
 mod download;
 mod file;
 mod offset_writer;
+mod part_buffer;
 mod part_reader;
 mod parts;
 mod settings;

@@ -2,12 +2,13 @@
 //! concurrently for a large one or one of unknown length.
 
 use bytes::Bytes;
+use futures::future::Either;
 
 use crate::error::{Error, Result};
 use crate::object::{Payload, PutOptions, PutResult};
 use crate::path::S3Path;
 use crate::transfer::abort::AbortOnDrop;
-use crate::transfer::part_reader::PartReader;
+use crate::transfer::part_reader::{PartReader, Place, Places};
 use crate::transfer::parts::PartPlan;
 use crate::transfer::settings::{MAX_PARTS, TransferSettings};
 use crate::transfer::store::{CompletedPart, MultipartStore, UploadId};
@@ -37,10 +38,10 @@ pub async fn upload<M: MultipartStore>(
         Some(length) => PartPlan::for_length(length, settings.part_size)?,
         None => PartPlan::for_unknown_length(settings.part_size),
     };
-    let mut reader = PartReader::new(payload.into_stream());
+    let mut reader = PartReader::new(payload.into_stream(), settings.concurrency);
     if length.is_none_or(|length| length <= settings.multipart_threshold) {
         let head = reader
-            .next_part(settings.multipart_threshold.saturating_add(1))
+            .next_part_uncounted(settings.multipart_threshold.saturating_add(1))
             .await?
             .unwrap_or_default();
         if head.len() as u64 <= settings.multipart_threshold {
@@ -54,6 +55,12 @@ pub async fn upload<M: MultipartStore>(
 }
 
 /// Reads and sends every part, `concurrency` at a time; the parts in number order.
+///
+/// A part is read only once one of `concurrency` places is free: a part gives its place back
+/// when the last reference to its bytes is dropped, so a body the transport still holds after
+/// its request returned counts too. A store that keeps the parts it was given (an in-process
+/// one) would hold every place: with no part in flight left to wait for, the next part is
+/// read without one rather than waiting forever.
 async fn send_parts<M: MultipartStore>(
     store: &M,
     path: &S3Path,
@@ -68,7 +75,11 @@ async fn send_parts<M: MultipartStore>(
     let mut source_done = false;
     loop {
         while !source_done && tasks.len() < settings.concurrency {
-            match reader.next_part(plan.part_size(number)).await? {
+            let part = match next_place(&reader.places(), &mut tasks, &mut done).await? {
+                Some(place) => reader.next_part(plan.part_size(number), place).await?,
+                None => reader.next_part_uncounted(plan.part_size(number)).await?,
+            };
+            match part {
                 Some(body) => {
                     if number > MAX_PARTS {
                         return Err(too_many_parts());
@@ -92,6 +103,30 @@ async fn send_parts<M: MultipartStore>(
     }
     done.sort_by_key(|part| part.number);
     Ok(done)
+}
+
+/// A free place for the next part, collecting the parts that finish meanwhile into `done`;
+/// `None` when every place is held and no part is in flight to free one.
+async fn next_place(
+    places: &Places,
+    tasks: &mut PartTasks<CompletedPart>,
+    done: &mut Vec<CompletedPart>,
+) -> Result<Option<Place>> {
+    loop {
+        if let Some(place) = places.try_place() {
+            return Ok(Some(place));
+        }
+        if tasks.len() == 0 {
+            return Ok(None);
+        }
+        let place = std::pin::pin!(places.place());
+        let finished = std::pin::pin!(tasks.next());
+        match futures::future::select(place, finished).await {
+            Either::Left((place, _)) => return place.map(Some),
+            Either::Right((Some(part), _)) => done.push(part?),
+            Either::Right((None, _)) => return Ok(None),
+        }
+    }
 }
 
 async fn send_part<M: MultipartStore>(

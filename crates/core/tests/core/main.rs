@@ -1,6 +1,6 @@
 //! Integration tests of `stowage-core`, one module per area: paths, the key hash,
 //! constants, POST policies and their signer, TTL rules, errors and redaction, payloads,
-//! and the trait through its mock.
+//! the upload engine's memory bound, and the trait through its mock.
 
 mod constants;
 mod errors;
@@ -14,4 +14,5 @@ mod redaction;
 mod signer;
 mod support;
 mod ttl;
+mod upload;
 mod vectors;
