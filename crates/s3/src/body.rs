@@ -1,5 +1,7 @@
 //! A downloaded body as core's chunk stream.
 
+use std::time::Duration;
+
 use aws_sdk_s3::primitives::ByteStream as SdkByteStream;
 use bytes::Bytes;
 use futures::stream;
@@ -8,13 +10,35 @@ use stowage_core::{Error, Result};
 use crate::logging::SdkLogs;
 
 /// The SDK body as core's chunk stream: chunk by chunk, never collected.
+///
+/// The SDK's read timeout ends only the wait for the response head; here it also bounds the
+/// wait for each chunk, so a server that stalls in the middle of a body fails the read with
+/// [`Error::Timeout`] (which transfers resume from) instead of hanging it.
 pub(crate) fn body_stream(
     body: SdkByteStream,
     logs: SdkLogs,
+    idle: Option<Duration>,
 ) -> impl futures::Stream<Item = Result<Bytes>> {
-    stream::unfold(Some((body, logs)), |state| async move {
+    stream::unfold(Some((body, logs)), move |state| async move {
         let (mut body, logs) = state?;
-        match logs.run(body.next()).await {
+        let next = match idle {
+            Some(idle) => match tokio::time::timeout(idle, logs.run(body.next())).await {
+                Ok(next) => next,
+                Err(_) => {
+                    return Some((
+                        Err(Error::Timeout {
+                            message: format!(
+                                "the object body sent nothing for {} ms (read timeout)",
+                                idle.as_millis()
+                            ),
+                        }),
+                        None,
+                    ));
+                }
+            },
+            None => logs.run(body.next()).await,
+        };
+        match next {
             Some(Ok(chunk)) => Some((Ok(chunk), Some((body, logs)))),
             Some(Err(error)) => Some((
                 Err(Error::Io {

@@ -137,10 +137,12 @@ impl S3StorageBuilder {
     }
 
     /// How long the first byte of a response may take, from the start of the request, its
-    /// body included (default [`DEFAULT_READ_TIMEOUT`](crate::DEFAULT_READ_TIMEOUT), 30 s).
+    /// body included (default [`DEFAULT_READ_TIMEOUT`](crate::DEFAULT_READ_TIMEOUT), 30 s),
+    /// and how long a streamed object body may send nothing.
     ///
     /// This is what ends a request to a server that accepted the connection and never
-    /// answers; each retried attempt gets it again. Raise it for large parts on slow links.
+    /// answers, or stalls in the middle of a body; each retried attempt gets it again. Raise
+    /// it for large parts on slow links.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.read = Some(timeout);
         self
@@ -153,7 +155,9 @@ impl S3StorageBuilder {
         self
     }
 
-    /// How long a single attempt may take (no limit by default).
+    /// How long a single attempt may take, until its answer is read (by default twice the
+    /// read timeout; a streamed GetObject body is not part of the attempt, so a download of
+    /// any size can finish).
     pub fn operation_attempt_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.attempt = Some(timeout);
         self

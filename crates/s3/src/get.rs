@@ -1,6 +1,8 @@
 //! GetObject with a byte range and conditions: the body streamed, a 304 as
 //! [`GetOutcome::NotModified`], a 206 read through its `Content-Range`.
 
+use std::time::Duration;
+
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::GetObjectOutput as SdkGetObjectOutput;
@@ -34,8 +36,12 @@ pub(crate) async fn get_object_with(
         .set_if_none_match(options.if_none_match.clone())
         .set_if_modified_since(options.if_modified_since.map(DateTime::from))
         .set_if_unmodified_since(options.if_unmodified_since.map(DateTime::from));
+    let idle = client
+        .config()
+        .timeout_config()
+        .and_then(|config| config.read_timeout());
     match logs.run(request.send()).await {
-        Ok(output) => found(path, output, logs).map(GetOutcome::Found),
+        Ok(output) => found(path, output, logs, idle).map(GetOutcome::Found),
         Err(error) => match not_modified(path, &error) {
             Some(current) => Ok(GetOutcome::NotModified(current)),
             None => Err(failure(error, path)),
@@ -44,8 +50,14 @@ pub(crate) async fn get_object_with(
 }
 
 /// The object, or the part of it a 206 answer holds: [`GetObjectOutput::range`] from the
-/// `Content-Range` header, the size the object's total.
-fn found(path: &S3Path, output: SdkGetObjectOutput, logs: SdkLogs) -> Result<GetObjectOutput> {
+/// `Content-Range` header, the size the object's total; a body that sends nothing for `idle`
+/// fails with [`Error::Timeout`].
+fn found(
+    path: &S3Path,
+    output: SdkGetObjectOutput,
+    logs: SdkLogs,
+    idle: Option<Duration>,
+) -> Result<GetObjectOutput> {
     let mut meta = object_meta(path, &output);
     let range = match output.content_range() {
         None => 0..meta.size,
@@ -71,7 +83,7 @@ fn found(path: &S3Path, output: SdkGetObjectOutput, logs: SdkLogs) -> Result<Get
     Ok(GetObjectOutput {
         meta,
         range,
-        body: ObjectBody::new(body_stream(output.body, logs)),
+        body: ObjectBody::new(body_stream(output.body, logs, idle)),
     })
 }
 

@@ -13,8 +13,11 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// the request, so the upload of a request body (a part) counts too.
 ///
 /// 30 s, `object_store`'s request timeout: a 16 MiB part then needs at least about
-/// 0.6 MB/s. A body that stalls after its first byte is not covered: transfers resume such
-/// bodies ([`stowage_core::transfer`]). Each retried attempt gets the timeout again.
+/// 0.6 MB/s. Each retried attempt gets the timeout again. It also bounds each wait for the
+/// next chunk of a streamed object body, so a server that stalls in the middle of a body is
+/// a timeout (which transfers resume from), and, unless an attempt timeout is set, an
+/// attempt whose answer is read whole (every request but GetObject) may take twice as long
+/// in all, so a stall in the middle of a small answer is a timeout too.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long the answer to one CopyObject may take at the least.
@@ -25,8 +28,9 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const COPY_READ_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// A configuration override for CopyObject requests: the client's timeouts, with a read
-/// timeout of at least [`COPY_READ_TIMEOUT`]. (An override replaces the whole timeout
-/// configuration, so it repeats the client's other timeouts.)
+/// timeout of at least [`COPY_READ_TIMEOUT`] and an attempt timeout of at least twice that.
+/// (An override replaces the whole timeout configuration, so it repeats the client's other
+/// timeouts.)
 pub(crate) fn copy_override(client: &Client) -> aws_sdk_s3::config::Builder {
     let base = client
         .config()
@@ -36,7 +40,11 @@ pub(crate) fn copy_override(client: &Client) -> aws_sdk_s3::config::Builder {
     let read = base
         .read_timeout()
         .map_or(COPY_READ_TIMEOUT, |read| read.max(COPY_READ_TIMEOUT));
-    aws_sdk_s3::config::Builder::new().timeout_config(base.to_builder().read_timeout(read).build())
+    let mut copy = base.to_builder().read_timeout(read);
+    if let Some(attempt) = base.operation_attempt_timeout() {
+        copy = copy.operation_attempt_timeout(attempt.max(read.saturating_mul(2)));
+    }
+    aws_sdk_s3::config::Builder::new().timeout_config(copy.build())
 }
 
 /// The timeouts of one backend: the defaults above where a setting is `None`.
@@ -50,15 +58,19 @@ pub(crate) struct Timeouts {
 
 impl Timeouts {
     /// The SDK's timeout configuration for these settings.
+    ///
+    /// Without an attempt timeout of its own, an attempt may take twice the read timeout: the
+    /// first byte of the answer within the read timeout, the rest of an answer read whole
+    /// within as long again. A streamed GetObject body is not part of the attempt (its
+    /// chunks are bounded one by one, `crate::body`).
     pub(crate) fn config(&self) -> TimeoutConfig {
+        let read = self.read.unwrap_or(DEFAULT_READ_TIMEOUT);
         let mut config = TimeoutConfigBuilder::new()
             .connect_timeout(self.connect.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            .read_timeout(self.read.unwrap_or(DEFAULT_READ_TIMEOUT));
+            .read_timeout(read)
+            .operation_attempt_timeout(self.attempt.unwrap_or(read.saturating_mul(2)));
         if let Some(timeout) = self.operation {
             config = config.operation_timeout(timeout);
-        }
-        if let Some(timeout) = self.attempt {
-            config = config.operation_attempt_timeout(timeout);
         }
         config.build()
     }

@@ -1624,7 +1624,9 @@ async fn lost_races_and_unsatisfiable_ranges_map_from_aws_answers() {
 }
 
 /// Without timeout settings every request is still bounded: 5 s to connect, 30 s to the
-/// first byte of the answer; a setting replaces its default and keeps the other.
+/// first byte of the answer, twice that for an attempt whose answer is read whole; a setting
+/// replaces its default and keeps the others, and the attempt timeout follows the read
+/// timeout unless set.
 #[tokio::test]
 async fn default_timeouts_bound_every_request() {
     let timeouts = |storage: &S3Storage| {
@@ -1634,7 +1636,11 @@ async fn default_timeouts_bound_every_request() {
             .timeout_config()
             .cloned()
             .expect("a timeout configuration");
-        (config.connect_timeout(), config.read_timeout())
+        (
+            config.connect_timeout(),
+            config.read_timeout(),
+            config.operation_attempt_timeout(),
+        )
     };
     let built = S3Storage::builder()
         .region("us-east-1")
@@ -1646,7 +1652,8 @@ async fn default_timeouts_bound_every_request() {
         timeouts(&built),
         (
             Some(stowage_s3::DEFAULT_CONNECT_TIMEOUT),
-            Some(stowage_s3::DEFAULT_READ_TIMEOUT)
+            Some(stowage_s3::DEFAULT_READ_TIMEOUT),
+            Some(stowage_s3::DEFAULT_READ_TIMEOUT * 2)
         )
     );
     assert_eq!(stowage_s3::DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(5));
@@ -1662,15 +1669,25 @@ async fn default_timeouts_bound_every_request() {
         timeouts(&tuned),
         (
             Some(stowage_s3::DEFAULT_CONNECT_TIMEOUT),
-            Some(Duration::from_secs(120))
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(240))
         )
     );
+    let attempt = S3Storage::builder()
+        .region("us-east-1")
+        .credentials("AKIDEXAMPLE", "secret")
+        .operation_attempt_timeout(Duration::from_secs(7))
+        .build()
+        .await
+        .expect("builds offline");
+    assert_eq!(timeouts(&attempt).2, Some(Duration::from_secs(7)));
     let from_env = S3Storage::from_env().await;
     assert_eq!(
         timeouts(&from_env),
         (
             Some(stowage_s3::DEFAULT_CONNECT_TIMEOUT),
-            Some(stowage_s3::DEFAULT_READ_TIMEOUT)
+            Some(stowage_s3::DEFAULT_READ_TIMEOUT),
+            Some(stowage_s3::DEFAULT_READ_TIMEOUT * 2)
         )
     );
 }

@@ -512,6 +512,98 @@ async fn a_throttled_download_takes_the_time_its_rate_says() {
     storage.delete_object(&path).await.expect("the delete");
 }
 
+/// A server that stalls in the middle of an answer: a streamed body is a timeout once it
+/// sent nothing for the read timeout, never a hang; a download resumes past stalls with the
+/// right bytes; an answer read whole (a listing) is a timeout of its attempt; and a body
+/// that takes longer in all than twice the read timeout, but never pauses that long, is
+/// read whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_stalls_midway_is_a_timeout_and_a_download_resumes_past_it() {
+    let proxy = proxy().await;
+    let read_timeout = Duration::from_secs(1);
+    let storage = std::sync::Arc::new(
+        storage_through(&proxy, |builder| {
+            builder
+                .max_attempts(1)
+                .read_timeout(read_timeout)
+                .transfer_settings(stowage_testkit::transfers::small_parts())
+        })
+        .await,
+    );
+    let path = fresh_path("stall");
+    let bytes = content(12 * MIB);
+    write(&storage, &path, &bytes).await;
+    let stall = |after_bytes| {
+        FaultRule::new(Fault::StallDuringResponseBody { after_bytes }).matching(gets())
+    };
+
+    proxy.inject(stall(1000).times(1));
+    let output = storage
+        .get_object(&path)
+        .await
+        .expect("the head of the answer arrives");
+    let started = Instant::now();
+    let stalled = tokio::time::timeout(HANG, output.body.bytes())
+        .await
+        .expect("a stalled body is not a hang");
+    assert!(
+        matches!(stalled, Err(Error::Timeout { .. })),
+        "{:?}",
+        stalled.map(|body| body.len())
+    );
+    assert!(started.elapsed() >= read_timeout, "{:?}", started.elapsed());
+
+    let applied = proxy.faults_applied();
+    proxy.inject(stall(100_000).times(2));
+    let output = stowage_core::transfer::download(
+        std::sync::Arc::clone(&storage),
+        &path,
+        &stowage_testkit::transfers::small_parts(),
+    )
+    .await
+    .expect("the download opens");
+    let body = tokio::time::timeout(HANG, output.body.bytes())
+        .await
+        .expect("a download past stalls is not a hang")
+        .expect("the download resumes past the stalls");
+    assert!(body == bytes, "the download holds the object's bytes");
+    assert_eq!(proxy.faults_applied() - applied, 2, "both stalls were met");
+
+    proxy.inject(
+        FaultRule::new(Fault::StallDuringResponseBody { after_bytes: 10 })
+            .matching(RequestMatch::method("GET").query_contains("list-type"))
+            .times(1),
+    );
+    let prefix = S3Path::new(path.bucket(), format!("{}/", path.key())).unwrap();
+    let listed = tokio::time::timeout(HANG, storage.list_objects(&prefix, None))
+        .await
+        .expect("a stalled listing is not a hang");
+    assert!(matches!(listed, Err(Error::Timeout { .. })), "{listed:?}");
+
+    let steady = fresh_path("steady");
+    let steady_bytes = content(3 * MIB);
+    write(&storage, &steady, &steady_bytes).await;
+    proxy.inject(
+        FaultRule::new(Fault::Throttle {
+            bytes_per_second: MIB as u64,
+        })
+        .matching(gets())
+        .times(1),
+    );
+    let started = Instant::now();
+    assert!(
+        read(&storage, &steady).await == steady_bytes,
+        "a slow, steady body is read whole"
+    );
+    assert!(
+        started.elapsed() > read_timeout * 2,
+        "the body outlasted an attempt's timeout: {:?}",
+        started.elapsed()
+    );
+    storage.delete_object(&path).await.expect("the delete");
+    storage.delete_object(&steady).await.expect("the delete");
+}
+
 /// Sends `request` to `proxy` and reads the whole answer, until the proxy closes.
 async fn exchange(proxy: SocketAddr, request: &[u8]) -> String {
     let mut client = TcpStream::connect(proxy).await.expect("the proxy accepts");
@@ -719,9 +811,10 @@ async fn dropping_the_proxy_closes_a_connection_it_never_answered() {
 
 // ---- every trait operation under every fault ----
 
-const FAULTS: [Fault; 6] = [
+const FAULTS: [Fault; 7] = [
     Fault::ResetDuringRequest,
     Fault::ResetDuringResponseBody { after_bytes: 10 },
+    Fault::StallDuringResponseBody { after_bytes: 10 },
     Fault::NeverAnswer,
     Fault::SlowDown,
     Fault::InternalError,
@@ -803,10 +896,13 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
         hashes.iter().all(|hash| text.contains(hash.as_str())),
         "the capture saw the operations, named by key hash"
     );
-    // Faults the SDK retries past leave every operation succeeding; a reset in the middle
-    // of a body already handed to the caller is the only failure a caller may see.
+    // Faults the SDK retries past leave every operation succeeding; a reset or a stall in
+    // the middle of every answer's body are the only failures a caller may see.
     for (fault, op, outcome) in &outcomes {
-        if !matches!(fault, Fault::ResetDuringResponseBody { .. }) {
+        if !matches!(
+            fault,
+            Fault::ResetDuringResponseBody { .. } | Fault::StallDuringResponseBody { .. }
+        ) {
             assert!(outcome.is_ok(), "{op:?} under {fault:?}: {outcome:?}");
         }
     }

@@ -99,8 +99,9 @@ pub(crate) struct Cli {
     pub(crate) connect_timeout: Option<Duration>,
 
     /// Seconds the first byte of a response may take, sending the request included (default
-    /// 30): a server that accepts the connection and never answers fails the attempt.
-    /// Raise it for large parts on slow links.
+    /// 30), and the longest pause of a downloaded body: a server that accepts the connection
+    /// and never answers, or stalls midway, fails the attempt. Raise it for large parts on
+    /// slow links.
     #[arg(long, global = true, value_name = "SECS", value_parser = parse::parse_seconds, help_heading = GLOBAL)]
     pub(crate) read_timeout: Option<Duration>,
 

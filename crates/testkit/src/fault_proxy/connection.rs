@@ -31,6 +31,8 @@ struct Plan {
     corrupt_at: Option<usize>,
     /// Response body bytes to relay before a reset.
     reset_after: Option<usize>,
+    /// Response body bytes to relay before relaying nothing more.
+    stall_after: Option<usize>,
     /// The rate of each direction.
     bytes_per_second: Option<u64>,
 }
@@ -90,6 +92,10 @@ async fn exchange(
             reset_after: Some(after_bytes),
             ..Plan::default()
         },
+        Some(Fault::StallDuringResponseBody { after_bytes }) => Plan {
+            stall_after: Some(after_bytes),
+            ..Plan::default()
+        },
         Some(Fault::CorruptRequestBody { offset }) => Plan {
             corrupt_at: Some(offset),
             ..Plan::default()
@@ -123,9 +129,17 @@ async fn forward(
     };
     let response = async {
         let mut sink = Sink::new(client_out, plan.bytes_per_second);
-        relay_response(&mut server_in, &mut sink, plan.reset_after).await
+        relay_response(
+            &mut server_in,
+            &mut sink,
+            plan.reset_after.or(plan.stall_after),
+        )
+        .await
     };
     while_request_until_response(request, response).await?;
+    if plan.stall_after.is_some() {
+        drain(client_in).await?;
+    }
     Ok(match plan.reset_after {
         Some(_) => Ending::Reset,
         None => Ending::Close,

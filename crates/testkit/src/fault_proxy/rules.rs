@@ -13,6 +13,13 @@ pub enum Fault {
         /// Body bytes the client receives before the reset.
         after_bytes: usize,
     },
+    /// Forwards the request, relays the response head and the first `after_bytes` bytes
+    /// of the response body as sent on the wire, then relays nothing more while keeping the
+    /// connection open until the client closes it: a server stalled in the middle of a body.
+    StallDuringResponseBody {
+        /// Body bytes the client receives before the stall.
+        after_bytes: usize,
+    },
     /// Reads the request and never answers; the connection stays open until the client
     /// closes it or the proxy is dropped. Nothing reaches the upstream server.
     NeverAnswer,
