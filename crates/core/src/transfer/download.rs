@@ -174,27 +174,32 @@ where
         &self.first.meta
     }
 
+    /// The object's metadata, the reader, every range to read (the first with the response
+    /// already received for it) and how many at once.
+    fn into_ranges(
+        self,
+    ) -> (
+        ObjectMeta,
+        RangeReader<S>,
+        impl Iterator<Item = RangeToRead>,
+        usize,
+    ) {
+        let meta = self.first.meta.clone();
+        let head = self.first.range.clone();
+        let ranges = std::iter::once((head, Some(self.first)))
+            .chain(self.rest.into_iter().map(|range| (range, None)));
+        (meta, self.reader, ranges, self.concurrency)
+    }
+
     /// The whole object as one stream, in order: the ranges are read `concurrency - 1` at
     /// a time ahead of the one being delivered (one when `concurrency` is 1).
     pub fn into_output(self) -> GetObjectOutput {
-        let Self {
-            first,
-            reader,
-            rest,
-            concurrency,
-        } = self;
-        let meta = first.meta.clone();
+        let (meta, reader, ranges, concurrency) = self.into_ranges();
         let size = meta.size;
-        let head_range = first.range.clone();
-        let first_part = PartTask::start(reader.clone().read(
-            head_range,
-            Some(first),
-            Received::default(),
-        ));
-        let body = stream::iter(std::iter::once(first_part))
-            .chain(stream::iter(rest).map(move |range| {
-                PartTask::start(reader.clone().read(range, None, Received::default()))
-            }))
+        let body = stream::iter(ranges)
+            .map(move |(range, first)| {
+                PartTask::start(reader.clone().read(range, first, Received::default()))
+            })
             .buffered(in_flight(concurrency))
             .map_ok(|part| stream::iter(part.chunks.into_iter().map(Ok)))
             .try_flatten();
@@ -223,17 +228,8 @@ where
         file: &std::fs::File,
         progress: impl Fn(u64) + Send + Sync + 'static,
     ) -> Result<ObjectMeta> {
-        let Self {
-            first,
-            reader,
-            rest,
-            concurrency,
-        } = self;
-        let meta = first.meta.clone();
+        let (meta, reader, ranges, concurrency) = self.into_ranges();
         let file = OffsetWriter::new(file, meta.size, Arc::new(progress))?;
-        let head_range = first.range.clone();
-        let ranges = std::iter::once((head_range, Some(first)))
-            .chain(rest.into_iter().map(|range| (range, None)));
         stream::iter(ranges)
             .map(|(range, first)| {
                 let sink = file.at(range.start);
@@ -272,6 +268,9 @@ where
         renamed
     }
 }
+
+/// A range of the object and the response already received for it, if any.
+type RangeToRead = (Range<u64>, Option<GetObjectOutput>);
 
 /// How many ranges are read at once so that, with the one being delivered, `concurrency`
 /// parts are in memory (two when `concurrency` is 1).
