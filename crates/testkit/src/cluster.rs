@@ -186,7 +186,8 @@ impl GarageCluster {
     }
 
     /// The layout, the key and the buckets, through node 0; then waits until every node
-    /// sees the buckets.
+    /// sees the buckets and the key's permissions on both (a node that has the buckets but
+    /// not yet the key's permissions answers 403 to a signed request).
     fn configure(&self, deadline: Instant) -> Result<(), String> {
         let first = &self.nodes[0];
         for (index, node) in self.nodes.iter().enumerate() {
@@ -224,25 +225,48 @@ impl GarageCluster {
             for bucket in [BUCKET, BUCKET2] {
                 self.admin(node, &["bucket", "info", bucket], deadline)?;
             }
+            self.admin_until(node, &["key", "info", key], deadline, |info| {
+                [BUCKET, BUCKET2]
+                    .iter()
+                    .all(|bucket| grants_rwo(info, bucket))
+            })?;
         }
         Ok(())
     }
 
     /// Runs a `garage` admin command through `node` until it succeeds or `deadline` passes.
     fn admin(&self, node: &Node, args: &[&str], deadline: Instant) -> Result<(), String> {
+        self.admin_until(node, args, deadline, |_| true)
+    }
+
+    /// Runs a `garage` admin command through `node` until it succeeds with an output `ready`
+    /// accepts, or `deadline` passes.
+    fn admin_until(
+        &self,
+        node: &Node,
+        args: &[&str],
+        deadline: Instant,
+        ready: impl Fn(&str) -> bool,
+    ) -> Result<(), String> {
         loop {
-            match self.admin_once(node, args) {
-                Ok(()) => return Ok(()),
-                Err(problem) if Instant::now() >= deadline => {
-                    return Err(node.dir.with_log(problem));
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            let problem = match self.admin_once(node, args) {
+                Ok(output) if ready(&output) => return Ok(()),
+                Ok(_) => format!(
+                    "garage {} {}: not ready yet",
+                    args[0],
+                    args.get(1).unwrap_or(&"")
+                ),
+                Err(problem) => problem,
+            };
+            if Instant::now() >= deadline {
+                return Err(node.dir.with_log(problem));
             }
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 
-    /// Runs a `garage` admin command through `node` once.
-    fn admin_once(&self, node: &Node, args: &[&str]) -> Result<(), String> {
+    /// Runs a `garage` admin command through `node` once and returns its standard output.
+    fn admin_once(&self, node: &Node, args: &[&str]) -> Result<String, String> {
         let output = Command::new(&self.bin)
             .arg("-c")
             .arg(&node.config)
@@ -251,7 +275,7 @@ impl GarageCluster {
             .output()
             .map_err(|e| format!("running garage {}: {e}", args[0]))?;
         if output.status.success() {
-            Ok(())
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         } else {
             Err(format!(
                 "garage {} {} failed: {}",
@@ -330,6 +354,15 @@ impl Node {
     }
 }
 
+/// Whether `key info` output lists read, write and owner permissions on `bucket` (its
+/// lines: permissions, bucket id, global aliases, local aliases).
+fn grants_rwo(key_info: &str, bucket: &str) -> bool {
+    key_info.lines().any(|line| {
+        let mut fields = line.split_whitespace();
+        fields.next() == Some("RWO") && fields.any(|field| field == bucket)
+    })
+}
+
 /// Directories, ports and key pairs of the nodes, all distinct.
 fn plan_nodes() -> Result<Vec<NodePlan>, String> {
     let mut ports = Vec::with_capacity(2 * NODES);
@@ -397,4 +430,22 @@ fn random_hex(bytes: usize) -> Result<String, String> {
         .fill(&mut buffer)
         .map_err(|_| "no randomness for a secret")?;
     Ok(hex::encode(buffer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_info_grants_read_write_owner_per_bucket() {
+        let info = "==== BUCKETS FOR THIS KEY ====\n\
+                    Permissions  ID                Global aliases  Local aliases\n\
+                    RWO          4587de8fe507ad31  stowage-test-2\n\
+                    R            3537a5425e7d3156  stowage-test\n";
+        assert!(grants_rwo(info, "stowage-test-2"));
+        assert!(
+            !grants_rwo(info, "stowage-test"),
+            "read only, and not a prefix match"
+        );
+    }
 }
