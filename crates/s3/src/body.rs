@@ -21,22 +21,13 @@ pub(crate) fn body_stream(
 ) -> impl futures::Stream<Item = Result<Bytes>> {
     stream::unfold(Some((body, logs)), move |state| async move {
         let (mut body, logs) = state?;
+        let next = logs.run(body.next());
         let next = match idle {
-            Some(idle) => match tokio::time::timeout(idle, logs.run(body.next())).await {
+            None => next.await,
+            Some(idle) => match tokio::time::timeout(idle, next).await {
                 Ok(next) => next,
-                Err(_) => {
-                    return Some((
-                        Err(Error::Timeout {
-                            message: format!(
-                                "the object body sent nothing for {} ms (read timeout)",
-                                idle.as_millis()
-                            ),
-                        }),
-                        None,
-                    ));
-                }
+                Err(_) => return Some((Err(stalled(idle)), None)),
             },
-            None => logs.run(body.next()).await,
         };
         match next {
             Some(Ok(chunk)) => Some((Ok(chunk), Some((body, logs)))),
@@ -49,4 +40,14 @@ pub(crate) fn body_stream(
             None => None,
         }
     })
+}
+
+/// The error of a body that sent nothing for `idle`.
+fn stalled(idle: Duration) -> Error {
+    Error::Timeout {
+        message: format!(
+            "the object body sent nothing for {} ms (read timeout)",
+            idle.as_millis()
+        ),
+    }
 }

@@ -4,16 +4,17 @@
 //!
 //! Two ways to check. [`Logs::assert_free_of`] looks at everything captured so far, at the
 //! end of a test. [`forbid`] registers strings no event may ever contain, for the rest of the
-//! process: the first event that holds one aborts the test binary, whichever test or task
-//! emitted it, so a leak cannot pass unseen in a binary that forbids.
+//! process, together with the markers of signatures, credentials and policies: the first
+//! event that holds one aborts the test binary, whichever test or task emitted it, so a leak
+//! cannot pass unseen in a binary that forbids.
 //!
 //! ```no_run
 //! let logs = stowage_testkit::logs::capture();
 //! // ... run operations on keys containing "patient-4711" ...
 //! logs.assert_free_of(&["patient-4711", "X-Amz-Signature"]);
 //!
-//! // From here on, no event of this process may name these.
-//! stowage_testkit::logs::forbid(["patient-", "X-Amz-Signature"]);
+//! // From here on, no event of this process may name these, or a signature.
+//! stowage_testkit::logs::forbid(["patient-"]);
 //! ```
 
 use std::io::Write;
@@ -25,8 +26,8 @@ pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
 /// Strings that appear in presigned URLs, signed headers and POST forms, and must never in
 /// a log: the signature and credential parameters, and the start of a base64-encoded JSON
-/// policy (`{"` encodes to `eyJ`).
-pub const SIGNING_MARKERS: [&str; 6] = [
+/// policy (`{"` encodes to `eyJ`). [`forbid`] always forbids them.
+const SIGNING_MARKERS: [&str; 6] = [
     "X-Amz-Signature",
     "x-amz-signature",
     "Signature=",
@@ -87,9 +88,10 @@ pub fn capture() -> &'static Logs {
     })
 }
 
-/// Installs the capture (see [`capture`]) and forbids every one of `needles` in every
-/// event from now on, in this whole process: an event that contains one aborts the process,
-/// naming it. Returns the capture.
+/// Installs the capture (see [`capture`]) and forbids every one of `needles`, and the
+/// markers of signatures, credentials and base64 policies, in every event from now on, in
+/// this whole process: an event that contains one aborts the process, naming it. Returns
+/// the capture.
 ///
 /// # Panics
 ///
@@ -97,8 +99,8 @@ pub fn capture() -> &'static Logs {
 pub fn forbid<S: Into<String>>(needles: impl IntoIterator<Item = S>) -> &'static Logs {
     let logs = capture();
     let mut forbidden = FORBIDDEN.lock().unwrap_or_else(PoisonError::into_inner);
-    for needle in needles {
-        let needle = needle.into();
+    let markers = SIGNING_MARKERS.iter().map(|&marker| marker.to_owned());
+    for needle in markers.chain(needles.into_iter().map(Into::into)) {
         if !needle.is_empty() && !forbidden.contains(&needle) {
             forbidden.push(needle);
         }

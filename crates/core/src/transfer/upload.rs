@@ -73,9 +73,10 @@ async fn send_parts<M: MultipartStore>(
     let mut done = Vec::new();
     let mut number = 1;
     let mut source_done = false;
+    let places = reader.places();
     loop {
         while !source_done && tasks.len() < settings.concurrency {
-            let part = match next_place(&reader.places(), &mut tasks, &mut done).await? {
+            let part = match next_place(&places, &mut tasks, &mut done).await? {
                 Some(place) => reader.next_part(plan.part_size(number), place).await?,
                 None => reader.next_part_uncounted(plan.part_size(number)).await?,
             };

@@ -13,7 +13,7 @@ pub(crate) fn path(s: &str) -> S3Path {
 
 /// From the first store on, no event of this binary may carry a signature or a policy.
 fn forbid_signing_material_in_logs() {
-    stowage_testkit::logs::forbid(stowage_testkit::logs::SIGNING_MARKERS);
+    stowage_testkit::logs::forbid::<&str>([]);
 }
 
 /// A store with the buckets `bucket` and `other`.
