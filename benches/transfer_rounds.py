@@ -2,7 +2,7 @@
 
 Each round uploads the same file on disk with every client, then downloads the same
 object to a file on disk with every client, each in a fresh process under
-/usr/bin/time -v (peak RSS); the order of the clients rotates from round to round so no
+/usr/bin/time -v (peak RSS) that starts once the page cache holds no dirty page; the order of the clients rotates from round to round so no
 client always follows the same one. Clients, as a user would run them:
 
 - stowage: the `stowage` binary (`put FILE S3PATH`, `get S3PATH FILE`) with its defaults;
@@ -63,7 +63,14 @@ def child_env():
 
 
 def timed(command, variables):
-    """Runs command under GNU time; its wall time in seconds, peak RSS in KiB, stdout."""
+    """Runs command under GNU time; its wall time in seconds, peak RSS in KiB, stdout.
+
+    Every dirty page is written back first, outside the timing: without it a transfer pays
+    for the writeback of the gigabytes the transfers before it left in the page cache (the
+    kernel throttles writers once dirty pages pass its threshold), and its time depends on
+    which client ran before it rather than on itself.
+    """
+    os.sync()
     report = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"transfer-time-{os.getpid()}.txt")
     started = time.perf_counter()
     done = subprocess.run(

@@ -4,45 +4,59 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::transfer::download::RangeSink;
 
-/// The bytes one range gathers before one write: large enough that handing a write to a
-/// blocking thread costs nothing next to it, small enough that eight ranges in flight add
+/// The bytes one range gathers before one write: large enough that handing a write to the
+/// writer thread costs nothing next to it, small enough that eight ranges in flight add
 /// little to a download's memory.
 const WRITE_BATCH_BYTES: usize = 1024 * 1024;
 
 /// Told the size of each batch once it is written.
 pub(crate) type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
+/// One batch of a range, to be written at `offset`; `done` hears how it went.
+struct WriteJob {
+    offset: u64,
+    batch: Vec<Bytes>,
+    done: oneshot::Sender<std::io::Result<()>>,
+}
+
 /// A file that ranges write into at their own offsets, from any task.
+///
+/// One thread writes every batch, in the order they come. Buffered writes to one file take
+/// the file's lock in turn anyway; writers on several threads only spin on that lock,
+/// burning the CPU the server and the network need (a tenth of a download's CPU time, in
+/// profiles on 2 cores).
 pub(crate) struct OffsetWriter {
-    file: Arc<std::fs::File>,
-    progress: Progress,
+    jobs: mpsc::UnboundedSender<WriteJob>,
 }
 
 impl OffsetWriter {
     /// Writes into `file`, first set to `len` bytes so that every range can land at its
-    /// offset, in any order.
+    /// offset, in any order. The writer thread ends once this and every [`RangeAt`] are
+    /// dropped.
     pub(crate) fn new(file: &std::fs::File, len: u64, progress: Progress) -> Result<Self> {
         let file = file
             .try_clone()
             .map_err(|error| file_error("opening the download file", &error))?;
         file.set_len(len)
             .map_err(|error| file_error("sizing the download file", &error))?;
-        Ok(Self {
-            file: Arc::new(file),
-            progress,
-        })
+        reserve_space(&file, len)?;
+        let (jobs, queue) = mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("stowage-file-writer".into())
+            .spawn(move || write_jobs(&file, queue, &progress))
+            .map_err(|error| file_error("starting the download file's writer", &error))?;
+        Ok(Self { jobs })
     }
 
     /// The writer of the range that starts at `offset`.
     pub(crate) fn at(&self, offset: u64) -> RangeAt {
         RangeAt {
-            file: Arc::clone(&self.file),
-            progress: Arc::clone(&self.progress),
+            jobs: self.jobs.clone(),
             next_write: offset,
             batch: Vec::new(),
             batched: 0,
@@ -52,18 +66,38 @@ impl OffsetWriter {
     }
 }
 
-/// One range's bytes, gathered into batches of about 1 MiB, each written at its offset on
-/// Tokio's blocking threads while the next one gathers, without copying the chunks: at most
-/// two batches are held.
+/// The writer thread: each job written at its offset, then reported.
+fn write_jobs(
+    file: &std::fs::File,
+    mut queue: mpsc::UnboundedReceiver<WriteJob>,
+    progress: &Progress,
+) {
+    while let Some(job) = queue.blocking_recv() {
+        let mut at = job.offset;
+        let result = job.batch.iter().try_for_each(|chunk| {
+            write_all_at(file, chunk, at)?;
+            at += chunk.len() as u64;
+            Ok(())
+        });
+        if result.is_ok() {
+            progress(at - job.offset);
+        }
+        // A range that stopped waiting no longer needs the answer.
+        let _ = job.done.send(result);
+    }
+}
+
+/// One range's bytes, gathered into batches of about 1 MiB, each written at its offset by
+/// the writer thread while the next one gathers, without copying the chunks: at most two
+/// batches are held.
 pub(crate) struct RangeAt {
-    file: Arc<std::fs::File>,
-    progress: Progress,
+    jobs: mpsc::UnboundedSender<WriteJob>,
     /// Where the batch being gathered goes.
     next_write: u64,
     batch: Vec<Bytes>,
     batched: usize,
     taken: u64,
-    writing: Option<JoinHandle<std::io::Result<()>>>,
+    writing: Option<oneshot::Receiver<std::io::Result<()>>>,
 }
 
 impl RangeSink for RangeAt {
@@ -91,27 +125,22 @@ impl RangeAt {
         self.wait().await
     }
 
-    /// Waits for the write in progress, then starts writing the gathered batch.
+    /// Waits for the write in progress, then hands the gathered batch to the writer.
     async fn write_batch(&mut self) -> Result<()> {
         self.wait().await?;
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
-        let offset = self.next_write;
+        let (done, writing) = oneshot::channel();
+        let job = WriteJob {
+            offset: self.next_write,
+            batch: std::mem::take(&mut self.batch),
+            done,
+        };
         self.next_write += self.batched as u64;
         self.batched = 0;
-        let file = Arc::clone(&self.file);
-        let progress = Arc::clone(&self.progress);
-        self.writing = Some(tokio::task::spawn_blocking(move || {
-            let mut at = offset;
-            for chunk in &batch {
-                write_all_at(&file, chunk, at)?;
-                at += chunk.len() as u64;
-            }
-            progress(at - offset);
-            Ok(())
-        }));
+        self.jobs.send(job).map_err(|_| writer_stopped())?;
+        self.writing = Some(writing);
         Ok(())
     }
 
@@ -119,14 +148,44 @@ impl RangeAt {
     async fn wait(&mut self) -> Result<()> {
         match self.writing.take() {
             None => Ok(()),
-            Some(write) => match write.await {
+            Some(writing) => match writing.await {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(error)) => Err(file_error("writing the download file", &error)),
-                Err(error) => Err(Error::Io {
-                    message: format!("writing the download file stopped: {error}"),
-                }),
+                Err(_) => Err(writer_stopped()),
             },
         }
+    }
+}
+
+/// Allocates the file's blocks before the first write: a disk too full for the object fails
+/// the download at once rather than gigabytes later, and the filesystem need not reserve
+/// blocks page by page as the writes come (a twentieth of a download's CPU time on ext4).
+#[cfg(unix)]
+fn reserve_space(file: &std::fs::File, len: u64) -> Result<()> {
+    use rustix::io::Errno;
+    if len == 0 {
+        return Ok(());
+    }
+    match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), 0, len) {
+        // A filesystem that cannot allocate ahead is written as the bytes come.
+        Ok(()) | Err(Errno::OPNOTSUPP | Errno::NOSYS | Errno::INVAL) => Ok(()),
+        Err(errno) => Err(file_error(
+            "reserving space for the download file",
+            &errno.into(),
+        )),
+    }
+}
+
+/// Other systems write the file as the bytes come.
+#[cfg(not(unix))]
+fn reserve_space(_file: &std::fs::File, _len: u64) -> Result<()> {
+    Ok(())
+}
+
+/// The writer thread is gone before answering (it panicked).
+fn writer_stopped() -> Error {
+    Error::Io {
+        message: "writing the download file stopped: its writer thread ended".into(),
     }
 }
 
@@ -209,6 +268,20 @@ mod tests {
         at.take(Bytes::from_static(b"abc")).await.unwrap();
         at.finish().await.unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_files_blocks_are_allocated_before_the_first_write() {
+        use std::os::unix::fs::MetadataExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = std::fs::File::create(dir.path().join("out.bin")).unwrap();
+        let len = 3 * 1024 * 1024;
+        let _writer = OffsetWriter::new(&file, len, Arc::new(|_| {})).unwrap();
+        let meta = file.metadata().unwrap();
+        assert_eq!(meta.len(), len);
+        assert!(meta.blocks() * 512 >= len, "{} blocks", meta.blocks());
     }
 
     #[tokio::test]
