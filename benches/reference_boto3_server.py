@@ -6,7 +6,8 @@ of delete_objects, 1000 keys per call, Quiet), 3 runs each, printed as JSON with
 median seconds; and, one run per process, a download_fileobj of the 256 MiB object into a
 discard sink, printed as JSON seconds. For the large-object rounds of scripts/bench.sh
 (benches/transfer_rounds.py): upload_file and download_file between a file on disk and a
-key, with s3transfer's defaults (8 MiB parts, 10 threads), timed from the call to its return;
+key, with s3transfer's defaults (8 MiB parts, 10 threads), timed from the call to its return
+(wall time, and the CPU time of every thread of the process over the same span);
 and presigned PUT and GET URLs for curl.
 
     python3 benches/reference_boto3_server.py all
@@ -104,17 +105,19 @@ def download(big_key):
 def upload_file(path, key):
     """One timed upload_file of the file at path to key."""
     s3 = client()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     s3.upload_file(path, env("BUCKET"), key)
-    return {"client": "boto3", "secs": time.perf_counter() - started, "bytes": os.path.getsize(path)}
+    return {"client": "boto3", "secs": time.perf_counter() - started,
+            "cpu_secs": time.process_time() - cpu, "bytes": os.path.getsize(path)}
 
 
 def download_file(key, path):
     """One timed download_file of key into the file at path."""
     s3 = client()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     s3.download_file(env("BUCKET"), key, path)
-    return {"client": "boto3", "secs": time.perf_counter() - started, "bytes": os.path.getsize(path)}
+    return {"client": "boto3", "secs": time.perf_counter() - started,
+            "cpu_secs": time.process_time() - cpu, "bytes": os.path.getsize(path)}
 
 
 def presign(method, key):

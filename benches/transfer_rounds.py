@@ -13,8 +13,11 @@ client always follows the same one. Clients, as a user would run them:
 - curl: one PUT or GET on a URL presigned by boto3.
 
 Every download is checked against the source's length, and in the first round against its
-SHA-256. Prints one JSON line per transfer:
-{"op", "client", "round", "secs", "bytes", "max_rss_kib"}.
+SHA-256. The CPU time of each client (user + system, from GNU time; boto3's own over the
+timed call) and, when STOWAGE_BENCH_SERVER_PID names the server's process, the server's
+CPU time over the same transfer (from /proc) say where the time of a transfer went. Prints
+one JSON line per transfer:
+{"op", "client", "round", "secs", "cpu_secs", "server_cpu_secs", "bytes", "max_rss_kib"}.
 
     python3 benches/transfer_rounds.py STOWAGE_BIN WORKDIR ROUNDS SIZE_MIB
 
@@ -62,8 +65,20 @@ def child_env():
     return variables
 
 
+def server_cpu_secs():
+    """The CPU seconds the server's process has used so far, or None when it is not named."""
+    pid = os.environ.get("STOWAGE_BENCH_SERVER_PID")
+    if not pid:
+        return None
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # utime and stime, the 14th and 15th fields of the whole line, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(command, variables):
-    """Runs command under GNU time; its wall time in seconds, peak RSS in KiB, stdout.
+    """Runs command under GNU time: its wall time and CPU time in seconds, peak RSS in KiB,
+    stdout, and the server's CPU seconds over the run (None when the server is not named).
 
     Every dirty page is written back first, outside the timing: without it a transfer pays
     for the writeback of the gigabytes the transfers before it left in the page cache (the
@@ -72,6 +87,7 @@ def timed(command, variables):
     """
     os.sync()
     report = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"transfer-time-{os.getpid()}.txt")
+    server_before = server_cpu_secs()
     started = time.perf_counter()
     done = subprocess.run(
         ["/usr/bin/time", "-v", "-o", report, *command],
@@ -81,12 +97,16 @@ def timed(command, variables):
         check=False,
     )
     secs = time.perf_counter() - started
+    server = None if server_before is None else server_cpu_secs() - server_before
     if done.returncode != 0:
         sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
     with open(report) as f:
-        rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", f.read()).group(1))
+        text = f.read()
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", text).group(1))
+              for kind in ("User", "System"))
     os.remove(report)
-    return secs, rss, done.stdout.decode()
+    return secs, cpu, rss, done.stdout.decode(), server
 
 
 def stowage_command(binary, *args):
@@ -126,6 +146,16 @@ def download(client, binary, key, target, variables):
     return command
 
 
+def measure(op, client, rnd, size, command, variables):
+    """One timed transfer as its JSON line; boto3's times are its own, over the call."""
+    secs, cpu, rss, out, server = timed(command, variables)
+    if client == "boto3":
+        own = json.loads(out)
+        secs, cpu = own["secs"], own["cpu_secs"]
+    return {"op": op, "client": client, "round": rnd, "secs": secs, "cpu_secs": cpu,
+            "server_cpu_secs": server, "bytes": size, "max_rss_kib": rss}
+
+
 def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -162,23 +192,16 @@ def main():
         for client in order:
             key = shared_key if client == "stowage" else f"bench-transfer/{nonce}/{client}.bin"
             command = upload(client, binary, source, key, variables)
-            secs, rss, out = timed(command, variables)
-            if client == "boto3":
-                secs = json.loads(out)["secs"]
-            print(json.dumps({"op": "upload", "client": client, "round": rnd, "secs": secs,
-                              "bytes": size, "max_rss_kib": rss}), flush=True)
+            print(json.dumps(measure("upload", client, rnd, size, command, variables)), flush=True)
         for client in order:
             target = os.path.join(workdir, f"download-{client}.bin")
             command = download(client, binary, shared_key, target, variables)
-            secs, rss, out = timed(command, variables)
-            if client == "boto3":
-                secs = json.loads(out)["secs"]
+            line = measure("download", client, rnd, size, command, variables)
             got = os.path.getsize(target)
             if got != size or (rnd == 1 and sha256(target) != expected):
                 sys.exit(f"{client} downloaded a different object ({got} bytes)")
             os.remove(target)
-            print(json.dumps({"op": "download", "client": client, "round": rnd, "secs": secs,
-                              "bytes": size, "max_rss_kib": rss}), flush=True)
+            print(json.dumps(line), flush=True)
 
 
 if __name__ == "__main__":

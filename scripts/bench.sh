@@ -17,7 +17,8 @@
 # so that each sees the same server state; stowage's peak RSS from /usr/bin/time -v.
 # Transfer: TRANSFER_RUNS interleaved rounds (benches/transfer_rounds.py) of a 1 GiB file
 # uploaded and downloaded by the `stowage` binary, boto3's upload_file / download_file,
-# rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each.
+# rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each, the CPU
+# time of each client and of Garage over each transfer.
 # Big: one 6 GiB file uploaded, copied server-side and downloaded by `stowage`, each timed,
 # the download checked against the source's SHA-256 (needs about 25 GiB of free disk).
 #
@@ -104,7 +105,8 @@ run_transfer() {
     local stowage
     stowage="$(stowage_binary)"
     echo "== ${TRANSFER_MIB} MiB transfers, $TRANSFER_RUNS interleaved rounds: stowage, boto3, rclone, curl" >&2
-    python3 benches/transfer_rounds.py "$stowage" "$out" "$TRANSFER_RUNS" "$TRANSFER_MIB" |
+    STOWAGE_BENCH_SERVER_PID="$(cat "$state/garage.pid")" \
+        python3 benches/transfer_rounds.py "$stowage" "$out" "$TRANSFER_RUNS" "$TRANSFER_MIB" |
         tee "$out/transfers.jsonl" >&2
 }
 

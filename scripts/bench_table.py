@@ -187,12 +187,29 @@ def transfer_rows(out):
                      f"{rss(op, client):.0f} MiB)",
                      ratio, goal))
     for op in ("upload", "download"):
+        rows.append(cpu_row(runs, op, mib, "cpu_secs", "CPU time of the client"))
+        if all(r.get("server_cpu_secs") is not None for r in runs):
+            rows.append(cpu_row(runs, op, mib, "server_cpu_secs", "Garage's CPU time serving it"))
+    for op in ("upload", "download"):
         peak = rss(op, "stowage")
         met = "met" if peak < TRANSFER_RSS_BOUND_MIB else "missed"
         rows.append((f"peak RSS of `stowage {'put' if op == 'upload' else 'get'}`, {mib} MiB, "
                      "16 MiB parts x 8", f"{peak:.1f} MiB", "", "",
                      f"< {TRANSFER_RSS_BOUND_MIB} MiB ({met})"))
     return rows
+
+
+def cpu_row(runs, op, mib, field, what):
+    """The median CPU seconds per transfer of each client (or of the server serving it)."""
+    def median(client):
+        return statistics.median(r[field] for r in runs if r["op"] == op and r["client"] == client)
+
+    others = [client for client in ("boto3", "rclone", "curl")
+              if any(r["client"] == client for r in runs)]
+    return (f"Garage: {mib} MiB {op}, {what} (user + system), median",
+            f"{median('stowage'):.2f} s",
+            ", ".join(f"{client} {median(client):.2f} s" for client in others),
+            "", "none set")
 
 
 def big_rows(out):
