@@ -16,6 +16,15 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
+/// mimalloc rather than glibc's allocator. A download frees and allocates hundreds of
+/// megabytes of HTTP receive buffers per GiB; glibc hands the freed pages of its per-thread
+/// arenas back to the kernel at once, so each new buffer faults and is zeroed again (about
+/// 50,000 page faults per GiB, a sixth of a download's CPU time), while mimalloc reuses them.
+/// Built without transparent huge pages, which would round an upload's memory up by 2 MiB
+/// pages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.verbose);
