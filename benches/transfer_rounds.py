@@ -2,8 +2,9 @@
 
 Each round uploads the same file on disk with every client, then downloads the same
 object to a file on disk with every client, each in a fresh process under
-/usr/bin/time -v (peak RSS) that starts once the page cache holds no dirty page; the order of the clients rotates from round to round so no
-client always follows the same one. Clients, as a user would run them:
+/usr/bin/time -v (peak RSS) that starts once the page cache holds no dirty page and the
+server is idle; the order of the clients rotates from round to round so no client always
+follows the same one. Clients, as a user would run them:
 
 - stowage: the `stowage` binary (`put FILE S3PATH`, `get S3PATH FILE`) with its defaults;
 - boto3: `upload_file` / `download_file` (s3transfer: 8 MiB parts, 10 threads), timed from
@@ -76,16 +77,32 @@ def server_cpu_secs():
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_for_idle_server(quiet_secs=0.5, longest_secs=60):
+    """Returns once the server's process has used under 2% of a CPU for quiet_secs (or after
+    longest_secs); at once when the server is not named."""
+    if server_cpu_secs() is None:
+        return
+    deadline = time.monotonic() + longest_secs
+    while time.monotonic() < deadline:
+        before = server_cpu_secs()
+        time.sleep(quiet_secs)
+        if server_cpu_secs() - before < 0.02 * quiet_secs:
+            return
+
+
 def timed(command, variables):
     """Runs command under GNU time: its wall time and CPU time in seconds, peak RSS in KiB,
     stdout, and the server's CPU seconds over the run (None when the server is not named).
 
-    Every dirty page is written back first, outside the timing: without it a transfer pays
-    for the writeback of the gigabytes the transfers before it left in the page cache (the
-    kernel throttles writers once dirty pages pass its threshold), and its time depends on
+    Every dirty page is written back first, and the server left to finish its background
+    work, outside the timing: without it a transfer pays for the writeback of the gigabytes
+    the transfers before it left in the page cache (the kernel throttles writers once dirty
+    pages pass its threshold) and shares the CPU with what the server still does after the
+    uploads (Garage spends up to 1.5 CPU-seconds then, measured), so its time depends on
     which client ran before it rather than on itself.
     """
     os.sync()
+    wait_for_idle_server()
     report = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"transfer-time-{os.getpid()}.txt")
     server_before = server_cpu_secs()
     started = time.perf_counter()

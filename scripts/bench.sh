@@ -15,7 +15,8 @@
 # (benches/listing_memory.rs, also on the memory backend); then DOWNLOAD_RUNS rounds of the same 256 MiB object
 # downloaded by stowage, boto3's download_fileobj and curl on a presigned URL, interleaved
 # so that each sees the same server state; stowage's peak RSS from /usr/bin/time -v.
-# Transfer: TRANSFER_RUNS interleaved rounds (benches/transfer_rounds.py) of a 1 GiB file
+# Transfer: TRANSFER_RUNS interleaved rounds (benches/transfer_rounds.py; a multiple of 4, so
+# that each of the 4 clients is as often the first after the uploads) of a 1 GiB file
 # uploaded and downloaded by the `stowage` binary, boto3's upload_file / download_file,
 # rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each, the CPU
 # time of each client and of Garage over each transfer.
@@ -35,7 +36,7 @@ all | cpu | server | transfer | big) ;;
     ;;
 esac
 DOWNLOAD_RUNS="${DOWNLOAD_RUNS:-5}"
-TRANSFER_RUNS="${TRANSFER_RUNS:-3}"
+TRANSFER_RUNS="${TRANSFER_RUNS:-4}"
 TRANSFER_MIB="${TRANSFER_MIB:-1024}"
 BIG_MIB="${BIG_MIB:-6144}"
 
