@@ -1592,6 +1592,64 @@ fn stdin_streams_in_parts_without_spooling_and_get_reads_in_ranges() {
     g.cmd().args(["rm", &object, &small]).assert().code(0);
 }
 
+/// On a terminal, `put` and `get` draw a progress bar with the transfer's total on stderr
+/// (run under a pseudo-terminal by util-linux's `script`); piped, they print nothing (see
+/// `put_get_head_exists_round_trip`).
+#[test]
+fn put_and_get_draw_a_progress_bar_on_a_terminal() {
+    let g = garage();
+    let prefix = g.prefix("progress");
+    let dir = tempfile::tempdir().unwrap();
+    let data = pseudo_random(12 * MIB, 13);
+    let source = dir.path().join("in.bin");
+    std::fs::write(&source, &data).unwrap();
+    let target = dir.path().join("back.bin");
+    let object = format!("{prefix}progress.bin");
+    for step in [
+        vec!["put", &object, source.to_str().unwrap()],
+        vec!["get", &object, target.to_str().unwrap()],
+    ] {
+        let mut line = vec![
+            env!("CARGO_BIN_EXE_stowage"),
+            "--endpoint-url",
+            &g.endpoint,
+            "--path-style",
+            "--part-size",
+            "5MiB",
+        ];
+        line.extend(step.iter().copied());
+        let quoted: Vec<String> = line
+            .iter()
+            .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
+            .collect();
+        let mut terminal = Command::new("script");
+        isolate(&mut terminal);
+        let out = terminal
+            .env("AWS_ACCESS_KEY_ID", &g.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &g.secret_access_key)
+            .env("AWS_REGION", &g.region)
+            .env("COLUMNS", "120")
+            .args([
+                "--quiet",
+                "--return",
+                "--command",
+                &quoted.join(" "),
+                "/dev/null",
+            ])
+            .output()
+            .expect("util-linux's script (Debian's bsdutils) runs the CLI on a pseudo-terminal");
+        let screen = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{} failed: {screen}", step[0]);
+        assert!(
+            screen.contains("12.00 MiB"),
+            "{} drew no progress bar with the total on a terminal: {screen:?}",
+            step[0]
+        );
+    }
+    assert!(std::fs::read(&target).unwrap() == data, "download differs");
+    g.cmd().args(["rm", &object]).assert().code(0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Ranges, conditions, attributes, conditional writes, listing options.
 // ---------------------------------------------------------------------------------------
