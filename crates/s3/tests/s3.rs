@@ -1641,12 +1641,13 @@ async fn default_timeouts_bound_every_request() {
             config.operation_attempt_timeout(),
         )
     };
-    let built = S3Storage::builder()
-        .region("us-east-1")
-        .credentials("AKIDEXAMPLE", "secret")
-        .build()
-        .await
-        .expect("builds offline");
+    // A builder that needs no network: a region and static credentials.
+    let offline = || {
+        S3Storage::builder()
+            .region("us-east-1")
+            .credentials("AKIDEXAMPLE", "secret")
+    };
+    let built = offline().build().await.expect("builds offline");
     assert_eq!(
         timeouts(&built),
         (
@@ -1657,9 +1658,7 @@ async fn default_timeouts_bound_every_request() {
     );
     assert_eq!(stowage_s3::DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(5));
     assert_eq!(stowage_s3::DEFAULT_READ_TIMEOUT, Duration::from_secs(30));
-    let tuned = S3Storage::builder()
-        .region("us-east-1")
-        .credentials("AKIDEXAMPLE", "secret")
+    let tuned = offline()
         .read_timeout(Duration::from_secs(120))
         .build()
         .await
@@ -1672,9 +1671,7 @@ async fn default_timeouts_bound_every_request() {
             Some(Duration::from_secs(240))
         )
     );
-    let attempt = S3Storage::builder()
-        .region("us-east-1")
-        .credentials("AKIDEXAMPLE", "secret")
+    let attempt = offline()
         .operation_attempt_timeout(Duration::from_secs(7))
         .build()
         .await
