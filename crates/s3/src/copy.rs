@@ -12,7 +12,7 @@ use crate::head::head_object;
 use crate::keys::copy_source;
 use crate::logging::SdkLogs;
 use crate::multipart::S3Multipart;
-use crate::timeouts::copy_override;
+use crate::timeouts::{COPY_READ_TIMEOUT, patient_override};
 use crate::write::{WriteSettings, with_object_fields};
 
 /// What a copy needs: the client, the log guard, the write settings and the thresholds.
@@ -102,7 +102,7 @@ impl Copier<'_> {
         };
         let request = request
             .customize()
-            .config_override(copy_override(self.client));
+            .config_override(patient_override(self.client, COPY_READ_TIMEOUT));
         match self.logs.run(request.send()).await {
             Ok(_) => Ok(()),
             Err(error) => match failure(error, from) {

@@ -1,8 +1,10 @@
 //! Batch deletes: grouped by bucket, at most 1000 keys per request, several in flight,
-//! every input path reported exactly once.
+//! keys that fail transiently sent again, every input path reported exactly once.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::stream::{self, StreamExt};
@@ -11,6 +13,7 @@ use stowage_core::{DeleteFailure, DeleteReport, Error, Result, S3Path, hash_s3_k
 use crate::errors::failure;
 use crate::keys::redact_message;
 use crate::logging::SdkLogs;
+use crate::timeouts::{DELETE_READ_TIMEOUT_PER_KEY, patient_override};
 
 /// S3's limit on keys per DeleteObjects request.
 const MAX_KEYS_PER_REQUEST: usize = 1000;
@@ -18,11 +21,13 @@ const MAX_KEYS_PER_REQUEST: usize = 1000;
 /// The outcome for one key of one bucket: `None` deleted, `Some((code, message))` failed.
 type Outcome = Option<(String, String)>;
 
-/// Deletes `paths` with at most `concurrency` DeleteObjects requests in flight.
+/// Deletes `paths` with at most `concurrency` DeleteObjects requests in flight; keys that fail
+/// transiently are sent again as `retries` allows.
 pub(crate) async fn delete_objects(
     client: &Client,
     logs: &SdkLogs,
     concurrency: usize,
+    retries: KeyRetries,
     paths: &[S3Path],
 ) -> Result<DeleteReport> {
     // Invalid input fails the whole call before anything is deleted.
@@ -55,7 +60,7 @@ pub(crate) async fn delete_objects(
     );
 
     let results: Vec<Vec<(String, String, Outcome)>> = stream::iter(chunks)
-        .map(|(bucket, keys)| delete_chunk(client, logs, bucket, keys))
+        .map(|(bucket, keys)| delete_chunk(client, logs, &retries, bucket, keys))
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
@@ -88,56 +93,103 @@ pub(crate) async fn delete_objects(
     Ok(report)
 }
 
-/// One DeleteObjects request in quiet mode: only failures come back.
+/// A chunk's keys, sent again while their failures are transient: DeleteObjects answers 200
+/// with a per-key error (`InternalError`, `SlowDown`, ...) that the SDK's retries never see.
 async fn delete_chunk(
     client: &Client,
     logs: &SdkLogs,
+    retries: &KeyRetries,
     bucket: String,
     keys: Vec<String>,
 ) -> Vec<(String, String, Outcome)> {
-    let fail_all = |code: &str, message: &str| -> Vec<(String, String, Outcome)> {
-        keys.iter()
-            .map(|key| {
-                (
-                    bucket.clone(),
-                    key.clone(),
-                    Some((code.to_owned(), message.to_owned())),
-                )
-            })
-            .collect()
-    };
+    let mut outcomes: Vec<(String, String, Outcome)> = Vec::with_capacity(keys.len());
+    let mut pending = keys;
+    let mut attempt = 1;
+    loop {
+        let failed = match send_chunk(client, logs, &bucket, &pending).await {
+            Ok(failed) => failed,
+            Err(failure) => {
+                // The SDK has already retried the request as a whole.
+                outcomes.extend(
+                    pending
+                        .into_iter()
+                        .map(|key| (bucket.clone(), key, Some(failure.clone()))),
+                );
+                return outcomes;
+            }
+        };
+        let mut again = Vec::new();
+        for key in pending {
+            match failed.get(key.as_str()) {
+                Some((code, _)) if is_transient(code) && attempt < retries.attempts => {
+                    again.push(key);
+                }
+                outcome => {
+                    let outcome = outcome.cloned();
+                    outcomes.push((bucket.clone(), key, outcome));
+                }
+            }
+        }
+        if again.is_empty() {
+            return outcomes;
+        }
+        let pause = retries.backoff(attempt);
+        tracing::debug!(
+            bucket = %bucket,
+            keys = again.len(),
+            attempt,
+            pause_ms = pause.as_millis() as u64,
+            "keys failed transiently; sending them again"
+        );
+        tokio::time::sleep(pause).await;
+        pending = again;
+        attempt += 1;
+    }
+}
+
+/// One DeleteObjects request in quiet mode: only failures come back, as code and message by
+/// key. A request that fails as a whole is its error's kind and description.
+async fn send_chunk(
+    client: &Client,
+    logs: &SdkLogs,
+    bucket: &str,
+    keys: &[String],
+) -> std::result::Result<HashMap<String, (String, String)>, (String, String)> {
     let objects: std::result::Result<Vec<ObjectIdentifier>, _> = keys
         .iter()
         .map(|key| ObjectIdentifier::builder().key(key).build())
         .collect();
-    let delete = objects.and_then(|objects| {
-        Delete::builder()
-            .set_objects(Some(objects))
-            .quiet(true)
-            .build()
-    });
-    let delete = match delete {
-        Ok(delete) => delete,
-        Err(_) => {
-            return fail_all("invalid_argument", "the request could not be built");
-        }
-    };
-    let bucket_path = match S3Path::bucket_root(bucket.as_str()) {
-        Ok(path) => path,
-        Err(error) => return fail_all("invalid_path", &error.to_string()),
-    };
+    let delete = objects
+        .and_then(|objects| {
+            Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+        })
+        .map_err(|_| {
+            (
+                "invalid_argument".to_owned(),
+                "the request could not be built".to_owned(),
+            )
+        })?;
+    let bucket_path = S3Path::bucket_root(bucket)
+        .map_err(|error| ("invalid_path".to_owned(), error.to_string()))?;
+    let keys_in_request = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+    let patience = DELETE_READ_TIMEOUT_PER_KEY.saturating_mul(keys_in_request);
     let sent = logs
         .run(
             client
                 .delete_objects()
-                .bucket(&bucket)
+                .bucket(bucket)
                 .delete(delete)
+                .customize()
+                .config_override(patient_override(client, patience))
                 .send(),
         )
         .await;
     match sent {
         Ok(output) => {
-            let mut failed: HashMap<&str, (String, String)> = HashMap::new();
+            let mut failed = HashMap::new();
             for error in output.errors() {
                 let Some(key) = error.key() else { continue };
                 let code = error.code().unwrap_or("Unknown").to_owned();
@@ -148,11 +200,9 @@ async fn delete_chunk(
                     code = %code,
                     "key not deleted"
                 );
-                failed.insert(key, (code, message));
+                failed.insert(key.to_owned(), (code, message));
             }
-            keys.iter()
-                .map(|key| (bucket.clone(), key.clone(), failed.remove(key.as_str())))
-                .collect()
+            Ok(failed)
         }
         Err(error) => {
             let error: Error = failure(error, &bucket_path);
@@ -162,7 +212,49 @@ async fn delete_chunk(
                 kind = error.kind_name(),
                 "batch request failed; every key in it is reported failed"
             );
-            fail_all(error.kind_name(), &error.to_string())
+            Err((error.kind_name().to_owned(), error.to_string()))
         }
+    }
+}
+
+/// Per-key error codes that a later attempt may not meet: the server was busy or briefly
+/// without a quorum, not refusing the key.
+fn is_transient(code: &str) -> bool {
+    matches!(
+        code,
+        "InternalError" | "ServiceUnavailable" | "SlowDown" | "RequestTimeout" | "Throttling"
+    )
+}
+
+/// How often and how patiently keys that failed transiently are sent again: the client's own
+/// retry settings (attempts, initial and largest backoff), so one setting governs all retries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyRetries {
+    attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl KeyRetries {
+    /// The retry settings of `client`; the SDK's standard ones when it has none.
+    pub(crate) fn of(client: &Client) -> Self {
+        let standard = RetryConfig::standard();
+        let config = client.config().retry_config().unwrap_or(&standard);
+        Self {
+            attempts: config.max_attempts().max(1),
+            initial_backoff: config.initial_backoff(),
+            max_backoff: config.max_backoff(),
+        }
+    }
+
+    /// The pause after attempt `attempt` (from 1): a random share (full jitter, so that many
+    /// clients told to slow down do not come back together) of an exponentially growing
+    /// ceiling.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(2_u32.saturating_pow(attempt.saturating_sub(1)))
+            .min(self.max_backoff);
+        ceiling.mul_f64(fastrand::f64())
     }
 }

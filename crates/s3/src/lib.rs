@@ -70,7 +70,9 @@ mod write;
 
 pub use builder::S3StorageBuilder;
 pub use storage::S3Storage;
-pub use timeouts::{COPY_READ_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
+pub use timeouts::{
+    COPY_READ_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DELETE_READ_TIMEOUT_PER_KEY,
+};
 
 /// The AWS SDK this backend is built on, for [`S3Storage::from_client`] and
 /// [`S3Storage::client`].

@@ -1483,14 +1483,31 @@ async fn moto_concurrent_create_only_puts_exactly_one_wins() {
 
 // ---- conditional copies and lost races, against a canned server ----
 
-/// A server that answers every request with `response` and records each request's head.
-async fn canned(response: String) -> (String, Arc<Mutex<Vec<String>>>) {
+/// One request the canned server received.
+#[derive(Debug)]
+struct Received {
+    /// The request line and headers, lowercased.
+    head: String,
+    /// The body, as text.
+    body: String,
+}
+
+/// A server that answers every request with `response` and records each request.
+async fn canned(response: String) -> (String, Arc<Mutex<Vec<Received>>>) {
+    scripted(vec![response]).await
+}
+
+/// A server that gives the n-th request the n-th of `answers` (the last one from then on)
+/// and records each request.
+async fn scripted(answers: Vec<String>) -> (String, Arc<Mutex<Vec<Received>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&requests);
     tokio::spawn(async move {
+        let mut answers = answers.into_iter();
+        let mut answer = String::new();
         while let Ok((mut socket, _)) = listener.accept().await {
             let mut head = Vec::new();
             let mut byte = [0_u8; 1];
@@ -1504,8 +1521,12 @@ async fn canned(response: String) -> (String, Arc<Mutex<Vec<String>>>) {
                 .map_or(0, |value| value.trim().parse().unwrap_or(0));
             let mut body = vec![0_u8; length];
             let _ = socket.read_exact(&mut body).await;
-            seen.lock().unwrap().push(head);
-            let _ = socket.write_all(response.as_bytes()).await;
+            let body = String::from_utf8_lossy(&body).into_owned();
+            seen.lock().unwrap().push(Received { head, body });
+            if let Some(next) = answers.next() {
+                answer = next;
+            }
+            let _ = socket.write_all(answer.as_bytes()).await;
             let _ = socket.shutdown().await;
         }
     });
@@ -1537,6 +1558,124 @@ async fn on_canned(endpoint: &str) -> S3Storage {
         .unwrap()
 }
 
+/// A DeleteObjects answer (200) that reports these keys failed with these codes.
+fn delete_result(failed: &[(&str, &str)]) -> String {
+    let errors: String = failed
+        .iter()
+        .map(|(key, code)| {
+            format!("<Error><Key>{key}</Key><Code>{code}</Code><Message>canned</Message></Error>")
+        })
+        .collect();
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">{errors}</DeleteResult>"
+    );
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A storage on the canned server with `attempts` attempts per request.
+async fn on_canned_with_attempts(endpoint: &str, attempts: u32) -> S3Storage {
+    TestServer::get()
+        .s3_builder()
+        .endpoint_url(endpoint)
+        .max_attempts(attempts)
+        .build()
+        .await
+        .unwrap()
+}
+
+/// The keys a DeleteObjects request body names, in order.
+fn keys_sent(request: &Received) -> Vec<String> {
+    request
+        .body
+        .split("<Key>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</Key>"))
+        .map(|(key, _)| key.to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_deletes_send_keys_that_failed_transiently_again() {
+    capture_logs();
+    let busy = path("some-bucket", "batch/busy");
+    let throttled = path("some-bucket", "batch/throttled");
+    let refused = path("some-bucket", "batch/refused");
+    let fine = path("some-bucket", "batch/fine");
+    let (endpoint, requests) = scripted(vec![
+        delete_result(&[
+            ("batch/busy", "InternalError"),
+            ("batch/throttled", "SlowDown"),
+            ("batch/refused", "AccessDenied"),
+        ]),
+        delete_result(&[("batch/throttled", "ServiceUnavailable")]),
+        delete_result(&[]),
+    ])
+    .await;
+    let storage = on_canned_with_attempts(&endpoint, 3).await;
+    let all = [
+        busy.clone(),
+        throttled.clone(),
+        refused.clone(),
+        fine.clone(),
+    ];
+
+    let report = storage.delete_objects(&all).await.unwrap();
+
+    assert_eq!(report.deleted, [busy, throttled, fine]);
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    assert_eq!(report.failed[0].path, refused);
+    assert_eq!(report.failed[0].code, "AccessDenied", "a refusal is final");
+    let requests = requests.lock().unwrap();
+    let sent: Vec<Vec<String>> = requests.iter().map(keys_sent).collect();
+    assert_eq!(
+        sent,
+        [
+            vec![
+                "batch/busy",
+                "batch/throttled",
+                "batch/refused",
+                "batch/fine"
+            ],
+            vec!["batch/busy", "batch/throttled"],
+            vec!["batch/throttled"],
+        ],
+        "only the keys that failed transiently go again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_deletes_report_a_key_still_failing_after_the_last_attempt() {
+    capture_logs();
+    let busy = path("some-bucket", "batch/always-busy");
+    let fine = path("some-bucket", "batch/fine");
+    let (endpoint, requests) = scripted(vec![delete_result(&[(
+        "batch/always-busy",
+        "InternalError",
+    )])])
+    .await;
+    let storage = on_canned_with_attempts(&endpoint, 2).await;
+
+    let report = storage
+        .delete_objects(&[busy.clone(), fine.clone()])
+        .await
+        .unwrap();
+
+    assert_eq!(report.deleted, [fine]);
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    assert_eq!(report.failed[0].path, busy);
+    assert_eq!(report.failed[0].code, "InternalError");
+    assert_eq!(
+        requests.lock().unwrap().len(),
+        2,
+        "one request per attempt the client is configured for"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn conditional_copies_send_the_destination_condition() {
     capture_logs();
@@ -1565,7 +1704,7 @@ async fn conditional_copies_send_the_destination_condition() {
             matches!(&error, Error::PreconditionFailed { path } if path == &to),
             "{header}: {error:?}"
         );
-        let request = requests.lock().unwrap().pop().expect("one request");
+        let request = requests.lock().unwrap().pop().expect("one request").head;
         assert!(
             request.starts_with("put /dst-bucket/dir/target.txt"),
             "{request}"
@@ -1879,4 +2018,46 @@ async fn a_copy_may_answer_after_the_read_timeout_other_requests_may_not() {
         .expect("the copy outlives the read timeout");
     let head = storage.head_object(&from).await;
     assert!(matches!(head, Err(Error::Timeout { .. })), "{head:?}");
+}
+
+/// A DeleteObjects may take longer than the read timeout (the server deletes every key
+/// before it answers): a batch gets at least `DELETE_READ_TIMEOUT_PER_KEY` per key, while a
+/// batch too small to need it keeps the read timeout.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_delete_may_answer_after_the_read_timeout_in_proportion_to_its_keys() {
+    const DELETED: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 116\r\n\
+        Connection: close\r\n\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+        <DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></DeleteResult>";
+    assert_eq!(DELETED.split("\r\n\r\n").nth(1).unwrap().len(), 116);
+    assert_eq!(
+        stowage_s3::DELETE_READ_TIMEOUT_PER_KEY,
+        Duration::from_millis(200)
+    );
+    let endpoint = slow(DELETED, Duration::from_millis(1500)).await;
+    let storage = TestServer::get()
+        .s3_builder()
+        .endpoint_url(&endpoint)
+        .max_attempts(1)
+        .read_timeout(Duration::from_secs(1))
+        .build()
+        .await
+        .unwrap();
+    let batch: Vec<S3Path> = (0..10)
+        .map(|i| path("some-bucket", &format!("batch/{i}")))
+        .collect();
+
+    let report = storage.delete_objects(&batch).await.unwrap();
+    assert!(
+        report.is_success(),
+        "10 keys wait 2 s for their answer: {:?}",
+        report.failed
+    );
+
+    let report = storage.delete_objects(&batch[..1]).await.unwrap();
+    assert_eq!(
+        report.failed.len(),
+        1,
+        "one key waits only the read timeout"
+    );
+    assert_eq!(report.failed[0].code, "timeout");
 }

@@ -126,13 +126,8 @@ pub async fn delimiter_and_prefixes(f: &Fixture<'_>) {
     }
 
     let paths: Vec<_> = all.iter().map(|key| base.join(key).unwrap()).collect();
-    assert!(
-        f.storage
-            .delete_objects(&paths)
-            .await
-            .expect("cleanup")
-            .is_success()
-    );
+    let report = f.storage.delete_objects(&paths).await.expect("cleanup");
+    assert!(report.is_success(), "not deleted: {:?}", report.failed);
 }
 
 /// 3000 keys (three pages on S3) are all listed, in order, with and without a delimiter.
@@ -160,11 +155,6 @@ pub async fn pagination(f: &Fixture<'_>) {
         .expect("list");
     assert!(listing.objects.is_empty());
     assert_eq!(prefixes(&listing, base.key()), ["0/", "1/", "2/"]);
-    assert!(
-        f.storage
-            .delete_objects(&paths)
-            .await
-            .expect("cleanup")
-            .is_success()
-    );
+    let report = f.storage.delete_objects(&paths).await.expect("cleanup");
+    assert!(report.is_success(), "not deleted: {:?}", report.failed);
 }

@@ -183,7 +183,7 @@ async fn round(storage: &S3Storage, ledger: &Ledger, prefix: &S3Path, worker: us
         .delete_objects(&batch)
         .await
         .unwrap_or_else(|error| panic!("delete_objects: {error}"));
-    assert!(report.is_success(), "every key of the batch deleted");
+    assert!(report.is_success(), "not deleted: {:?}", report.failed);
     assert_eq!(report.deleted.len(), batch.len(), "every key reported once");
     for path in batch {
         ledger.lock().unwrap().insert(path, None);
