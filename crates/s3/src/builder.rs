@@ -142,7 +142,10 @@ impl S3StorageBuilder {
     ///
     /// This is what ends a request to a server that accepted the connection and never
     /// answers, or stalls in the middle of a body; each retried attempt gets it again. Raise
-    /// it for large parts on slow links.
+    /// it for large parts on slow links. Requests the server answers only once its work is
+    /// done wait longer: a CopyObject at least [`COPY_READ_TIMEOUT`](crate::COPY_READ_TIMEOUT),
+    /// a DeleteObjects at least
+    /// [`DELETE_READ_TIMEOUT_PER_KEY`](crate::DELETE_READ_TIMEOUT_PER_KEY) per key.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.read = Some(timeout);
         self
