@@ -22,12 +22,11 @@ const MAX_KEYS_PER_REQUEST: usize = 1000;
 type Outcome = Option<(String, String)>;
 
 /// Deletes `paths` with at most `concurrency` DeleteObjects requests in flight; keys that fail
-/// transiently are sent again as `retries` allows.
+/// transiently are sent again within the client's retry settings.
 pub(crate) async fn delete_objects(
     client: &Client,
     logs: &SdkLogs,
     concurrency: usize,
-    retries: KeyRetries,
     paths: &[S3Path],
 ) -> Result<DeleteReport> {
     // Invalid input fails the whole call before anything is deleted.
@@ -59,6 +58,7 @@ pub(crate) async fn delete_objects(
         "deleting in batches"
     );
 
+    let retries = KeyRetries::of(client);
     let results: Vec<Vec<(String, String, Outcome)>> = stream::iter(chunks)
         .map(|(bucket, keys)| delete_chunk(client, logs, &retries, bucket, keys))
         .buffer_unordered(concurrency.max(1))
@@ -229,7 +229,7 @@ fn is_transient(code: &str) -> bool {
 /// How often and how patiently keys that failed transiently are sent again: the client's own
 /// retry settings (attempts, initial and largest backoff), so one setting governs all retries.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct KeyRetries {
+struct KeyRetries {
     attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
@@ -237,7 +237,7 @@ pub(crate) struct KeyRetries {
 
 impl KeyRetries {
     /// The retry settings of `client`; the SDK's standard ones when it has none.
-    pub(crate) fn of(client: &Client) -> Self {
+    fn of(client: &Client) -> Self {
         let standard = RetryConfig::standard();
         let config = client.config().retry_config().unwrap_or(&standard);
         Self {

@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 use crate::builder::S3StorageBuilder;
 use crate::copy::Copier;
-use crate::delete::{KeyRetries, delete_objects};
+use crate::delete::delete_objects;
 use crate::endpoint::custom_endpoint;
 use crate::errors::failure;
 use crate::get::get_object_with;
@@ -233,8 +233,7 @@ impl S3Storage {
     /// DeleteObjects in batches; see [`delete_objects`].
     async fn delete_many(&self, paths: &[S3Path]) -> Result<DeleteReport> {
         let logs = self.sdk_logs();
-        let retries = KeyRetries::of(&self.client);
-        delete_objects(&self.client, &logs, self.delete_concurrency, retries, paths).await
+        delete_objects(&self.client, &logs, self.delete_concurrency, paths).await
     }
 
     /// A presigned GET URL; see [`presigned_get`].
