@@ -1,5 +1,19 @@
-//! A stowage backend over any [`object_store::ObjectStore`]: the local filesystem, an
-//! in-memory store, GCS, Azure and every other store the `object_store` crate offers.
+//! stowage and [`object_store`], both ways.
+//!
+//! - [`ObjectStoreAdapter`]: a stowage backend over any [`object_store::ObjectStore`]: the
+//!   local filesystem, an in-memory store, GCS, Azure and every other store the
+//!   `object_store` crate offers (below).
+//! - [`ObjectStoreBridge`]: any stowage backend (S3, the memory fake that enforces S3's
+//!   rules, your own) as an [`object_store::ObjectStore`], for the crates that take
+//!   `Arc<dyn ObjectStore>`: DataFusion, parquet, delta-rs, Lance. It serves object_store
+//!   0.14 (the version this crate re-exports as [`object_store`]) and passes
+//!   object_store's own integration suite; see its docs for how each call maps.
+//!
+//! A DataFusion user registers the bridge as any other store, under the URL its tables
+//! name: `ctx.register_object_store(&Url::parse("s3://lake")?, Arc::new(bridge))` (the
+//! DataFusion releases built on object_store 0.14).
+//!
+//! # The adapter
 //!
 //! [`ObjectStoreAdapter`] maps S3 bucket names to stores and implements
 //! [`stowage_core::ObjectStorage`] with S3 semantics where the store allows:
@@ -98,6 +112,7 @@
 //!     store's own copy at any size, or across buckets a put of the source's bytes.
 
 mod adapter;
+mod bridge;
 mod convert;
 mod copy;
 mod delete;
@@ -110,4 +125,5 @@ mod storage;
 mod write;
 
 pub use adapter::{ObjectStoreAdapter, ObjectStoreAdapterBuilder};
+pub use bridge::ObjectStoreBridge;
 pub use object_store;
