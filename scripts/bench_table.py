@@ -66,6 +66,16 @@ def cpu_rows(out, criterion):
         ratio = theirs / ours
         rows.append((f"memory backend {name} (100k objects)", fmt_ns(ours),
                      f"{fmt_ns(theirs)} (object_store InMemory)", f"{ratio:.2f}x", verdict(ratio, 1)))
+    for op in ["put", "get", "head", "list_100k"]:
+        bridged = criterion_ns(criterion, "memory_100k", op, "bridge")
+        direct = criterion_ns(criterion, "memory_100k", op, "stowage")
+        in_memory = criterion_ns(criterion, "memory_100k", op, "object_store")
+        added = 100 * (bridged / direct - 1)
+        goal = "< 5% added (met)" if added < 5 else f"< 5% added (missed: {added:.1f}%)"
+        rows.append((f"`ObjectStoreBridge` over the memory backend, {ops[op]} (100k objects)",
+                     fmt_ns(bridged),
+                     f"{fmt_ns(direct)} (memory backend direct); {fmt_ns(in_memory)} (object_store InMemory)",
+                     f"{added:+.1f}% added; {in_memory / bridged:.2f}x InMemory", goal))
     return rows
 
 
