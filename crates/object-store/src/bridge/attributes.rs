@@ -74,12 +74,12 @@ pub(crate) fn object_meta(location: Path, meta: &ObjectMeta) -> object_store::Ob
 }
 
 /// A listing entry's `object_store` metadata.
-pub(crate) fn summary_meta(location: Path, summary: &ObjectSummary) -> object_store::ObjectMeta {
+pub(crate) fn summary_meta(location: Path, summary: ObjectSummary) -> object_store::ObjectMeta {
     object_store::ObjectMeta {
         location,
         last_modified: timestamp(summary.last_modified),
         size: summary.size,
-        e_tag: summary.etag.clone(),
+        e_tag: summary.etag,
         version: None,
     }
 }

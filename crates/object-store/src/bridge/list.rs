@@ -47,7 +47,7 @@ pub(crate) fn objects(
                 .map_err(|error| to_object_store(error, &listed, Intent::Plain))?;
             let metas: Vec<_> = page
                 .objects
-                .iter()
+                .into_iter()
                 .map(|object| {
                     let location = locations.path_of_key(object.path.key())?;
                     Ok(summary_meta(location, object))
@@ -77,7 +77,7 @@ pub(crate) async fn with_delimiter(
         common_prefixes: result.common_prefixes,
         next: None,
     };
-    list_result(locations, &page, "/")
+    list_result(locations, page, "/")
 }
 
 /// One page of a listing by raw string prefix, as S3 pages it.
@@ -104,9 +104,10 @@ pub(crate) async fn paginated(
         .await
         .map_err(|error| to_object_store(error, &listed, Intent::Plain))?;
     let delimiter = options.delimiter.as_deref().unwrap_or("/");
+    let page_token = page.next.as_ref().map(|token| token.as_str().to_owned());
     Ok(PaginatedListResult {
-        result: list_result(locations, &page, delimiter)?,
-        page_token: page.next.map(|token| token.as_str().to_owned()),
+        result: list_result(locations, page, delimiter)?,
+        page_token,
     })
 }
 
@@ -119,12 +120,12 @@ fn start_after(prefix: &S3Path, key: String) -> Option<String> {
 
 fn list_result(
     locations: &Locations,
-    page: &ListPage,
+    page: ListPage,
     delimiter: &str,
 ) -> object_store::Result<ListResult> {
     let objects = page
         .objects
-        .iter()
+        .into_iter()
         .map(|object| {
             let location = locations.path_of_key(object.path.key())?;
             Ok(summary_meta(location, object))

@@ -11,9 +11,9 @@ use crate::bridge::errors::invalid_location;
 /// The bucket and key prefix a bridge serves; cheap to clone into streams.
 #[derive(Clone)]
 pub(crate) struct Locations {
-    bucket: Arc<str>,
-    /// Empty, or ends with `/`.
-    base: Arc<str>,
+    /// The bucket and the prefix (empty, or ending with `/`), validated once: every path
+    /// is joined onto it without validating the bucket again.
+    root: Arc<S3Path>,
 }
 
 impl Locations {
@@ -36,45 +36,45 @@ impl Locations {
                 }
             }
         };
-        S3Path::new(bucket, &base)?;
         Ok(Self {
-            bucket: bucket.into(),
-            base: base.into(),
+            root: Arc::new(S3Path::new(bucket, &base)?),
         })
     }
 
     /// The bucket.
     pub(crate) fn bucket(&self) -> &str {
-        &self.bucket
+        self.root.bucket()
     }
 
     /// The key prefix, empty or ending with `/`.
     pub(crate) fn base(&self) -> &str {
-        &self.base
+        self.root.key()
     }
 
     /// The object at `location`.
     pub(crate) fn object(&self, location: &Path) -> object_store::Result<S3Path> {
-        self.key_path(format!("{}{}", self.base, location.as_ref()))
+        self.root
+            .join(location.as_ref())
+            .map_err(|error| invalid_location(error.into()))
     }
 
     /// The S3 prefix of `object_store`'s listing of `prefix`: whole segments, so `foo`
     /// lists `foo/...` and not `foo.bar`.
     pub(crate) fn directory(&self, prefix: Option<&Path>) -> object_store::Result<S3Path> {
         match prefix.map(Path::as_ref) {
-            None | Some("") => self.key_path(self.base.to_string()),
-            Some(prefix) => self.key_path(format!("{}{prefix}/", self.base)),
+            None | Some("") => Ok(S3Path::clone(&self.root)),
+            Some(prefix) => self.key_path(&format!("{prefix}/")),
         }
     }
 
     /// The S3 prefix of a listing by raw string prefix (`fo` matches `foo/...` and `fob`).
     pub(crate) fn raw_prefix(&self, prefix: Option<&str>) -> object_store::Result<S3Path> {
-        self.key_path(format!("{}{}", self.base, prefix.unwrap_or_default()))
+        self.key_path(prefix.unwrap_or_default())
     }
 
     /// The key a listing offset names.
     pub(crate) fn key(&self, location: &str) -> String {
-        format!("{}{location}", self.base)
+        format!("{}{location}", self.base())
     }
 
     /// The path of a listed key; a key that is not an `object_store` path (`a//b`, a
@@ -92,11 +92,14 @@ impl Locations {
     }
 
     fn relative<'k>(&self, key: &'k str) -> &'k str {
-        key.strip_prefix(&*self.base).unwrap_or(key)
+        key.strip_prefix(self.base()).unwrap_or(key)
     }
 
-    fn key_path(&self, key: String) -> object_store::Result<S3Path> {
-        S3Path::new(&*self.bucket, key).map_err(|error| invalid_location(error.into()))
+    /// The root's key followed by `suffix`.
+    fn key_path(&self, suffix: &str) -> object_store::Result<S3Path> {
+        self.root
+            .join(suffix)
+            .map_err(|error| invalid_location(error.into()))
     }
 }
 
