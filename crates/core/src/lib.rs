@@ -6,7 +6,8 @@
 //! - [`PostPolicySigner`] and friends: browser upload policies, signed with SigV4.
 //! - [`TtlLimits`]: TTL ceilings for presigned URLs and policies.
 //! - [`Clock`]: injectable time for reproducible signatures.
-//! - [`sigv4`]: the signing-key cache and timestamps every SigV4 signer shares.
+//! - [`sigv4`]: SigV4 in one place: presigned URLs minted for any request, and header,
+//!   query and POST-form signatures verified with S3's rules.
 //! - [`uri`]: the percent-encoding sets of SigV4 and S3 URLs.
 //! - [`span`]: the span every backend opens for an operation.
 //! - [`transfer`]: objects of any size: multipart uploads and copies, parallel downloads.

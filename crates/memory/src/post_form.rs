@@ -5,11 +5,11 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use stowage_core::{Condition, PolicyDocument, PutOptions, S3Path, SigningCredentials};
+use stowage_core::sigv4::{ALGORITHM, Verifier};
+use stowage_core::{Condition, PolicyDocument, PutOptions, S3Path};
 use time::OffsetDateTime;
 use time::format_description::well_known::Iso8601;
 
-use crate::auth::{ALGORITHM, parse_amz_date, sign, signatures_match};
 use crate::rejection::HttpRejection;
 
 /// Form fields that S3 never requires a condition for.
@@ -37,9 +37,7 @@ pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
     url: &str,
     fields: &[(N, V)],
     file_size: Option<u64>,
-    credentials: &SigningCredentials,
-    region: &str,
-    now: SystemTime,
+    verifier: &Verifier<'_>,
 ) -> Result<AcceptedUpload, HttpRejection> {
     let bucket = url
         .strip_prefix(endpoint)
@@ -60,9 +58,9 @@ pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
             .ok_or_else(|| HttpRejection::bad_request(format!("the form has no {name} field")))
     };
 
-    check_signature(&field, credentials, region)?;
+    check_signature(&field, verifier)?;
     let document = decode_policy(field("policy")?)?;
-    check_expiry(&document, now)?;
+    check_expiry(&document, verifier.now)?;
     let (covered, max_size) = check_conditions(&document, &form, bucket, file_size)?;
     if let Some(extra) = form.keys().find(|name| {
         !covered.contains(name.as_str())
@@ -97,37 +95,17 @@ pub(crate) fn verify<N: AsRef<str>, V: AsRef<str>>(
 /// Checks the algorithm, the credential scope and the signature over the policy.
 fn check_signature<'f>(
     field: &impl Fn(&str) -> Result<&'f str, HttpRejection>,
-    credentials: &SigningCredentials,
-    region: &str,
+    verifier: &Verifier<'_>,
 ) -> Result<(), HttpRejection> {
     if field("x-amz-algorithm")? != ALGORITHM {
         return Err(HttpRejection::bad_request("unsupported signing algorithm"));
     }
-    let credential = field("x-amz-credential")?;
-    let mut scope = credential.split('/');
-    if scope.next() != Some(credentials.access_key_id()) {
-        return Err(HttpRejection::new(
-            403,
-            "InvalidAccessKeyId",
-            "the access key id is unknown",
-        ));
-    }
-    let day = scope.next().unwrap_or_default();
-    let amz_date = field("x-amz-date")?;
-    let signed_at = parse_amz_date(amz_date)
-        .ok_or_else(|| HttpRejection::bad_request("x-amz-date is malformed"))?;
-    // A well-formed x-amz-date starts with the `YYYYMMDD` the scope must name.
-    let scope_ok = amz_date.get(..8) == Some(day)
-        && scope.collect::<Vec<_>>() == [region, "s3", "aws4_request"];
-    let expected = sign(
-        credentials.secret_access_key(),
-        signed_at.into(),
-        region,
+    verifier.post_policy(
         field("policy")?,
-    );
-    if !scope_ok || !signatures_match(&expected, field("x-amz-signature")?) {
-        return Err(HttpRejection::signature_mismatch());
-    }
+        field("x-amz-credential")?,
+        field("x-amz-date")?,
+        field("x-amz-signature")?,
+    )?;
     Ok(())
 }
 

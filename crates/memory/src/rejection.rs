@@ -38,14 +38,11 @@ impl HttpRejection {
             format!("Invalid according to Policy: {}", message.into()),
         )
     }
+}
 
-    /// A 403 `SignatureDoesNotMatch`.
-    pub(crate) fn signature_mismatch() -> Self {
-        Self::new(
-            403,
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided",
-        )
+impl From<stowage_core::sigv4::Rejection> for HttpRejection {
+    fn from(rejection: stowage_core::sigv4::Rejection) -> Self {
+        Self::new(rejection.status(), rejection.code(), rejection.to_string())
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use stowage_core::sigv4::SigningTime;
+use stowage_core::sigv4::{SigningTime, Verifier};
 use stowage_core::transfer::{PendingUpload, TransferSettings, UploadId, copy_in_parts, upload};
 use stowage_core::{
     Clock, CopyOptions, DeleteFailure, DeleteReport, Error, GetOptions, GetOutcome, ListOptions,
@@ -59,6 +59,18 @@ pub(crate) struct Inner {
     signer: PostPolicySigner,
     /// Base URL of minted URLs and forms: a placeholder host, or the HTTP server's address.
     endpoint: RwLock<Arc<str>>,
+}
+
+impl Inner {
+    /// Checks signatures with this store's credentials, region and clock.
+    pub(crate) fn verifier(&self) -> Verifier<'_> {
+        Verifier {
+            credentials: &self.credentials,
+            region: REGION,
+            now: self.clock.now(),
+            keys: self.signer.signing_keys(),
+        }
+    }
 }
 
 impl std::fmt::Debug for MemoryStorage {
@@ -166,15 +178,7 @@ impl MemoryStorage {
         fields: &[(N, V)],
     ) -> std::result::Result<Option<u64>, HttpRejection> {
         let inner = &self.inner;
-        let upload = post_form::verify(
-            &self.endpoint(),
-            url,
-            fields,
-            None,
-            &inner.credentials,
-            REGION,
-            inner.clock.now(),
-        )?;
+        let upload = post_form::verify(&self.endpoint(), url, fields, None, &inner.verifier())?;
         Ok(upload.max_size)
     }
 
@@ -184,13 +188,7 @@ impl MemoryStorage {
     /// status S3 gives (403); a missing object is a 404.
     pub fn fetch_presigned(&self, url: &str) -> std::result::Result<Bytes, HttpRejection> {
         let inner = &self.inner;
-        let path = presign_get::verify(
-            &self.endpoint(),
-            url,
-            &inner.credentials,
-            REGION,
-            inner.clock.now(),
-        )?;
+        let path = presign_get::verify(&self.endpoint(), url, &inner.verifier())?;
         Ok(inner.store.get(&path, |object| object.data.clone())?)
     }
 
@@ -217,9 +215,7 @@ impl MemoryStorage {
             url,
             fields,
             Some(file.len() as u64),
-            &inner.credentials,
-            REGION,
-            inner.clock.now(),
+            &inner.verifier(),
         )?;
         let object = StoredObject::new(file, upload.options, inner.clock.now());
         let etag = object.etag();
@@ -388,7 +384,8 @@ impl ObjectStorage for MemoryStorage {
             &self.inner.credentials,
             REGION,
             &signed_at,
-        );
+            self.inner.signer.signing_keys(),
+        )?;
         Ok(PresignedUrl::new(url, signed_at.instant() + ttl))
     }
 

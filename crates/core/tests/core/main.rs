@@ -12,6 +12,7 @@ mod payload;
 mod policy;
 mod redaction;
 mod signer;
+mod sigv4;
 mod support;
 mod ttl;
 mod upload;

@@ -1,23 +1,11 @@
-//! SigV4 building blocks shared by every signer in stowage: the POST-policy signer here and
-//! the presigned GET URLs of `stowage-s3`.
-//!
-//! Signing one policy or URL is cheap (one HMAC-SHA256 over a few hundred bytes); the cost
-//! lies around it: deriving the signing key (four HMACs) and formatting dates.
-//! [`SigningKeyCache`] derives the key (with `aws-sigv4`) once per secret, UTC day and
-//! region, and [`SigningTime`] formats the timestamps without going through `format!`.
+//! [`SigningTime`]: the instant a request is signed at, in the shapes SigV4 writes it.
 
 use std::fmt;
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
-
-/// HMAC-SHA256, as SigV4 uses it.
-type HmacSha256 = Hmac<Sha256>;
 
 /// A UTC instant, truncated to whole seconds, in the two shapes SigV4 writes it.
 ///
@@ -100,6 +88,38 @@ impl SigningTime {
     pub fn iso8601(&self) -> &str {
         ascii(&self.iso8601)
     }
+
+    /// Reads an `X-Amz-Date` value (`YYYYMMDDTHHMMSSZ`); `None` unless it is exactly that
+    /// shape and a real instant.
+    pub fn parse_amz_date(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            let digits = text.get(range)?;
+            digits
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| digits.parse().ok())?
+        };
+        let month = time::Month::try_from(u8::try_from(number(4..6)?).ok()?).ok()?;
+        let date = time::Date::from_calendar_date(
+            i32::try_from(number(0..4)?).ok()?,
+            month,
+            u8::try_from(number(6..8)?).ok()?,
+        )
+        .ok()?;
+        let clock = time::Time::from_hms(
+            u8::try_from(number(9..11)?).ok()?,
+            u8::try_from(number(11..13)?).ok()?,
+            u8::try_from(number(13..15)?).ok()?,
+        )
+        .ok()?;
+        let secs = date.with_time(clock).assume_utc().unix_timestamp();
+        let secs = u64::try_from(secs).ok()?;
+        Self::new(SystemTime::UNIX_EPOCH + Duration::from_secs(secs)).ok()
+    }
 }
 
 impl fmt::Debug for SigningTime {
@@ -108,7 +128,7 @@ impl fmt::Debug for SigningTime {
     }
 }
 
-/// Timestamps and hex digits are ASCII; this reads them as `str` without `unsafe`.
+/// Timestamps are ASCII; this reads them as `str` without `unsafe`.
 fn ascii(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).expect("ASCII by construction")
 }
@@ -121,79 +141,24 @@ fn write_digits(out: &mut [u8], mut value: u32) {
     }
 }
 
-/// Computes SigV4 signatures, keeping the signing key of the last secret, day and region.
-///
-/// The signing key (four chained HMACs of the secret) changes once a day per region, so it
-/// is derived on the first signature of the day and kept as HMAC state already keyed with
-/// it; a signature then costs one HMAC over the string to sign. Safe to share between tasks.
-///
-/// `Debug` shows nothing of the cached key or secret.
-#[derive(Default)]
-pub struct SigningKeyCache {
-    cached: Mutex<Option<CachedKey>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-struct CachedKey {
-    secret_access_key: String,
-    date: [u8; 8],
-    region: String,
-    /// HMAC state already keyed with the day's signing key.
-    keyed: HmacSha256,
-}
-
-impl SigningKeyCache {
-    /// An empty cache.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The lowercase hex SigV4 signature of `string_to_sign` for service `s3`, under the key
-    /// of `secret_access_key` on `time`'s UTC day in `region`.
-    pub fn signature(
-        &self,
-        secret_access_key: &str,
-        time: &SigningTime,
-        region: &str,
-        string_to_sign: &[u8],
-    ) -> String {
-        let date: [u8; 8] = time.amz_date[..8].try_into().expect("eight date digits");
-        let mut cache = self
-            .cached
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fresh = cache.as_ref().is_some_and(|cached| {
-            cached.date == date
-                && cached.region == region
-                && cached.secret_access_key == secret_access_key
-        });
-        if !fresh {
-            let key = aws_sigv4::sign::v4::generate_signing_key(
-                secret_access_key,
-                time.instant,
-                region,
-                "s3",
-            );
-            *cache = Some(CachedKey {
-                secret_access_key: secret_access_key.to_owned(),
-                date,
-                region: region.to_owned(),
-                keyed: HmacSha256::new_from_slice(key.as_ref())
-                    .expect("HMAC accepts keys of any length"),
-            });
+    #[test]
+    fn amz_dates_parse_back() {
+        let time =
+            SigningTime::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_369_353_600)).unwrap();
+        assert_eq!(time.amz_date(), "20130524T000000Z");
+        assert_eq!(SigningTime::parse_amz_date("20130524T000000Z"), Some(time));
+        for bad in [
+            "20130524T000000",
+            "2013052AT000000Z",
+            "20131324T000000Z",
+            "20130524 000000Z",
+            "",
+        ] {
+            assert_eq!(SigningTime::parse_amz_date(bad), None, "{bad}");
         }
-        // Cloning the keyed state skips re-hashing the key pads on every signature.
-        let mut mac = cache.as_ref().expect("filled above").keyed.clone();
-        drop(cache);
-        mac.update(string_to_sign);
-        let mut hex = [0u8; 64];
-        hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex)
-            .expect("64 hex digits for 32 bytes");
-        ascii(&hex).to_owned()
-    }
-}
-
-impl fmt::Debug for SigningKeyCache {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKeyCache").finish_non_exhaustive()
     }
 }
