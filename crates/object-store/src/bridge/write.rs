@@ -81,12 +81,14 @@ pub(crate) fn put_mode(mode: &object_store::PutMode) -> object_store::Result<(Pu
 
 /// The payload's chunks as a stowage payload of known length, without copying them.
 pub(crate) fn payload_of(payload: PutPayload) -> Payload {
-    let length = payload.content_length() as u64;
-    let mut chunks: Vec<Bytes> = payload.into_iter().collect();
-    if chunks.len() <= 1 {
-        return Payload::from(chunks.pop().unwrap_or_default());
+    match payload.as_ref() {
+        [] => Payload::from(Bytes::new()),
+        [single] => Payload::from(single.clone()),
+        _ => {
+            let length = payload.content_length() as u64;
+            Payload::from_stream(stream::iter(payload.into_iter().map(Ok)), length)
+        }
     }
-    Payload::from_stream(stream::iter(chunks.into_iter().map(Ok)), length)
 }
 
 #[cfg(test)]
