@@ -7,15 +7,15 @@
 #   scripts/bench.sh transfer   # 1 GiB uploads and downloads on Garage (stowage, boto3, rclone, curl)
 #   scripts/bench.sh big        # not part of `all`: a 6 GiB upload, copy and download on Garage
 #
-# CPU: criterion benches (benches/signing.rs, benches/memory_backend.rs) next to boto3
-# (benches/reference_boto3.py) and object_store's InMemory, in the same run.
+# CPU: criterion benches (crates/bench/benches/signing.rs, crates/bench/benches/memory_backend.rs) next to boto3
+# (crates/bench/benches/reference_boto3.py) and object_store's InMemory, in the same run.
 # Server: a throwaway Garage (scripts/garage.sh) on 127.0.0.1; list and batch delete of
-# 10,000 keys by stowage (benches/server_throughput.rs) and boto3
-# (benches/reference_boto3_server.py); the memory a listing holds, streamed and collected
-# (benches/listing_memory.rs, also on the memory backend); then DOWNLOAD_RUNS rounds of the same 256 MiB object
+# 10,000 keys by stowage (crates/bench/benches/server_throughput.rs) and boto3
+# (crates/bench/benches/reference_boto3_server.py); the memory a listing holds, streamed and collected
+# (crates/bench/benches/listing_memory.rs, also on the memory backend); then DOWNLOAD_RUNS rounds of the same 256 MiB object
 # downloaded by stowage, boto3's download_fileobj and curl on a presigned URL, interleaved
 # so that each sees the same server state; stowage's peak RSS from /usr/bin/time -v.
-# Transfer: TRANSFER_RUNS interleaved rounds (benches/transfer_rounds.py; a multiple of 4, so
+# Transfer: TRANSFER_RUNS interleaved rounds (crates/bench/benches/transfer_rounds.py; a multiple of 4, so
 # that each of the 4 clients is as often the first after the uploads) of a 1 GiB file
 # uploaded and downloaded by the `stowage` binary, boto3's upload_file / download_file,
 # rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each, the CPU
@@ -51,7 +51,7 @@ trap cleanup EXIT
 
 # The executable cargo built for a bench target (its path has a hash in it).
 bench_executable() {
-    cargo bench --features s3 --bench "$1" --no-run --message-format=json 2>/dev/null |
+    cargo bench -p stowage-bench --bench "$1" --no-run --message-format=json 2>/dev/null |
         python3 -c 'import json, sys
 for line in sys.stdin:
     msg = json.loads(line)
@@ -60,12 +60,12 @@ for line in sys.stdin:
 }
 
 run_cpu() {
-    echo "== boto3 per-request costs (benches/reference_boto3.py)" >&2
-    python3 benches/reference_boto3.py >"$out/boto3_cpu.json"
+    echo "== boto3 per-request costs (crates/bench/benches/reference_boto3.py)" >&2
+    python3 crates/bench/benches/reference_boto3.py >"$out/boto3_cpu.json"
     echo "== criterion: signing, memory backend" >&2
-    cargo bench --features s3 --bench signing -- --noplot >&2
-    cargo bench --bench memory_backend -- --noplot >&2
-    echo "== listing memory: memory backend (benches/listing_memory.rs)" >&2
+    cargo bench -p stowage-bench --bench signing -- --noplot >&2
+    cargo bench -p stowage-bench --bench memory_backend -- --noplot >&2
+    echo "== listing memory: memory backend (crates/bench/benches/listing_memory.rs)" >&2
     local listing
     listing="$(bench_executable listing_memory)"
     : >"$out/listing_memory.jsonl"
@@ -107,7 +107,7 @@ run_transfer() {
     stowage="$(stowage_binary)"
     echo "== ${TRANSFER_MIB} MiB transfers, $TRANSFER_RUNS interleaved rounds: stowage, boto3, rclone, curl" >&2
     STOWAGE_BENCH_SERVER_PID="$(cat "$state/garage.pid")" \
-        python3 benches/transfer_rounds.py "$stowage" "$out" "$TRANSFER_RUNS" "$TRANSFER_MIB" |
+        python3 crates/bench/benches/transfer_rounds.py "$stowage" "$out" "$TRANSFER_RUNS" "$TRANSFER_MIB" |
         tee "$out/transfers.jsonl" >&2
 }
 
@@ -156,8 +156,8 @@ print(json.dumps({"op": "copy requests", "parts": parts}))' | tee -a "$out/big.j
 run_server() {
     start_garage
 
-    echo "== stowage list + delete (benches/server_throughput.rs)" >&2
-    cargo bench --features s3 --bench server_throughput --no-run >&2
+    echo "== stowage list + delete (crates/bench/benches/server_throughput.rs)" >&2
+    cargo bench -p stowage-bench --bench server_throughput --no-run >&2
     local bin
     bin="$(bench_executable server_throughput)"
     [[ -x "$bin" ]] || {
@@ -168,10 +168,10 @@ run_server() {
     local big_key
     big_key="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["big_key"])' "$out/stowage_server.json")"
 
-    echo "== boto3 list + delete (benches/reference_boto3_server.py)" >&2
-    python3 benches/reference_boto3_server.py all >"$out/boto3_server.json"
+    echo "== boto3 list + delete (crates/bench/benches/reference_boto3_server.py)" >&2
+    python3 crates/bench/benches/reference_boto3_server.py all >"$out/boto3_server.json"
 
-    echo "== listing memory: Garage (benches/listing_memory.rs)" >&2
+    echo "== listing memory: Garage (crates/bench/benches/listing_memory.rs)" >&2
     local listing nonce
     listing="$(bench_executable listing_memory)"
     nonce="$(date +%s%N)"
@@ -194,7 +194,7 @@ peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(f"{out
 print(json.dumps({"client": "stowage", "secs": run["secs"], "bytes": run["bytes"],
                   "baseline_rss_kib": run["baseline_rss_kib"], "max_rss_kib": peak}))
 PY
-        python3 benches/reference_boto3_server.py download "$big_key" >>"$out/downloads.jsonl"
+        python3 crates/bench/benches/reference_boto3_server.py download "$big_key" >>"$out/downloads.jsonl"
         curl -sf -o /dev/null -w '{"client": "curl", "secs": %{time_total}, "bytes": %{size_download}}\n' \
             "$(cat "$out/url")" >>"$out/downloads.jsonl"
         echo "   round $round:" >&2

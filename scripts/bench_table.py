@@ -155,7 +155,7 @@ TRANSFER_RSS_BOUND_MIB = 16 * 8 + 32
 
 
 def transfer_rows(out):
-    """Large-object uploads and downloads, client against client (benches/transfer_rounds.py)."""
+    """Large-object uploads and downloads, client against client (crates/bench/benches/transfer_rounds.py)."""
     path = os.path.join(out, "transfers.jsonl")
     if not os.path.exists(path):
         return []

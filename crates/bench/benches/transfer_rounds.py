@@ -20,7 +20,7 @@ CPU time over the same transfer (from /proc) say where the time of a transfer we
 one JSON line per transfer:
 {"op", "client", "round", "secs", "cpu_secs", "server_cpu_secs", "bytes", "max_rss_kib"}.
 
-    python3 benches/transfer_rounds.py STOWAGE_BIN WORKDIR ROUNDS SIZE_MIB
+    python3 crates/bench/benches/transfer_rounds.py STOWAGE_BIN WORKDIR ROUNDS SIZE_MIB
 
 Needs STOWAGE_TEST_S3_{ENDPOINT,REGION,ACCESS_KEY_ID,SECRET_ACCESS_KEY,BUCKET}
 (scripts/garage.sh start DIR && source DIR/env), rclone, curl and GNU time.

@@ -12,9 +12,6 @@
 //! `target/tmp/browser-upload-{memory,garage}.png`; the README's `docs/browser-upload.png`
 //! is a copy of the memory one.
 
-#[path = "../examples/upload_app/app.rs"]
-mod app;
-
 use std::ffi::OsStr;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -36,7 +33,7 @@ use stowage_testkit::watchdog::{ServerDir, free_port};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-use app::{App, UploadRules};
+use stowage_suite::upload_app::{App, UploadRules};
 
 /// Debian's Chromium launcher.
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -290,10 +287,12 @@ impl Page {
         );
         let (storage, bucket, memory_server, user, victim) = match backend {
             Backend::Memory => {
-                let (storage, server) =
-                    app::memory_store(MEMORY_BUCKET, std::slice::from_ref(&origin))
-                        .await
-                        .expect("the memory store serves over HTTP");
+                let (storage, server) = stowage_suite::upload_app::memory_store(
+                    MEMORY_BUCKET,
+                    std::slice::from_ref(&origin),
+                )
+                .await
+                .expect("the memory store serves over HTTP");
                 let storage: Arc<dyn ObjectStorage> = Arc::new(storage);
                 let users = ("alice".to_owned(), "bob".to_owned());
                 (

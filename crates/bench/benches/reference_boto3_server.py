@@ -1,20 +1,20 @@
 """The reference's server-side costs, measured with boto3 against the same server.
 
-The same work as benches/server_throughput.rs, with the reference's calls: a full
+The same work as crates/bench/benches/server_throughput.rs, with the reference's calls: a full
 listing of 10,000 keys (the list_objects_v2 paginator) and a batch delete of them (a loop
 of delete_objects, 1000 keys per call, Quiet), 3 runs each, printed as JSON with best and
 median seconds; and, one run per process, a download_fileobj of the 256 MiB object into a
 discard sink, printed as JSON seconds. For the large-object rounds of scripts/bench.sh
-(benches/transfer_rounds.py): upload_file and download_file between a file on disk and a
+(crates/bench/benches/transfer_rounds.py): upload_file and download_file between a file on disk and a
 key, with s3transfer's defaults (8 MiB parts, 10 threads), timed from the call to its return
 (wall time, and the CPU time of every thread of the process over the same span);
 and presigned PUT and GET URLs for curl.
 
-    python3 benches/reference_boto3_server.py all
-    python3 benches/reference_boto3_server.py download BIG_KEY
-    python3 benches/reference_boto3_server.py upload-file FILE KEY
-    python3 benches/reference_boto3_server.py download-file KEY FILE
-    python3 benches/reference_boto3_server.py presign put|get KEY
+    python3 crates/bench/benches/reference_boto3_server.py all
+    python3 crates/bench/benches/reference_boto3_server.py download BIG_KEY
+    python3 crates/bench/benches/reference_boto3_server.py upload-file FILE KEY
+    python3 crates/bench/benches/reference_boto3_server.py download-file KEY FILE
+    python3 crates/bench/benches/reference_boto3_server.py presign put|get KEY
 
 Needs STOWAGE_TEST_S3_{ENDPOINT,REGION,ACCESS_KEY_ID,SECRET_ACCESS_KEY,BUCKET}
 (scripts/garage.sh start DIR && source DIR/env). BIG_KEY is the 256 MiB object the Rust

@@ -6,7 +6,7 @@
 //! bar; the app never touches the bytes.
 //!
 //! ```sh
-//! cargo run --example upload_app --features http,s3
+//! cargo run -p stowage-suite --example upload_app
 //! ```
 //!
 //! then open <http://127.0.0.1:3000/?user=alice>. Without further settings the files go to
@@ -25,8 +25,6 @@
 //! README, "Browser uploads"); without one the store still stores what it accepts, but the
 //! page cannot read the answer.
 
-mod app;
-
 use std::error::Error;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,7 +35,7 @@ use stowage::memory::HttpServer;
 use stowage::s3::S3Storage;
 use tokio::net::TcpListener;
 
-use app::{App, UploadRules};
+use stowage_suite::upload_app::{App, UploadRules};
 
 /// The bucket of the in-memory store.
 const MEMORY_BUCKET: &str = "uploads";
@@ -79,7 +77,8 @@ fn rules() -> UploadRules {
 /// that lets pages from `origins` read its answers.
 async fn store(origins: &[String]) -> Result<Store, Box<dyn Error>> {
     let Ok(bucket) = std::env::var("UPLOAD_APP_BUCKET") else {
-        let (storage, server) = app::memory_store(MEMORY_BUCKET, origins).await?;
+        let (storage, server) =
+            stowage_suite::upload_app::memory_store(MEMORY_BUCKET, origins).await?;
         println!("store: in memory, served at {}", server.endpoint());
         return Ok((Arc::new(storage), MEMORY_BUCKET.to_owned(), Some(server)));
     };

@@ -41,14 +41,14 @@ const DOWNLOAD_TTL: Duration = Duration::from_secs(600);
 
 /// What the app lets a user upload.
 #[derive(Debug, Clone)]
-pub(crate) struct UploadRules {
+pub struct UploadRules {
     /// The size cap of one file, in bytes, as `PostPolicyRequest::max_bytes`: the store
     /// accepts files up to this plus the policy's multipart slack.
-    pub(crate) max_bytes: u64,
+    pub max_bytes: u64,
     /// The Content-Types a file may have; the policy locks the upload to the one asked for.
-    pub(crate) content_types: Vec<String>,
+    pub content_types: Vec<String>,
     /// How long an upload policy stays valid.
-    pub(crate) policy_ttl: Duration,
+    pub policy_ttl: Duration,
 }
 
 /// What the page tells the user about the rules.
@@ -61,8 +61,8 @@ struct PageRules<'a> {
 }
 
 /// The service's state: the store, the bucket and the rules.
-#[derive(Clone)]
-pub(crate) struct App {
+#[derive(Debug, Clone)]
+pub struct App {
     /// Where the files go.
     storage: Arc<dyn ObjectStorage>,
     /// The bucket users' prefixes live in.
@@ -75,7 +75,7 @@ pub(crate) struct App {
 
 impl App {
     /// An app that hands out policies for `bucket` of `storage` under `rules`.
-    pub(crate) fn new(
+    pub fn new(
         storage: Arc<dyn ObjectStorage>,
         bucket: impl Into<String>,
         rules: UploadRules,
@@ -90,7 +90,7 @@ impl App {
     }
 
     /// The routes, ready for `axum::serve`.
-    pub(crate) fn router(self) -> Router {
+    pub fn router(self) -> Router {
         Router::new()
             .route("/", get(page))
             .route("/api/uploads", post(upload_policy))
@@ -106,7 +106,7 @@ impl App {
 
 /// A memory store with `bucket`, served over HTTP on 127.0.0.1, whose bucket lets pages from
 /// `origins` read its answers. The store stops when the server is dropped.
-pub(crate) async fn memory_store(
+pub async fn memory_store(
     bucket: &str,
     origins: &[String],
 ) -> std::io::Result<(MemoryStorage, HttpServer)> {

@@ -1,6 +1,6 @@
 //! End-to-end throughput against a real S3-compatible server (Garage on 127.0.0.1):
 //! a full listing of 10,000 keys, a batch delete of 10,000 keys and a 256 MiB streaming
-//! download. `benches/reference_boto3_server.py` does the same work with boto3 and
+//! download. `crates/bench/benches/reference_boto3_server.py` does the same work with boto3 and
 //! `scripts/bench.sh server` runs both and prints the comparison.
 //!
 //! Not a criterion bench: each operation takes seconds, so every one is timed over a few
@@ -8,7 +8,7 @@
 //! stdout.
 //!
 //! ```text
-//! cargo bench --features s3 --bench server_throughput        # list + delete, uploads the big object
+//! cargo bench -p stowage-bench --bench server_throughput        # list + delete, uploads the big object
 //! target/release/deps/server_throughput-* download KEY       # one timed download of KEY
 //! ```
 //!

@@ -1,6 +1,6 @@
 """The reference's per-request costs, measured with boto3 on this machine.
 
-Times the same work as benches/signing.rs, with the reference's calls:
+Times the same work as crates/bench/benches/signing.rs, with the reference's calls:
 generate_presigned_post (size cap + Content-Type), generate_presigned_url, the
 reference's hash_s3_key and its urlparse-based parse_s3_path. Prints JSON: {"name": nanoseconds_per_op, ...}.
 """

@@ -1,19 +1,17 @@
 //! The conformance suite (`stowage-testkit`) against every backend in the workspace.
 //!
-//! The memory backend always runs; with feature `s3`, the same suite runs against the
-//! S3-compatible test server (`STOWAGE_TEST_S3_*`, or a private Garage this binary starts),
-//! followed by the differential test of the memory backend against that server. Conditional
+//! The suite runs on the memory backend and on the S3-compatible test server
+//! (`STOWAGE_TEST_S3_*`, or a private Garage this binary starts), followed by the
+//! differential test of the memory backend against that server. Conditional
 //! writes, which Garage ignores, are proven on moto (`stowage_testkit::moto`): the suite's
 //! write areas, and a differential test of conditional operations memory vs moto.
 
 stowage_testkit::conformance_tests!(memory_backend, stowage_testkit::backends::memory());
 
-#[cfg(feature = "s3")]
 stowage_testkit::conformance_tests!(s3_backend, stowage_testkit::backends::s3());
 
 /// Random operation sequences must give identical observations on the memory backend and
 /// on the server.
-#[cfg(feature = "s3")]
 mod differential {
     use std::sync::Arc;
 
@@ -69,7 +67,6 @@ mod differential {
 }
 
 /// Create-only and compare-and-swap writes on moto, which enforces them (Garage does not).
-#[cfg(feature = "s3")]
 mod moto {
     use std::sync::Arc;
 
