@@ -49,6 +49,9 @@ pub use stowage_core::transfer;
 // Building blocks for backends: SigV4 signing, URL encoding, tracing spans.
 pub use stowage_core::{sigv4, span, uri};
 
+// The README and the docs/ pages, whose Rust snippets run as doctests.
+mod doc_pages;
+
 /// The in-process backend with S3 semantics, for tests and local runs.
 #[cfg(feature = "memory")]
 pub mod memory {
