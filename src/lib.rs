@@ -1,65 +1,84 @@
 //! stowage: one async [`ObjectStorage`] trait, interchangeable backends.
 //!
-//! This facade re-exports the items of [`stowage_core`] that applications and backends use
-//! and, behind features, the backends: `memory` (`memory::MemoryStorage`, on by default),
-//! `s3` (`s3::S3Storage`) and `mock` (`MockObjectStorage`, a mockall mock of the trait).
+//! Application code holds an `Arc<dyn ObjectStorage>` and uses what this page lists:
+//! paths, errors, the options and results of each operation, browser upload policies, TTL
+//! rules, the clock, and [`transfer`] for objects of any size. The backends are modules
+//! behind features: [`memory`] (on by default), [`s3`] and, for tests, the mockall mock
+//! [`MockObjectStorage`] (feature `mock`). What a backend author needs besides (SigV4, URL
+//! encoding, the shared span, ETag conditions, the POST-policy signer) is in [`backend`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use stowage::memory::MemoryStorage;
+//! use stowage::{ObjectStorage, S3Path};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> stowage::Result<()> {
+//! let storage: Arc<dyn ObjectStorage> = Arc::new(MemoryStorage::builder().bucket("scans").build());
+//! let path = S3Path::parse("s3://scans/ct/0001.dcm")?;
+//! storage.put_object(&path, "dicom".into(), Default::default()).await?;
+//! assert!(storage.object_exists(&path).await?);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Features: `memory` (default), `s3`, `mock`, `memory-http` (the memory backend over HTTP,
+//! [`memory::HttpServer`], for browsers and other processes) and `axum` (an [`Error`] is an
+//! `axum` response with its [`Error::http_status`]).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-// The trait, and its mock.
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub use stowage_core::MockObjectStorage;
 pub use stowage_core::ObjectStorage;
 
-// Paths and the key hash.
 pub use stowage_core::{MAX_KEY_BYTES, PathError, S3Path, hash_s3_key, parse_s3_path};
 
-// Errors.
-pub use stowage_core::{Error, Result, redact_key};
+pub use stowage_core::{Error, Result};
 
-// What operations take and return.
 pub use stowage_core::{
     ByteStream, DeleteFailure, DeleteReport, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
     ObjectSummary, Payload, PresignedUrl, PutOptions, PutResult,
 };
 
-// Reads, writes and listings with options.
 pub use stowage_core::{
     ByteRange, CopyOptions, Encryption, GetOptions, GetOutcome, ListOptions, ListPage,
-    ListStreamExt, ListToken, MAX_PAGE_SIZE, NotModified, Precondition, PutMode, etag_matches,
-    validate_etag,
+    ListStreamExt, ListToken, MAX_PAGE_SIZE, NotModified, PutMode,
 };
 
-// Browser upload policies.
 pub use stowage_core::{
-    Condition, FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,
-    PostPolicyRequest, PostPolicySigner, PresignedPost, SigningCredentials,
+    FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PostPolicyRequest, PresignedPost,
 };
 
-// TTL rules.
 pub use stowage_core::{
     DEFAULT_GET_URL_TTL_SECONDS, MAX_PUT_PRESIGNED_URL_TTL_SECONDS, SIGV4_MAX_TTL_SECONDS,
     TtlLimits,
 };
 
-// Time.
 pub use stowage_core::{Clock, ManualClock, SystemClock};
 
-// Objects of any size: transfer settings, parallel downloads, the multipart engine.
 pub use stowage_core::transfer;
 
-// Building blocks for backends: SigV4 signing, URL encoding, tracing spans.
-pub use stowage_core::{sigv4, span, uri};
+/// What a backend author needs beyond the application's items: SigV4 minting and
+/// verification, S3's URL encoding, the span every backend opens per operation, ETag
+/// conditions, key redaction of service messages, and POST-policy signing and reading.
+/// See `docs/writing-a-backend.md`.
+pub mod backend {
+    pub use stowage_core::{
+        Condition, PolicyDocument, PostPolicyParams, PostPolicySigner, Precondition,
+        SigningCredentials, etag_matches, redact_key, sigv4, span, uri, validate_etag,
+    };
+}
 
 // The README and the docs/ pages, whose Rust snippets run as doctests.
 mod doc_pages;
 
-/// The in-process backend with S3 semantics, for tests and local runs.
 #[cfg(feature = "memory")]
-pub mod memory {
-    pub use stowage_memory::*;
-}
+#[cfg_attr(docsrs, doc(cfg(feature = "memory")))]
+#[doc(inline)]
+pub use stowage_memory as memory;
 
-/// The S3 backend (AWS and S3-compatible servers such as MinIO, Garage, Ceph, R2).
 #[cfg(feature = "s3")]
-pub mod s3 {
-    pub use stowage_s3::*;
-}
+#[cfg_attr(docsrs, doc(cfg(feature = "s3")))]
+#[doc(inline)]
+pub use stowage_s3 as s3;

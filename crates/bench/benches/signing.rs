@@ -5,10 +5,8 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use stowage::{
-    ObjectStorage, PostPolicyParams, PostPolicyRequest, PostPolicySigner, S3Path,
-    SigningCredentials, hash_s3_key,
-};
+use stowage::backend::{PostPolicyParams, PostPolicySigner, SigningCredentials};
+use stowage::{ObjectStorage, PostPolicyRequest, S3Path, hash_s3_key};
 
 const KEY: &str = "studies/2026/patient-000123/series-7/scan-0042.nii.gz";
 /// AWS's documented example credentials, as in the boto3 reference.

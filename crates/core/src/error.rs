@@ -164,6 +164,34 @@ impl Error {
         }
     }
 
+    /// The HTTP status a service built on stowage answers its own clients with for this
+    /// error: the caller's mistakes are 4xx (400 invalid input, 403, 404, 412, 416), a
+    /// store that is overloaded is 503, one that cannot do the operation 501, and every
+    /// other failure of the store 502 (504 for a timeout). The store's own status is not
+    /// passed through: a 403 of the service's credentials is the service's failure, not
+    /// the client's.
+    ///
+    /// ```
+    /// use stowage_core::{Error, S3Path};
+    /// let missing = Error::NotFound { path: S3Path::new("scans", "ct/1.dcm")? };
+    /// assert_eq!(missing.http_status(), 404);
+    /// # Ok::<(), stowage_core::PathError>(())
+    /// ```
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::InvalidPath(_) | Error::InvalidArgument { .. } => 400,
+            Error::AccessDenied { .. } => 403,
+            Error::NotFound { .. } | Error::NoSuchBucket { .. } => 404,
+            Error::ObjectChanged { .. } => 409,
+            Error::PreconditionFailed { .. } => 412,
+            Error::RangeNotSatisfiable { .. } => 416,
+            Error::Unsupported { .. } => 501,
+            Error::Service { status: 503, .. } => 503,
+            Error::Timeout { .. } => 504,
+            Error::Unreachable { .. } | Error::Io { .. } | Error::Service { .. } => 502,
+        }
+    }
+
     /// Shorthand for [`Error::InvalidArgument`].
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Error::InvalidArgument {
@@ -193,5 +221,94 @@ pub fn redact_key(message: &str, key: &str) -> String {
         message.to_owned()
     } else {
         message.replace(key, &format!("<key sha256:{}>", crate::hash_s3_key(key)))
+    }
+}
+
+/// With feature `axum`, an error is a response: [`Error::http_status`] and a JSON body
+/// `{"error": kind, "message": ...}` whose message names a key only by its hash.
+#[cfg(feature = "axum")]
+impl axum::response::IntoResponse for Error {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.http_status())
+            .unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+        let body = serde_json::json!({ "error": self.kind_name(), "message": self.to_string() });
+        (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_kind() {
+        let path = S3Path::new("scans", "patient-4711/ct.dcm").unwrap();
+        let cases = [
+            (Error::invalid_argument("bad"), 400),
+            (Error::AccessDenied { path: None }, 403),
+            (Error::NotFound { path: path.clone() }, 404),
+            (Error::PreconditionFailed { path: path.clone() }, 412),
+            (
+                Error::RangeNotSatisfiable {
+                    path: path.clone(),
+                    size: Some(3),
+                },
+                416,
+            ),
+            (
+                Error::Unsupported {
+                    operation: "x",
+                    backend: "y",
+                },
+                501,
+            ),
+            (
+                Error::Timeout {
+                    message: "read".into(),
+                },
+                504,
+            ),
+            (
+                Error::Service {
+                    code: "SlowDown".into(),
+                    status: 503,
+                    message: String::new(),
+                    path: None,
+                },
+                503,
+            ),
+            (
+                Error::Service {
+                    code: "AccessDenied".into(),
+                    status: 403,
+                    message: String::new(),
+                    path: None,
+                },
+                502,
+            ),
+        ];
+        for (error, status) in cases {
+            assert_eq!(error.http_status(), status, "{error:?}");
+        }
+    }
+
+    #[cfg(feature = "axum")]
+    #[tokio::test]
+    async fn errors_are_json_responses_without_the_key() {
+        use axum::response::IntoResponse;
+        let path = S3Path::new("scans", "patient-4711/ct.dcm").unwrap();
+        let response = Error::NotFound { path }.into_response();
+        assert_eq!(response.status(), 404);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"], "not_found");
+        assert!(!json["message"].as_str().unwrap().contains("patient-4711"));
     }
 }

@@ -14,6 +14,7 @@
 //!
 //! Backends live in their own crates (`stowage-s3`, `stowage-memory`, ...); the `stowage`
 //! facade crate re-exports this one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod error;

@@ -192,6 +192,32 @@ impl MemoryStorage {
         Ok(inner.store.get(&path, |object| object.data.clone())?)
     }
 
+    /// Redeems a form as it was handed out (or read back from its JSON), with `file` as the
+    /// file part: [`submit_post`](Self::submit_post) with the form's own URL and fields.
+    ///
+    /// ```
+    /// use stowage_core::{ObjectStorage, PostPolicyRequest, S3Path};
+    /// use stowage_memory::MemoryStorage;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let storage = MemoryStorage::builder().bucket("uploads").build();
+    /// let path = S3Path::parse("s3://uploads/users/alice/scan.dcm")?;
+    /// let form = storage.presigned_post(&path, &PostPolicyRequest::new(1024)).await?;
+    /// storage.redeem_post(&form, "dicom bytes")?;
+    /// let too_big = storage.redeem_post(&form, vec![0u8; 1024 + 16384 + 1]).unwrap_err();
+    /// assert_eq!(too_big.status, 400);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn redeem_post(
+        &self,
+        form: &PresignedPost,
+        file: impl Into<Bytes>,
+    ) -> std::result::Result<PutResult, HttpRejection> {
+        self.submit_post(form.url(), form.fields(), file.into())
+    }
+
     /// Submits a browser upload form (its fields, then the file) to the form's URL, as a
     /// browser would post it to S3.
     ///

@@ -110,6 +110,7 @@
 //!     `abort_multipart_upload` are `Error::Unsupported` (the adapter aborts its own failed
 //!     and dropped uploads); and it has no part copy (UploadPartCopy), so a copy is the
 //!     store's own copy at any size, or across buckets a put of the source's bytes.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
 mod bridge;

@@ -43,6 +43,7 @@
 //! SDK's own DEBUG/TRACE events contain request URIs (raw keys) and signing material, they
 //! are suppressed while an SDK call runs, unless [`S3StorageBuilder::sdk_debug_logs`]
 //! turns them back on for debugging.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
 mod bucket_url;

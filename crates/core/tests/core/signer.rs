@@ -187,3 +187,20 @@ fn signer_is_usable_from_many_threads() {
         assert_eq!(handle.join().unwrap(), expected);
     }
 }
+
+#[test]
+fn a_form_round_trips_through_its_json() {
+    let signer = PostPolicySigner::new();
+    let input = SignInput {
+        secret: "secret-one",
+        region: "eu-west-1",
+        now: "2026-03-04T05:06:07Z",
+    };
+    let form = sign_simple(&signer, &input);
+    let back: PresignedPost = serde_json::from_str(&form.to_json()).unwrap();
+    assert_eq!(back, form);
+    assert_eq!(back.expires_at(), instant("2026-03-04T05:16:07Z"));
+    let without_policy = r#"{"url": "https://b.s3.amazonaws.com/", "fields": {"key": "k"}}"#;
+    let error = serde_json::from_str::<PresignedPost>(without_policy).unwrap_err();
+    assert!(error.to_string().contains("no policy field"), "{error}");
+}
