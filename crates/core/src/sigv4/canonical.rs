@@ -1,5 +1,7 @@
 //! The canonical request and the string to sign, as SigV4 defines them for S3.
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode_str;
 use sha2::{Digest, Sha256};
 
@@ -21,20 +23,16 @@ fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
-/// The canonical query: every pair encoded, sorted by name then value, `&`-joined.
-pub(crate) fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut encoded: Vec<(String, String)> = pairs
-        .into_iter()
-        .map(|(name, value)| {
-            (
-                encode_query_value(name).to_string(),
-                encode_query_value(value).to_string(),
-            )
-        })
-        .collect();
-    encoded.sort_unstable();
-    let mut query = String::with_capacity(encoded.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
-    for (i, (name, value)) in encoded.iter().enumerate() {
+/// A query name or value encoded as SigV4 signs it; borrowed when nothing needs encoding.
+pub(crate) fn encoded(text: &str) -> Cow<'_, str> {
+    Cow::from(encode_query_value(text))
+}
+
+/// The canonical query of encoded pairs: sorted by name then value, `&`-joined.
+pub(crate) fn canonical_query(mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)>) -> String {
+    pairs.sort_unstable();
+    let mut query = String::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
+    for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             query.push('&');
         }
@@ -57,7 +55,7 @@ pub(crate) fn canonical_header_value(value: &str) -> String {
     out
 }
 
-/// The lowercase hex SHA-256 of the canonical request.
+/// The lowercase hex SHA-256 of the canonical request, in a buffer of its own.
 ///
 /// `headers` are the signed headers, names lowercase and sorted, values canonical;
 /// `path` is the URL path exactly as sent (S3 does not normalise it).
@@ -65,46 +63,56 @@ pub(crate) fn hashed_canonical_request(
     method: &str,
     path: &str,
     query: &str,
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
+    signed_headers: &str,
     payload_hash: &str,
-) -> String {
+) -> [u8; 64] {
     let mut hasher = Sha256::new();
-    hasher.update(method.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(path.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(query.as_bytes());
-    hasher.update(b"\n");
-    for (name, value) in headers {
-        hasher.update(name.as_bytes());
-        hasher.update(b":");
-        hasher.update(value.as_bytes());
-        hasher.update(b"\n");
+    for part in [method, "\n", path, "\n", query, "\n"] {
+        hasher.update(part.as_bytes());
     }
-    hasher.update(b"\n");
-    hasher.update(signed_header_names(headers).as_bytes());
-    hasher.update(b"\n");
-    hasher.update(payload_hash.as_bytes());
-    hex::encode(hasher.finalize())
+    for (name, value) in headers {
+        for part in [*name, ":", *value, "\n"] {
+            hasher.update(part.as_bytes());
+        }
+    }
+    for part in ["\n", signed_headers, "\n", payload_hash] {
+        hasher.update(part.as_bytes());
+    }
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(hasher.finalize(), &mut hex).expect("64 hex digits for 32 bytes");
+    hex
 }
 
 /// `host;range;x-amz-date`: the signed headers' names, `;`-joined.
-pub(crate) fn signed_header_names(headers: &[(String, String)]) -> String {
-    let names: Vec<&str> = headers.iter().map(|(name, _)| name.as_str()).collect();
-    names.join(";")
+pub(crate) fn signed_header_names(headers: &[(&str, &str)]) -> String {
+    let mut names = String::with_capacity(headers.iter().map(|(name, _)| name.len() + 1).sum());
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            names.push(';');
+        }
+        names.push_str(name);
+    }
+    names
 }
 
 /// `YYYYMMDD/region/s3/aws4_request`.
 pub(crate) fn scope(date: &str, region: &str) -> String {
-    format!("{date}/{region}/{}/aws4_request", super::SERVICE)
+    let mut scope = String::with_capacity(date.len() + region.len() + 20);
+    for part in [date, "/", region, "/", super::SERVICE, "/aws4_request"] {
+        scope.push_str(part);
+    }
+    scope
 }
 
 /// The string to sign: algorithm, time, scope, hashed canonical request.
-pub(crate) fn string_to_sign(amz_date: &str, scope: &str, hashed_request: &str) -> String {
-    format!(
-        "{}\n{amz_date}\n{scope}\n{hashed_request}",
-        super::ALGORITHM
-    )
+pub(crate) fn string_to_sign(amz_date: &str, scope: &str, hashed_request: &[u8; 64]) -> Vec<u8> {
+    let mut text = Vec::with_capacity(super::ALGORITHM.len() + amz_date.len() + scope.len() + 67);
+    for part in [super::ALGORITHM, "\n", amz_date, "\n", scope, "\n"] {
+        text.extend_from_slice(part.as_bytes());
+    }
+    text.extend_from_slice(hashed_request);
+    text
 }
 
 #[cfg(test)]
@@ -124,7 +132,12 @@ mod tests {
                 ("plus".into(), "a+b".into()),
             ]
         );
-        let query = canonical_query(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let query = canonical_query(
+            pairs
+                .iter()
+                .map(|(n, v)| (encoded(n), encoded(v)))
+                .collect(),
+        );
         assert_eq!(query, "a=1&a=x%2Fy&b=2&empty=&plus=a%2Bb");
     }
 

@@ -1,17 +1,18 @@
 //! [`Presign`]: a presigned URL for any S3 request (method, operation parameters, signed
 //! headers), in the SDK presigner's own layout.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::policy::SigningCredentials;
 use crate::sigv4::canonical::{
-    canonical_header_value, canonical_query, hashed_canonical_request, scope, string_to_sign,
+    canonical_header_value, canonical_query, encoded, hashed_canonical_request, scope,
+    signed_header_names, string_to_sign,
 };
 use crate::sigv4::key::SigningKeyCache;
 use crate::sigv4::time::SigningTime;
 use crate::sigv4::{ALGORITHM, MAX_EXPIRES_SECONDS, UNSIGNED_PAYLOAD};
-use crate::uri::encode_query_value;
 
 /// A presigned URL to be minted: the request it grants, and for how long.
 ///
@@ -99,54 +100,74 @@ impl Presign {
         }
         let (host, path) = split_url(&self.url)?;
         let scope = scope(time.date(), &self.region);
-        let credential = format!("{}/{scope}", credentials.access_key_id());
+        let access_key_id = credentials.access_key_id();
+        let mut credential = String::with_capacity(access_key_id.len() + 1 + scope.len());
+        credential.push_str(access_key_id);
+        credential.push('/');
+        credential.push_str(&scope);
         let expires = expires.to_string();
-        let mut headers = self.headers.clone();
-        headers.push(("host".to_owned(), host.to_owned()));
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(self.headers.len() + 1);
+        headers.push(("host", host));
+        headers.extend(
+            self.headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
         headers.sort_unstable();
-        let signed_headers = crate::sigv4::canonical::signed_header_names(&headers);
-        let mut amz: Vec<(&str, &str)> = vec![
-            ("X-Amz-Algorithm", ALGORITHM),
-            ("X-Amz-Credential", &credential),
-            ("X-Amz-Date", time.amz_date()),
-            ("X-Amz-Expires", &expires),
-            ("X-Amz-SignedHeaders", &signed_headers),
-        ];
-        let token = credentials.session_token();
-        let signed_query = canonical_query(
+        let signed_headers = signed_header_names(&headers);
+
+        // Every parameter but the signature, encoded once, in the URL's order.
+        let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(self.query.len() + 6);
+        pairs.extend(
             self.query
                 .iter()
-                .map(|(name, value)| (name.as_str(), value.as_str()))
-                .chain(amz.iter().copied())
-                .chain(token.map(|token| ("X-Amz-Security-Token", token))),
+                .map(|(name, value)| (encoded(name), encoded(value))),
         );
+        for (name, value) in [
+            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Credential", credential.as_str()),
+            ("X-Amz-Date", time.amz_date()),
+            ("X-Amz-Expires", expires.as_str()),
+            ("X-Amz-SignedHeaders", signed_headers.as_str()),
+        ] {
+            pairs.push((Cow::Borrowed(name), encoded(value)));
+        }
+        let token = credentials
+            .session_token()
+            .map(|token| (Cow::Borrowed("X-Amz-Security-Token"), encoded(token)));
+        let signed_query = canonical_query(pairs.iter().cloned().chain(token.clone()).collect());
         let hashed = hashed_canonical_request(
             &self.method,
             path,
             &signed_query,
             &headers,
+            &signed_headers,
             UNSIGNED_PAYLOAD,
         );
         let signature = keys.signature(
             credentials.secret_access_key(),
             time,
             &self.region,
-            string_to_sign(time.amz_date(), &scope, &hashed).as_bytes(),
+            &string_to_sign(time.amz_date(), &scope, &hashed),
         );
-        amz.push(("X-Amz-Signature", &signature));
+
+        // The SDK's layout: the parameters, the signature, then the session token.
         let mut url = String::with_capacity(self.url.len() + signed_query.len() + 96);
         url.push_str(&self.url);
-        let pairs = self
-            .query
+        let signature = (
+            Cow::Borrowed("X-Amz-Signature"),
+            Cow::Borrowed(signature.as_str()),
+        );
+        for (i, (name, value)) in pairs
             .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .chain(amz.iter().copied())
-            .chain(token.map(|token| ("X-Amz-Security-Token", token)));
-        for (i, (name, value)) in pairs.enumerate() {
+            .chain(std::iter::once(&signature))
+            .chain(token.as_ref())
+            .enumerate()
+        {
             url.push(if i == 0 { '?' } else { '&' });
-            url.extend(encode_query_value(name));
+            url.push_str(name);
             url.push('=');
-            url.extend(encode_query_value(value));
+            url.push_str(value);
         }
         Ok(url)
     }

@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::policy::SigningCredentials;
 use crate::sigv4::canonical::{
-    canonical_header_value, canonical_query, hashed_canonical_request, query_pairs, string_to_sign,
+    canonical_header_value, canonical_query, encoded, hashed_canonical_request, query_pairs,
+    signed_header_names, string_to_sign,
 };
 use crate::sigv4::key::SigningKeyCache;
 use crate::sigv4::time::SigningTime;
@@ -161,16 +162,11 @@ impl Verifier<'_> {
             pairs
                 .iter()
                 .filter(|(name, _)| name != "X-Amz-Signature")
-                .map(|(name, value)| (name.as_str(), value.as_str())),
+                .map(|(name, value)| (encoded(name), encoded(value)))
+                .collect(),
         );
         let headers = self.signed_headers(request, signed_headers)?;
-        let hashed = hashed_canonical_request(
-            request.method,
-            request.path,
-            &query,
-            &headers,
-            super::UNSIGNED_PAYLOAD,
-        );
+        let hashed = hash_request(request, &query, &headers, super::UNSIGNED_PAYLOAD);
         self.check_signature(&time, scope, &hashed, signature)?;
         let signed_at = time.instant();
         if self.now + CLOCK_SKEW < signed_at {
@@ -228,10 +224,14 @@ impl Verifier<'_> {
             .ok_or(Rejection::Malformed("x-amz-content-sha256"))?;
         let scope = self.credential_scope(credential, &time)?;
         let pairs = query_pairs(request.query);
-        let query = canonical_query(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let query = canonical_query(
+            pairs
+                .iter()
+                .map(|(name, value)| (encoded(name), encoded(value)))
+                .collect(),
+        );
         let headers = self.signed_headers(request, signed_headers)?;
-        let hashed =
-            hashed_canonical_request(request.method, request.path, &query, &headers, payload_hash);
+        let hashed = hash_request(request, &query, &headers, payload_hash);
         self.check_signature(&time, scope, &hashed, signature)?;
         let signed_at = time.instant();
         let skew = match self.now.duration_since(signed_at) {
@@ -329,14 +329,14 @@ impl Verifier<'_> {
         &self,
         time: &SigningTime,
         scope: &str,
-        hashed_request: &str,
+        hashed_request: &[u8; 64],
         signature: &str,
     ) -> Result<(), Rejection> {
         let expected = self.keys.signature(
             self.credentials.secret_access_key(),
             time,
             self.region,
-            string_to_sign(time.amz_date(), scope, hashed_request).as_bytes(),
+            &string_to_sign(time.amz_date(), scope, hashed_request),
         );
         if constant_time_eq(&expected, signature) {
             Ok(())
@@ -344,6 +344,28 @@ impl Verifier<'_> {
             Err(Rejection::SignatureMismatch)
         }
     }
+}
+
+/// The hashed canonical request of `request` with its canonical `query` and signed
+/// `headers`.
+fn hash_request(
+    request: &SignedRequest<'_>,
+    query: &str,
+    headers: &[(String, String)],
+    payload_hash: &str,
+) -> [u8; 64] {
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    hashed_canonical_request(
+        request.method,
+        request.path,
+        query,
+        &headers,
+        &signed_header_names(&headers),
+        payload_hash,
+    )
 }
 
 /// Compares two signatures without an early exit.
