@@ -594,9 +594,10 @@ async fn presigned_part_urls_are_identical_to_the_sdk_presigner() {
                     .header("content-length", &length.to_string())
                     .expires(Duration::from_secs(900));
                 // The operation's own parameters, in the SDK's order, decoded.
-                for (name, value) in stowage_core::sigv4::query_pairs(query) {
+                let pairs = stowage_core::sigv4::query_pairs(query);
+                for (name, value) in &pairs {
                     if !name.starts_with("X-Amz-") {
-                        presign = presign.query(&name, &value);
+                        presign = presign.query(name, value);
                     }
                 }
                 let ours = presign

@@ -29,7 +29,7 @@ pub(crate) fn encoded(text: &str) -> Cow<'_, str> {
 }
 
 /// The canonical query of encoded pairs: sorted by name then value, `&`-joined.
-pub(crate) fn canonical_query(mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)>) -> String {
+pub(crate) fn canonical_query(mut pairs: Vec<(&str, &str)>) -> String {
     pairs.sort_unstable();
     let mut query = String::with_capacity(pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
     for (i, (name, value)) in pairs.iter().enumerate() {
@@ -132,10 +132,14 @@ mod tests {
                 ("plus".into(), "a+b".into()),
             ]
         );
+        let encoded_pairs: Vec<_> = pairs
+            .iter()
+            .map(|(n, v)| (encoded(n), encoded(v)))
+            .collect();
         let query = canonical_query(
-            pairs
+            encoded_pairs
                 .iter()
-                .map(|(n, v)| (encoded(n), encoded(v)))
+                .map(|(n, v)| (n.as_ref(), v.as_ref()))
                 .collect(),
         );
         assert_eq!(query, "a=1&a=x%2Fy&b=2&empty=&plus=a%2Bb");

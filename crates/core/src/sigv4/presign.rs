@@ -39,24 +39,24 @@ use crate::sigv4::{ALGORITHM, MAX_EXPIRES_SECONDS, UNSIGNED_PAYLOAD};
 /// # Ok::<(), stowage_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Presign {
-    method: String,
-    url: String,
-    region: String,
-    query: Vec<(String, String)>,
+pub struct Presign<'a> {
+    method: &'a str,
+    url: &'a str,
+    region: &'a str,
+    query: Vec<(&'a str, &'a str)>,
     headers: Vec<(String, String)>,
     expires: Duration,
 }
 
-impl Presign {
+impl<'a> Presign<'a> {
     /// A URL for `method` on `url` (scheme, authority and the path exactly as it will be
     /// sent, percent-encoded; no query), signed for `region`, valid for an hour unless
     /// [`Presign::expires`] says otherwise.
-    pub fn new(method: &str, url: &str, region: &str) -> Self {
+    pub fn new(method: &'a str, url: &'a str, region: &'a str) -> Self {
         Self {
-            method: method.to_owned(),
-            url: url.to_owned(),
-            region: region.to_owned(),
+            method,
+            url,
+            region,
             query: Vec::new(),
             headers: Vec::new(),
             expires: Duration::from_secs(3600),
@@ -64,8 +64,8 @@ impl Presign {
     }
 
     /// An operation parameter (`x-id`, `partNumber`, `uploadId`), unencoded.
-    pub fn query(mut self, name: &str, value: &str) -> Self {
-        self.query.push((name.to_owned(), value.to_owned()));
+    pub fn query(mut self, name: &'a str, value: &'a str) -> Self {
+        self.query.push((name, value));
         self
     }
 
@@ -98,8 +98,8 @@ impl Presign {
                 "a presigned URL lasts 1 second to 7 days",
             ));
         }
-        let (host, path) = split_url(&self.url)?;
-        let scope = scope(time.date(), &self.region);
+        let (host, path) = split_url(self.url)?;
+        let scope = scope(time.date(), self.region);
         let access_key_id = credentials.access_key_id();
         let mut credential = String::with_capacity(access_key_id.len() + 1 + scope.len());
         credential.push_str(access_key_id);
@@ -121,7 +121,7 @@ impl Presign {
         pairs.extend(
             self.query
                 .iter()
-                .map(|(name, value)| (encoded(name), encoded(value))),
+                .map(|&(name, value)| (encoded(name), encoded(value))),
         );
         for (name, value) in [
             ("X-Amz-Algorithm", ALGORITHM),
@@ -135,9 +135,15 @@ impl Presign {
         let token = credentials
             .session_token()
             .map(|token| (Cow::Borrowed("X-Amz-Security-Token"), encoded(token)));
-        let signed_query = canonical_query(pairs.iter().cloned().chain(token.clone()).collect());
+        let signed_query = canonical_query(
+            pairs
+                .iter()
+                .chain(token.as_ref())
+                .map(|(name, value)| (name.as_ref(), value.as_ref()))
+                .collect(),
+        );
         let hashed = hashed_canonical_request(
-            &self.method,
+            self.method,
             path,
             &signed_query,
             &headers,
@@ -147,13 +153,13 @@ impl Presign {
         let signature = keys.signature(
             credentials.secret_access_key(),
             time,
-            &self.region,
+            self.region,
             &string_to_sign(time.amz_date(), &scope, &hashed),
         );
 
         // The SDK's layout: the parameters, the signature, then the session token.
         let mut url = String::with_capacity(self.url.len() + signed_query.len() + 96);
-        url.push_str(&self.url);
+        url.push_str(self.url);
         let signature = (
             Cow::Borrowed("X-Amz-Signature"),
             Cow::Borrowed(signature.as_str()),

@@ -158,11 +158,15 @@ impl Verifier<'_> {
         }
         let signed_headers = field("X-Amz-SignedHeaders")?;
         let signature = field("X-Amz-Signature")?;
+        let encoded_pairs: Vec<_> = pairs
+            .iter()
+            .filter(|(name, _)| name != "X-Amz-Signature")
+            .map(|(name, value)| (encoded(name), encoded(value)))
+            .collect();
         let query = canonical_query(
-            pairs
+            encoded_pairs
                 .iter()
-                .filter(|(name, _)| name != "X-Amz-Signature")
-                .map(|(name, value)| (encoded(name), encoded(value)))
+                .map(|(name, value)| (name.as_ref(), value.as_ref()))
                 .collect(),
         );
         let headers = self.signed_headers(request, signed_headers)?;
@@ -224,10 +228,14 @@ impl Verifier<'_> {
             .ok_or(Rejection::Malformed("x-amz-content-sha256"))?;
         let scope = self.credential_scope(credential, &time)?;
         let pairs = query_pairs(request.query);
+        let encoded_pairs: Vec<_> = pairs
+            .iter()
+            .map(|(name, value)| (encoded(name), encoded(value)))
+            .collect();
         let query = canonical_query(
-            pairs
+            encoded_pairs
                 .iter()
-                .map(|(name, value)| (encoded(name), encoded(value)))
+                .map(|(name, value)| (name.as_ref(), value.as_ref()))
                 .collect(),
         );
         let headers = self.signed_headers(request, signed_headers)?;
