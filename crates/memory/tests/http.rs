@@ -455,6 +455,9 @@ async fn cors_preflight_follows_the_bucket_rule() {
     assert_eq!((answer.status, answer.code()), (403, "AccessForbidden"));
     let answer = Answer::of(preflight(PAGE, "DELETE").await.unwrap()).await;
     assert_eq!(answer.status, 403);
+    // The server answers HEAD with 405, so no preflight may allow it.
+    let answer = Answer::of(preflight(PAGE, "HEAD").await.unwrap()).await;
+    assert_eq!(answer.status, 403);
 
     // An origin the rule does not name: the upload still happens (CORS is not a guard),
     // but the answer carries no CORS header for it.

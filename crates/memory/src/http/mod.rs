@@ -54,8 +54,9 @@ use response::Reply;
 
 /// How long a client may take to send a request's headers.
 const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-/// Methods a preflight may ask for.
-const CORS_METHODS: &str = "GET, HEAD, POST";
+/// Methods a preflight may ask for: the two this server answers (a presigned URL's GET, a
+/// form's POST). A HEAD would be a 405, so no preflight allows it.
+const CORS_METHODS: &str = "GET, POST";
 
 /// A running HTTP server for one [`MemoryStorage`]; it stops when dropped.
 ///
