@@ -17,12 +17,16 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
+mod delete;
 mod error;
+mod etag;
 mod hash;
 mod list;
-mod object;
+mod meta;
 mod path;
+mod payload;
 mod policy;
+mod presigned_url;
 mod read;
 pub mod sigv4;
 pub mod span;
@@ -33,20 +37,21 @@ pub mod uri;
 mod write;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use delete::{DeleteFailure, DeleteReport};
 pub use error::{Error, Result, redact_key};
+pub use etag::{etag_matches, validate_etag};
 pub use hash::hash_s3_key;
-pub use list::{ListOptions, ListPage, ListStreamExt, ListToken, MAX_PAGE_SIZE};
-pub use object::{
-    ByteStream, DeleteFailure, DeleteReport, GetObjectOutput, ListResult, ObjectBody, ObjectMeta,
-    ObjectSummary, Payload, PresignedUrl, PutOptions, PutResult,
-};
+pub use list::{ListOptions, ListPage, ListResult, ListStreamExt, ListToken, MAX_PAGE_SIZE};
+pub use meta::{ObjectMeta, ObjectSummary};
 pub use path::{MAX_KEY_BYTES, PathError, S3Path, parse_s3_path};
+pub use payload::{ByteStream, Payload};
 pub use policy::{
     Condition, FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PolicyDocument, PostPolicyParams,
     PostPolicyRequest, PostPolicySigner, PresignedPost, SigningCredentials,
 };
+pub use presigned_url::PresignedUrl;
 pub use read::{
-    ByteRange, GetOptions, GetOutcome, NotModified, Precondition, etag_matches, validate_etag,
+    ByteRange, GetObjectOutput, GetOptions, GetOutcome, NotModified, ObjectBody, Precondition,
 };
 #[cfg(feature = "mock")]
 pub use storage::MockObjectStorage;
@@ -55,4 +60,4 @@ pub use ttl::{
     DEFAULT_GET_URL_TTL_SECONDS, MAX_PUT_PRESIGNED_URL_TTL_SECONDS, SIGV4_MAX_TTL_SECONDS,
     TtlLimits,
 };
-pub use write::{CopyOptions, Encryption, PutMode};
+pub use write::{CopyOptions, Encryption, PutMode, PutOptions, PutResult};

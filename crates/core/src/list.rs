@@ -5,7 +5,7 @@ use std::fmt;
 use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::error::{Error, Result};
-use crate::object::ObjectSummary;
+use crate::meta::ObjectSummary;
 use crate::path::S3Path;
 use crate::storage::ObjectStorage;
 
@@ -140,3 +140,19 @@ pub trait ListStreamExt: ObjectStorage {
 }
 
 impl<T: ObjectStorage + ?Sized> ListStreamExt for T {}
+
+/// A complete listing: every page has been read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListResult {
+    /// The objects, in S3's order (ascending UTF-8 bytes of the key).
+    pub objects: Vec<ObjectSummary>,
+    /// With a delimiter, the distinct key prefixes up to and including the delimiter, sorted.
+    pub common_prefixes: Vec<S3Path>,
+}
+
+impl ListResult {
+    /// The objects' paths, in listing order.
+    pub fn paths(&self) -> impl Iterator<Item = &S3Path> {
+        self.objects.iter().map(|object| &object.path)
+    }
+}

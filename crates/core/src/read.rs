@@ -1,11 +1,19 @@
 //! Reads with options: byte ranges and conditional requests, with S3's rules.
 
+use std::fmt;
 use std::ops::Range;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+
 use crate::error::{Error, Result};
-use crate::object::GetObjectOutput;
+use crate::etag::{etag_matches, validate_etag};
+use crate::meta::ObjectMeta;
 use crate::path::S3Path;
+use crate::payload::{ByteStream, collect_stream};
 
 /// A byte range of an object, as an HTTP `Range` header names one.
 ///
@@ -197,34 +205,6 @@ pub enum Precondition {
     Failed,
 }
 
-/// [`Error::InvalidArgument`] unless `etag` is `*` or a non-empty run of visible ASCII,
-/// optionally quoted.
-pub fn validate_etag(etag: &str) -> Result<()> {
-    let inner = etag
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .unwrap_or(etag);
-    let visible = |c: char| c.is_ascii_graphic() && c != '"';
-    if inner.is_empty() || !inner.chars().all(visible) {
-        return Err(Error::invalid_argument(
-            "an ETag condition must be `*` or a quoted or bare run of visible ASCII",
-        ));
-    }
-    Ok(())
-}
-
-/// True when the condition `wanted` (`*`, quoted or bare) names the ETag `actual`.
-pub fn etag_matches(wanted: &str, actual: &str) -> bool {
-    wanted == "*" || unquoted(wanted) == unquoted(actual)
-}
-
-fn unquoted(etag: &str) -> &str {
-    let etag = etag.strip_prefix("W/").unwrap_or(etag);
-    etag.strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .unwrap_or(etag)
-}
-
 fn whole_seconds(instant: SystemTime) -> u64 {
     instant
         .duration_since(UNIX_EPOCH)
@@ -259,6 +239,66 @@ pub struct NotModified {
     pub etag: Option<String>,
     /// When it was last written, when the store says.
     pub last_modified: Option<SystemTime>,
+}
+
+/// The streamed body of a downloaded object.
+///
+/// It is a [`Stream`] of [`Bytes`] chunks: nothing is buffered beyond the chunk in flight
+/// unless the caller asks for the whole body with [`ObjectBody::bytes`].
+pub struct ObjectBody {
+    stream: ByteStream,
+}
+
+impl ObjectBody {
+    /// Wraps a chunk stream.
+    pub fn new(stream: impl Stream<Item = Result<Bytes>> + Send + 'static) -> Self {
+        Self {
+            stream: stream.boxed(),
+        }
+    }
+
+    /// A body that is already in memory.
+    pub fn from_bytes(bytes: Bytes) -> Self {
+        Self::new(stream::once(async move { Ok(bytes) }))
+    }
+
+    /// Reads the whole body into memory.
+    pub async fn bytes(self) -> Result<Bytes> {
+        collect_stream(self.stream, 0).await
+    }
+
+    /// The body as a `futures::io::AsyncRead`, for code that wants a reader.
+    pub fn into_async_read(self) -> impl futures::io::AsyncRead + Send + Unpin {
+        self.stream
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .into_async_read()
+    }
+}
+
+impl Stream for ObjectBody {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.stream.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for ObjectBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectBody").finish_non_exhaustive()
+    }
+}
+
+/// A downloaded object: its metadata, available at once, and its body, streamed.
+#[derive(Debug)]
+pub struct GetObjectOutput {
+    /// Size (of the whole object), ETag, Content-Type, attributes, user metadata.
+    pub meta: ObjectMeta,
+    /// The bytes the body holds, as a half-open span of the object, when a range was asked
+    /// for (`0..meta.size` otherwise).
+    pub range: Range<u64>,
+    /// The body, read chunk by chunk.
+    pub body: ObjectBody,
 }
 
 #[cfg(test)]

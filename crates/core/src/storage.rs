@@ -5,21 +5,24 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::delete::DeleteReport;
 use crate::error::{Error, Result};
+use crate::list::ListResult;
 #[cfg(doc)]
 use crate::list::ListStreamExt;
 use crate::list::{ListOptions, ListPage, ListToken};
-use crate::object::{
-    DeleteReport, GetObjectOutput, ListResult, ObjectMeta, Payload, PresignedUrl, PutOptions,
-    PutResult,
-};
+use crate::meta::ObjectMeta;
 use crate::path::S3Path;
+use crate::payload::Payload;
 use crate::policy::{PostPolicyRequest, PresignedPost};
+use crate::presigned_url::PresignedUrl;
+use crate::read::GetObjectOutput;
 use crate::read::{GetOptions, GetOutcome};
 use crate::transfer::{PendingUpload, UploadId};
 use crate::write::CopyOptions;
 #[cfg(doc)]
 use crate::write::PutMode;
+use crate::write::{PutOptions, PutResult};
 
 /// An object store with S3 semantics.
 ///

@@ -1,8 +1,10 @@
 //! Writes with options: conditional modes, server-side encryption, copies.
 
+use std::collections::BTreeMap;
+
 use crate::error::{Error, Result};
-use crate::object::PutOptions;
-use crate::read::validate_etag;
+use crate::etag::validate_etag;
+use crate::meta::ObjectMeta;
 
 /// When a write may replace what is at its key.
 ///
@@ -110,4 +112,121 @@ impl CopyOptions {
         self.storage_class = Some(storage_class.into());
         self
     }
+}
+
+/// Options for [`crate::ObjectStorage::put_object`]: the object's attributes and metadata,
+/// the write's mode, and where the store supports them, encryption and storage class.
+///
+/// ```
+/// use stowage_core::{PutMode, PutOptions};
+/// let options = PutOptions::new()
+///     .content_type("application/gzip")
+///     .content_disposition("attachment; filename=\"scan.nii.gz\"")
+///     .metadata("owner", "imaging-team")
+///     .mode(PutMode::Create);
+/// assert_eq!(options.content_type.as_deref(), Some("application/gzip"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PutOptions {
+    /// Content-Type to store with the object.
+    pub content_type: Option<String>,
+    /// `Cache-Control` to store and serve with the object.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition` to store and serve with the object.
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding` to store and serve with the object.
+    pub content_encoding: Option<String>,
+    /// `Content-Language` to store and serve with the object.
+    pub content_language: Option<String>,
+    /// User metadata to store with the object. S3 lowercases the names.
+    pub metadata: BTreeMap<String, String>,
+    /// When the write may replace an existing object.
+    pub mode: PutMode,
+    /// Server-side encryption (S3 backend; others answer [`Error::Unsupported`] unless they
+    /// encrypt anyway).
+    pub encryption: Option<Encryption>,
+    /// Storage class (`STANDARD`, `STANDARD_IA`, `GLACIER_IR`, ...).
+    pub storage_class: Option<String>,
+}
+
+impl PutOptions {
+    /// No attributes, no metadata, overwrite.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the Content-Type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets `Cache-Control`.
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
+        self.cache_control = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Disposition`.
+    pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
+        self.content_disposition = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Encoding`.
+    pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
+        self.content_encoding = Some(value.into());
+        self
+    }
+
+    /// Sets `Content-Language`.
+    pub fn content_language(mut self, value: impl Into<String>) -> Self {
+        self.content_language = Some(value.into());
+        self
+    }
+
+    /// Adds one user metadata entry.
+    pub fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets when the write may replace an existing object.
+    pub fn mode(mut self, mode: PutMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets server-side encryption.
+    pub fn encryption(mut self, encryption: Encryption) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
+    /// Sets the storage class.
+    pub fn storage_class(mut self, storage_class: impl Into<String>) -> Self {
+        self.storage_class = Some(storage_class.into());
+        self
+    }
+
+    /// The attribute and metadata fields of `meta`, as a copy keeps them.
+    pub fn attributes_of(meta: &ObjectMeta) -> Self {
+        Self {
+            content_type: meta.content_type.clone(),
+            cache_control: meta.cache_control.clone(),
+            content_disposition: meta.content_disposition.clone(),
+            content_encoding: meta.content_encoding.clone(),
+            content_language: meta.content_language.clone(),
+            metadata: meta.metadata.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+/// What [`crate::ObjectStorage::put_object`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutResult {
+    /// The new object's entity tag, with its quotes.
+    pub etag: Option<String>,
 }

@@ -4,10 +4,10 @@
 use tokio::runtime::Handle;
 
 use crate::error::{Error, Result};
-use crate::object::{PutOptions, PutResult};
 use crate::path::S3Path;
 use crate::transfer::store::{CompletedPart, MultipartStore, UploadId};
 use crate::write::PutMode;
+use crate::write::{PutOptions, PutResult};
 
 /// Aborts its upload when dropped before it completed or was aborted.
 pub(crate) struct AbortOnDrop<M: MultipartStore> {

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::error::{Error, Result};
-use crate::object::{ObjectMeta, PutOptions, PutResult};
+use crate::meta::ObjectMeta;
 use crate::path::S3Path;
 use crate::transfer::abort::AbortOnDrop;
 use crate::transfer::parts::PartPlan;
@@ -12,6 +12,7 @@ use crate::transfer::settings::TransferSettings;
 use crate::transfer::store::{CompletedPart, MultipartStore, UploadId};
 use crate::transfer::tasks::PartTasks;
 use crate::write::CopyOptions;
+use crate::write::{PutOptions, PutResult};
 
 /// Copies `from`, whose metadata is `source`, to `to` as a multipart upload of ranged part
 /// copies, `concurrency` at a time.

@@ -9,9 +9,10 @@ use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
-use crate::object::{GetObjectOutput, ObjectBody, ObjectMeta};
+use crate::meta::ObjectMeta;
 use crate::path::S3Path;
 use crate::read::{ByteRange, GetOptions, GetOutcome};
+use crate::read::{GetObjectOutput, ObjectBody};
 use crate::storage::ObjectStorage;
 use crate::transfer::offset_writer::{OffsetWriter, file_error};
 use crate::transfer::settings::TransferSettings;

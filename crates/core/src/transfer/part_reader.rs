@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{Error, Result};
-use crate::object::ByteStream;
+use crate::payload::ByteStream;
 use crate::transfer::part_buffer::{BufferPool, PartBuffer};
 
 /// Reads a chunk stream in pieces of chosen sizes.

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::error::Result;
-use crate::object::{PutOptions, PutResult};
 use crate::path::S3Path;
 use crate::write::PutMode;
+use crate::write::{PutOptions, PutResult};
 
 /// The id a store gives a multipart upload when it starts.
 #[derive(Clone, PartialEq, Eq, Hash)]

@@ -5,14 +5,15 @@ use bytes::Bytes;
 use futures::future::Either;
 
 use crate::error::{Error, Result};
-use crate::object::{Payload, PutOptions, PutResult};
 use crate::path::S3Path;
+use crate::payload::Payload;
 use crate::transfer::abort::AbortOnDrop;
 use crate::transfer::part_reader::{PartReader, Place, Places};
 use crate::transfer::parts::PartPlan;
 use crate::transfer::settings::{MAX_PARTS, TransferSettings};
 use crate::transfer::store::{CompletedPart, MultipartStore, UploadId};
 use crate::transfer::tasks::PartTasks;
+use crate::write::{PutOptions, PutResult};
 
 /// Stores `payload` at `path` through `store`: one PutObject up to the multipart threshold,
 /// a multipart upload above it or when the length is unknown and turns out larger.
