@@ -80,6 +80,7 @@ mod attributes;
 mod auth;
 mod bucket;
 mod builder;
+mod errors;
 mod etag;
 #[cfg(feature = "http")]
 pub mod http;
@@ -91,14 +92,13 @@ mod object;
 mod post_form;
 mod presign_get;
 mod read;
-mod rejection;
 mod storage;
 mod store;
 mod uploads;
 mod write_mode;
 
 pub use builder::MemoryStorageBuilder;
+pub use errors::HttpRejection;
 #[cfg(feature = "http")]
 pub use http::HttpServer;
-pub use rejection::HttpRejection;
 pub use storage::MemoryStorage;

@@ -1,6 +1,7 @@
 //! [`Limits`]: S3's server-side size rules for one request and for parts, and the errors
 //! S3 answers when a request breaks them.
 
+use crate::errors::service;
 use stowage_core::transfer::{MAX_PARTS, MAX_SINGLE_REQUEST_SIZE, MIN_PART_SIZE};
 use stowage_core::{Error, Result, S3Path};
 
@@ -136,14 +137,4 @@ pub(crate) fn no_parts(path: &S3Path) -> Error {
             .into(),
         path,
     )
-}
-
-/// A service error with S3's code and status; messages never name the key.
-fn service(code: &str, status: u16, message: String, path: &S3Path) -> Error {
-    Error::Service {
-        code: code.into(),
-        status,
-        message,
-        path: Some(path.clone()),
-    }
 }

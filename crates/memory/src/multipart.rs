@@ -8,12 +8,12 @@ use std::ops::Range;
 use async_trait::async_trait;
 use bytes::Bytes;
 use stowage_core::transfer::{CompletedPart, MultipartStore, UploadId};
-use stowage_core::{Error, PutMode, PutOptions, PutResult, Result, S3Path, etag_matches, span};
+use stowage_core::{PutMode, PutOptions, PutResult, Result, S3Path, etag_matches, span};
 
+use crate::errors;
 use crate::limits::check_part_number;
 use crate::object::StoredObject;
 use crate::storage::{BACKEND, MemoryStorage};
-use crate::store;
 
 /// Content-Type stored by a put or an upload that gives none: what the AWS SDK sends with
 /// every PutObject body, so the S3 backend stores it on every server.
@@ -70,7 +70,7 @@ impl MultipartStore for MemoryStorage {
         options.mode.validate()?;
         path.object_key()?;
         if !self.inner.store.bucket_exists(path.bucket()) {
-            return Err(store::no_such_bucket(path));
+            return Err(errors::no_such_bucket(path));
         }
         let mut options = options.clone();
         options
@@ -150,7 +150,7 @@ impl MultipartStore for MemoryStorage {
 pub(crate) fn abort(storage: &MemoryStorage, path: &S3Path, id: &UploadId) -> Result<()> {
     path.object_key()?;
     if !storage.inner.store.bucket_exists(path.bucket()) {
-        return Err(store::no_such_bucket(path));
+        return Err(errors::no_such_bucket(path));
     }
     storage.inner.uploads.abort(path, id)
 }
@@ -165,16 +165,11 @@ fn read_range(
     if let Some(etag) = etag
         && !etag_matches(etag, object.etag_text().as_str())
     {
-        return Err(Error::PreconditionFailed {
-            path: source.clone(),
-        });
+        return Err(errors::precondition_failed(source));
     }
     let size = object.data.len() as u64;
     if range.is_empty() || range.end > size {
-        return Err(Error::RangeNotSatisfiable {
-            path: source.clone(),
-            size: Some(size),
-        });
+        return Err(errors::range_not_satisfiable(source, size));
     }
     // Within `0..size`, which fits in `usize`.
     Ok(object.data.slice(range.start as usize..range.end as usize))

@@ -10,7 +10,7 @@ use stowage_core::{Condition, PolicyDocument, PutOptions, S3Path};
 use time::OffsetDateTime;
 use time::format_description::well_known::Iso8601;
 
-use crate::rejection::HttpRejection;
+use crate::errors::HttpRejection;
 
 /// Form fields that S3 never requires a condition for.
 const UNCONDITIONED_FIELDS: [&str; 3] = ["policy", "x-amz-signature", "file"];

@@ -7,7 +7,7 @@ use stowage_core::sigv4::{Presign, SignedRequest, SigningKeyCache, SigningTime, 
 use stowage_core::{S3Path, SigningCredentials, uri};
 
 use crate::auth::host_of;
-use crate::rejection::HttpRejection;
+use crate::errors::HttpRejection;
 
 /// A URL under `endpoint` that [`crate::MemoryStorage::fetch_presigned`] accepts until
 /// `now + ttl`.

@@ -4,10 +4,10 @@
 use bytes::Bytes;
 use futures::stream;
 use stowage_core::{
-    Error, GetObjectOutput, GetOptions, GetOutcome, NotModified, ObjectBody, Precondition, Result,
-    S3Path,
+    GetObjectOutput, GetOptions, GetOutcome, NotModified, ObjectBody, Precondition, Result, S3Path,
 };
 
+use crate::errors;
 use crate::object::StoredObject;
 
 /// Size of the chunks a download is streamed in.
@@ -35,17 +35,14 @@ pub(crate) fn serve(
                 last_modified: Some(object.last_modified),
             }));
         }
-        Precondition::Failed => return Err(Error::PreconditionFailed { path: path.clone() }),
+        Precondition::Failed => return Err(errors::precondition_failed(path)),
     }
     let size = object.data.len() as u64;
     let range = match &options.range {
         None => 0..size,
         Some(range) => range
             .resolve(size)
-            .ok_or_else(|| Error::RangeNotSatisfiable {
-                path: path.clone(),
-                size: Some(size),
-            })?,
+            .ok_or_else(|| errors::range_not_satisfiable(path, size))?,
     };
     // `resolve` keeps the span within `0..size`, which fits in `usize`.
     let data = object.data.slice(range.start as usize..range.end as usize);

@@ -16,11 +16,12 @@ use stowage_core::{
 };
 use tracing::Instrument;
 
+use crate::errors;
+use crate::errors::HttpRejection;
 use crate::limits::Limits;
 use crate::list_page::Listing;
 use crate::object::StoredObject;
-use crate::rejection::HttpRejection;
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::uploads::Uploads;
 use crate::{auth, list_token, post_form, presign_get, read};
 /// Region the fake signs for.
@@ -270,7 +271,7 @@ impl ObjectStorage for MemoryStorage {
             match upload(self, path, payload, options, &self.inner.transfer).await {
                 // A missing bucket takes precedence over a failed body.
                 Err(Error::Io { .. }) if !self.inner.store.bucket_exists(path.bucket()) => {
-                    Err(store::no_such_bucket(path))
+                    Err(errors::no_such_bucket(path))
                 }
                 stored => stored,
             }
@@ -387,7 +388,7 @@ impl ObjectStorage for MemoryStorage {
     async fn list_multipart_uploads(&self, prefix: &S3Path) -> Result<Vec<PendingUpload>> {
         let _span = span::operation(BACKEND, "list_multipart_uploads", prefix).entered();
         if !self.inner.store.bucket_exists(prefix.bucket()) {
-            return Err(store::no_such_bucket(prefix));
+            return Err(errors::no_such_bucket(prefix));
         }
         Ok(self.inner.uploads.list(prefix))
     }

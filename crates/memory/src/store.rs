@@ -6,6 +6,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use stowage_core::{Error, PutMode, Result, S3Path};
 
 use crate::bucket::Bucket;
+use crate::errors::{no_such_bucket, not_found};
 use crate::object::StoredObject;
 use crate::write_mode;
 
@@ -152,17 +153,5 @@ impl Store {
     /// Whether `bucket` exists.
     pub(crate) fn bucket_exists(&self, bucket: &str) -> bool {
         self.read().contains_key(bucket)
-    }
-}
-
-/// The error for a missing key.
-pub(crate) fn not_found(path: &S3Path) -> Error {
-    Error::NotFound { path: path.clone() }
-}
-
-/// The error for a missing bucket.
-pub(crate) fn no_such_bucket(path: &S3Path) -> Error {
-    Error::NoSuchBucket {
-        bucket: path.bucket().to_owned(),
     }
 }

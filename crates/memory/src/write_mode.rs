@@ -1,9 +1,10 @@
 //! Whether a write may replace what is at its key: S3's `If-None-Match: *` and `If-Match`.
 
-use stowage_core::{Error, PutMode, Result, S3Path, etag_matches};
+use stowage_core::{PutMode, Result, S3Path, etag_matches};
 
+use crate::errors;
+use crate::errors::not_found;
 use crate::object::StoredObject;
-use crate::store::not_found;
 
 /// Whether a write under `mode` may go to `path`, where `existing` is stored now.
 ///
@@ -29,15 +30,12 @@ pub(crate) fn check(
             etag_matches(etag, current.etag_text().as_str())
         }
         _ => {
-            return Err(Error::Unsupported {
-                operation,
-                backend: crate::storage::BACKEND,
-            });
+            return Err(errors::unsupported(operation));
         }
     };
     if allowed {
         Ok(())
     } else {
-        Err(Error::PreconditionFailed { path: path.clone() })
+        Err(errors::precondition_failed(path))
     }
 }

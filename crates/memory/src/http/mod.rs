@@ -48,7 +48,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use upload::{MAX_FIELD_BYTES, MAX_FIELDS, MAX_FILE_BYTES, MAX_PRE_FILE_BYTES};
 
-use crate::rejection::HttpRejection;
+use crate::errors::HttpRejection;
 use crate::storage::MemoryStorage;
 use response::Reply;
 

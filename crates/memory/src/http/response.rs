@@ -7,7 +7,7 @@ use http::header::{
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::rejection::HttpRejection;
+use crate::errors::HttpRejection;
 
 /// The response type of every route.
 pub(super) type Reply = Response<Full<Bytes>>;

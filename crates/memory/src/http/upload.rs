@@ -9,7 +9,7 @@ use hyper::body::Incoming;
 
 use super::meter::{Meter, MeteredBody};
 use super::response::{self, Reply};
-use crate::rejection::HttpRejection;
+use crate::errors::HttpRejection;
 use crate::storage::MemoryStorage;
 
 /// The most body bytes read before the `file` field (S3 allows 20 KiB of fields; the rest

@@ -1,4 +1,8 @@
-//! How the fake answers a redeemed URL or form that S3 would refuse.
+//! The one place where the memory backend's refusals become errors: the core kinds its
+//! trait methods return (with S3's codes and statuses where S3 has one), and
+//! [`HttpRejection`], how it answers a redeemed URL or form that S3 would refuse.
+
+use stowage_core::{Error, S3Path};
 
 /// An HTTP-level refusal, with the status and error code S3 would send.
 ///
@@ -57,5 +61,48 @@ impl From<stowage_core::Error> for HttpRejection {
             }
             other => Self::bad_request(other.to_string()),
         }
+    }
+}
+
+/// A missing key.
+pub(crate) fn not_found(path: &S3Path) -> Error {
+    Error::NotFound { path: path.clone() }
+}
+
+/// A missing bucket.
+pub(crate) fn no_such_bucket(path: &S3Path) -> Error {
+    Error::NoSuchBucket {
+        bucket: path.bucket().to_owned(),
+    }
+}
+
+/// A condition on `path` (an ETag, a modification time, create-only) that does not hold.
+pub(crate) fn precondition_failed(path: &S3Path) -> Error {
+    Error::PreconditionFailed { path: path.clone() }
+}
+
+/// A range outside an object of `size` bytes.
+pub(crate) fn range_not_satisfiable(path: &S3Path, size: u64) -> Error {
+    Error::RangeNotSatisfiable {
+        path: path.clone(),
+        size: Some(size),
+    }
+}
+
+/// What this backend cannot do.
+pub(crate) fn unsupported(operation: &'static str) -> Error {
+    Error::Unsupported {
+        operation,
+        backend: crate::storage::BACKEND,
+    }
+}
+
+/// A refusal with S3's error code and status; messages never name the key.
+pub(crate) fn service(code: &str, status: u16, message: String, path: &S3Path) -> Error {
+    Error::Service {
+        code: code.into(),
+        status,
+        message,
+        path: Some(path.clone()),
     }
 }
