@@ -158,17 +158,7 @@ impl Verifier<'_> {
         }
         let signed_headers = field("X-Amz-SignedHeaders")?;
         let signature = field("X-Amz-Signature")?;
-        let encoded_pairs: Vec<_> = pairs
-            .iter()
-            .filter(|(name, _)| name != "X-Amz-Signature")
-            .map(|(name, value)| (encoded(name), encoded(value)))
-            .collect();
-        let query = canonical_query(
-            encoded_pairs
-                .iter()
-                .map(|(name, value)| (name.as_ref(), value.as_ref()))
-                .collect(),
-        );
+        let query = signed_query(pairs.iter().filter(|(name, _)| name != "X-Amz-Signature"));
         let headers = self.signed_headers(request, signed_headers)?;
         let hashed = hash_request(request, &query, &headers, super::UNSIGNED_PAYLOAD);
         self.check_signature(&time, scope, &hashed, signature)?;
@@ -227,17 +217,7 @@ impl Verifier<'_> {
             .header("x-amz-content-sha256")
             .ok_or(Rejection::Malformed("x-amz-content-sha256"))?;
         let scope = self.credential_scope(credential, &time)?;
-        let pairs = query_pairs(request.query);
-        let encoded_pairs: Vec<_> = pairs
-            .iter()
-            .map(|(name, value)| (encoded(name), encoded(value)))
-            .collect();
-        let query = canonical_query(
-            encoded_pairs
-                .iter()
-                .map(|(name, value)| (name.as_ref(), value.as_ref()))
-                .collect(),
-        );
+        let query = signed_query(query_pairs(request.query).iter());
         let headers = self.signed_headers(request, signed_headers)?;
         let hashed = hash_request(request, &query, &headers, payload_hash);
         self.check_signature(&time, scope, &hashed, signature)?;
@@ -352,6 +332,19 @@ impl Verifier<'_> {
             Err(Rejection::SignatureMismatch)
         }
     }
+}
+
+/// The canonical query of decoded `pairs`: each encoded as SigV4 signs it, then sorted.
+fn signed_query<'p>(pairs: impl Iterator<Item = &'p (String, String)>) -> String {
+    let encoded_pairs: Vec<_> = pairs
+        .map(|(name, value)| (encoded(name), encoded(value)))
+        .collect();
+    canonical_query(
+        encoded_pairs
+            .iter()
+            .map(|(name, value)| (name.as_ref(), value.as_ref()))
+            .collect(),
+    )
 }
 
 /// The hashed canonical request of `request` with its canonical `query` and signed
