@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+#[cfg(doc)]
+use stowage_core::Error;
 use stowage_core::transfer::{CompletedPart, MultipartStore, UploadId};
 use stowage_core::{PutMode, PutOptions, PutResult, Result, S3Path, etag_matches, span};
 
@@ -27,8 +29,8 @@ const DEFAULT_PUT_CONTENT_TYPE: &str = "application/octet-stream";
 ///   `Error::Service { code: "EntityTooLarge", status: 400 }`;
 /// - `copy_part` (UploadPartCopy) of a range above that limit: `InvalidRequest` (400), as is
 ///   a single CopyObject of a source above it; a source whose ETag is no longer the one
-///   named: [`Error::PreconditionFailed`](stowage_core::Error::PreconditionFailed) naming the source; a range outside the source:
-///   [`Error::RangeNotSatisfiable`](stowage_core::Error::RangeNotSatisfiable);
+///   named: [`Error::PreconditionFailed`] naming the source; a range outside the source:
+///   [`Error::RangeNotSatisfiable`];
 /// - a part number outside 1..=10,000: `InvalidArgument` (400); an upload id that is not
 ///   pending for that key: `NoSuchUpload` (404);
 /// - `complete_upload`: `MalformedXML`, `InvalidPartOrder`, `InvalidPart` and

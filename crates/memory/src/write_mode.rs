@@ -1,5 +1,7 @@
 //! Whether a write may replace what is at its key: S3's `If-None-Match: *` and `If-Match`.
 
+#[cfg(doc)]
+use stowage_core::Error;
 use stowage_core::{PutMode, Result, S3Path, etag_matches};
 
 use crate::errors;
@@ -11,10 +13,10 @@ use crate::object::StoredObject;
 /// Called under the store's write lock, so the check and the write are one step: of two
 /// concurrent create-only writes of one key, exactly one wins.
 ///
-/// - [`PutMode::Create`] over an object: [`Error::PreconditionFailed`](stowage_core::Error::PreconditionFailed).
-/// - [`PutMode::IfMatch`] over an object with another ETag: [`Error::PreconditionFailed`](stowage_core::Error::PreconditionFailed);
-///   with no object there, [`Error::NotFound`](stowage_core::Error::NotFound), as AWS answers `NoSuchKey` (404).
-/// - A mode this backend does not know: [`Error::Unsupported`](stowage_core::Error::Unsupported) for `operation`, never an
+/// - [`PutMode::Create`] over an object: [`Error::PreconditionFailed`].
+/// - [`PutMode::IfMatch`] over an object with another ETag: [`Error::PreconditionFailed`];
+///   with no object there, [`Error::NotFound`], as AWS answers `NoSuchKey` (404).
+/// - A mode this backend does not know: [`Error::Unsupported`] for `operation`, never an
 ///   overwrite.
 pub(crate) fn check(
     mode: &PutMode,
