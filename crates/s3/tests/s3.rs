@@ -1925,6 +1925,21 @@ async fn switchable() -> (String, Arc<Mutex<Vec<u8>>>) {
     (endpoint, answer)
 }
 
+/// False for text the log check takes for signed material (`eyJ` opens a base64 JSON
+/// policy): an error code the fake server makes up must not look like one, since the
+/// backend logs the codes servers send.
+fn without_signing_marker(text: &str) -> bool {
+    ![
+        "eyJ",
+        "Signature=",
+        "Credential=",
+        "signature",
+        "credential",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
+}
+
 /// An HTTP answer: a status, maybe a Content-Range, and a body that may be S3's XML error
 /// with any code and message, XML cut short, or any bytes.
 fn odd_answer() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
@@ -1948,18 +1963,19 @@ fn odd_answer() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
         ])
         .prop_map(str::to_owned),
         any::<String>(),
-    ];
+    ]
+    .prop_filter("no signing marker", |code| without_signing_marker(code));
     let body = prop_oneof![
         (code, any::<String>()).prop_map(|(code, message)| format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
              <Message>{message}</Message></Error>"
         )
         .into_bytes()),
-        ("<Error><Code>[A-Za-z]{0,12}", 0..40_usize).prop_map(|(start, cut)| start
-            .into_bytes()
-            .into_iter()
-            .take(cut)
-            .collect()),
+        ("<Error><Code>[A-Za-z]{0,12}", 0..40_usize)
+            .prop_filter("no signing marker", |(start, _)| without_signing_marker(
+                start
+            ))
+            .prop_map(|(start, cut)| start.into_bytes().into_iter().take(cut).collect()),
         proptest::collection::vec(any::<u8>(), 0..300),
     ];
     let range = proptest::option::of(prop_oneof![
