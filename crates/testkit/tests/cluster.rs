@@ -416,7 +416,21 @@ async fn a_frozen_node_is_a_timeout_to_its_clients_and_the_others_serve() {
         outcome.unwrap_or_else(|error| panic!("{op:?} through a live node: {error}"));
     }
     on_cluster(&cluster, |cluster| cluster.thaw(2)).await;
+    // A node back from a freeze can answer 403 to signed requests for a moment while it
+    // catches up with its peers: it must serve again within THAW_CATCH_UP, and then serve
+    // every operation.
+    let back = Instant::now();
+    while let Err(error) = on_frozen.head_object(&source).await {
+        assert!(
+            back.elapsed() < THAW_CATCH_UP,
+            "the thawed node still refuses after {THAW_CATCH_UP:?}: {error}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     for (op, outcome) in every_operation(&on_frozen, &base, &source, &bytes, HANG).await {
         outcome.unwrap_or_else(|error| panic!("{op:?} through the thawed node: {error}"));
     }
 }
+
+/// How long a thawed node may take to serve signed requests again.
+const THAW_CATCH_UP: Duration = Duration::from_secs(30);
