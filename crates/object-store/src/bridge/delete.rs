@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt};
 use object_store::path::Path;
-use stowage_core::{DeleteFailure, ObjectStorage, S3Path};
+use stowage_core::{DeleteFailure, DeleteReport, ObjectStorage, S3Path};
 
 use crate::bridge::errors::{delete_failure, generic};
 use crate::bridge::locations::Locations;
@@ -60,11 +60,14 @@ async fn delete_batch(
             },
         )
         .collect();
-    if paths.is_empty() {
-        return entries.into_iter().map(settled).collect();
-    }
     let mut outcomes: HashMap<String, VecDeque<Option<DeleteFailure>>> = HashMap::new();
-    let request_error = match storage.delete_objects(&paths).await {
+    // A batch of nothing but settled entries sends no request.
+    let report = if paths.is_empty() {
+        Ok(DeleteReport::default())
+    } else {
+        storage.delete_objects(&paths).await
+    };
+    let request_error = match report {
         Ok(report) => {
             for path in report.deleted {
                 let (_, key) = path.into_parts();
@@ -96,13 +99,6 @@ async fn delete_batch(
             }
         })
         .collect()
-}
-
-fn settled(entry: Entry) -> object_store::Result<Path> {
-    match entry {
-        Entry::Settled(result) => result,
-        Entry::Sent(location, _) => Ok(location),
-    }
 }
 
 /// A batch that failed as a whole, or a report that missed a path.
