@@ -2,7 +2,8 @@
 //!
 //! Application code holds an `Arc<dyn ObjectStorage>` and uses what this page lists:
 //! paths, errors, the options and results of each operation, browser upload policies, TTL
-//! rules, the clock, and [`transfer`] for objects of any size. The backends are modules
+//! rules, the clock, [`transfer`] for objects of any size, and [`resumable`] for browser
+//! uploads of any size that resume. The backends are modules
 //! behind features: [`memory`] (on by default), [`s3`] and, for tests, the mockall mock
 //! [`MockObjectStorage`] (feature `mock`). What a backend author needs besides (SigV4, URL
 //! encoding, the shared span, ETag conditions, the POST-policy signer) is in [`backend`].
@@ -24,7 +25,8 @@
 //!
 //! Features: `memory` (default), `s3`, `mock`, `memory-http` (the memory backend over HTTP,
 //! [`memory::HttpServer`], for browsers and other processes) and `axum` (an [`Error`] is an
-//! `axum` response with its [`Error::http_status`]).
+//! `axum` response with its [`Error::http_status`], and [`resumable::uppy`] serves Uppy's
+//! S3 protocol).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "mock")]
@@ -47,8 +49,10 @@ pub use stowage_core::{
 };
 
 pub use stowage_core::{
-    FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PostPolicyRequest, PresignedPost,
+    FormField, MULTIPART_OVERHEAD_BUFFER_BYTES, PartUrlRequest, PostPolicyRequest, PresignedPost,
 };
+
+pub use stowage_core::resumable;
 
 pub use stowage_core::{
     DEFAULT_GET_URL_TTL_SECONDS, MAX_PUT_PRESIGNED_URL_TTL_SECONDS, SIGV4_MAX_TTL_SECONDS,

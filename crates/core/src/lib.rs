@@ -10,6 +10,7 @@
 //!   query and POST-form signatures verified with S3's rules.
 //! - [`uri`]: the percent-encoding sets of SigV4 and S3 URLs.
 //! - [`span`]: the span every backend opens for an operation.
+//! - [`resumable`]: browser uploads of any size that resume, with a cap the store enforces.
 //! - [`transfer`]: objects of any size: multipart uploads and copies, parallel downloads.
 //!
 //! Backends live in their own crates (`stowage-s3`, `stowage-memory`, ...); the `stowage`
@@ -23,11 +24,13 @@ mod etag;
 mod hash;
 mod list;
 mod meta;
+mod part_url;
 mod path;
 mod payload;
 mod policy;
 mod presigned_url;
 mod read;
+pub mod resumable;
 pub mod sigv4;
 pub mod span;
 mod storage;
@@ -43,6 +46,7 @@ pub use etag::{etag_matches, validate_etag};
 pub use hash::hash_s3_key;
 pub use list::{ListOptions, ListPage, ListResult, ListStreamExt, ListToken, MAX_PAGE_SIZE};
 pub use meta::{ObjectMeta, ObjectSummary};
+pub use part_url::PartUrlRequest;
 pub use path::{MAX_KEY_BYTES, PathError, S3Path, parse_s3_path};
 pub use payload::{ByteStream, Payload};
 pub use policy::{

@@ -12,13 +12,14 @@ use crate::list::ListResult;
 use crate::list::ListStreamExt;
 use crate::list::{ListOptions, ListPage, ListToken};
 use crate::meta::ObjectMeta;
+use crate::part_url::PartUrlRequest;
 use crate::path::S3Path;
 use crate::payload::Payload;
 use crate::policy::{PostPolicyRequest, PresignedPost};
 use crate::presigned_url::PresignedUrl;
 use crate::read::GetObjectOutput;
 use crate::read::{GetOptions, GetOutcome};
-use crate::transfer::{PendingUpload, UploadId};
+use crate::transfer::{CompletedPart, PendingUpload, UploadId, UploadedPart};
 use crate::write::CopyOptions;
 #[cfg(doc)]
 use crate::write::PutMode;
@@ -201,6 +202,78 @@ pub trait ObjectStorage: Send + Sync + Debug {
         let _ = (path, id);
         Err(Error::Unsupported {
             operation: "abort_multipart_upload",
+            backend: "current",
+        })
+    }
+
+    /// Starts a multipart upload whose parts another client sends, through
+    /// [`presigned_upload_part`](Self::presigned_upload_part) URLs: a browser upload of any
+    /// size. The upload takes the options' Content-Type, attributes and metadata; their mode
+    /// must be the default (overwrite).
+    ///
+    /// [`crate::resumable`] builds browser uploads on this and the three calls after it.
+    /// Provided as [`Error::Unsupported`] for backends without multipart uploads.
+    async fn create_multipart_upload(
+        &self,
+        path: &S3Path,
+        options: &PutOptions,
+    ) -> Result<UploadId> {
+        let _ = (path, options);
+        Err(Error::Unsupported {
+            operation: "create_multipart_upload",
+            backend: "current",
+        })
+    }
+
+    /// A URL that uploads one part of `upload` with a plain HTTP PUT until it expires, for a
+    /// body of exactly the request's length: the length is signed, so the store refuses any
+    /// other.
+    ///
+    /// A TTL above the upload ceiling (600 s by default) is clamped with a warning.
+    /// Provided as [`Error::Unsupported`] for backends that cannot mint such URLs.
+    async fn presigned_upload_part(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        request: &PartUrlRequest,
+    ) -> Result<PresignedUrl> {
+        let _ = (path, upload, request);
+        Err(Error::Unsupported {
+            operation: "presigned_upload_part",
+            backend: "current",
+        })
+    }
+
+    /// The parts the store holds for `upload`, in part order, every page read (ListParts).
+    ///
+    /// An upload that was completed, aborted or never started is a `NoSuchUpload` service
+    /// error (404). Provided as [`Error::Unsupported`] for backends without multipart
+    /// uploads.
+    async fn list_parts(&self, path: &S3Path, upload: &UploadId) -> Result<Vec<UploadedPart>> {
+        let _ = (path, upload);
+        Err(Error::Unsupported {
+            operation: "list_parts",
+            backend: "current",
+        })
+    }
+
+    /// Completes `upload` with `parts`, in ascending part order (CompleteMultipartUpload).
+    ///
+    /// With `object_size`, the request carries `x-amz-mp-object-size` and a store that reads
+    /// it refuses a different total; not every store reads it (Garage 2.5 does not), so a
+    /// caller that must bound the size checks [`list_parts`](Self::list_parts) first, as
+    /// [`crate::resumable`] does. Provided as [`Error::Unsupported`] for backends without
+    /// multipart uploads.
+    async fn complete_multipart_upload(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        parts: Vec<CompletedPart>,
+        object_size: Option<u64>,
+    ) -> Result<PutResult> {
+        let _ = (path, upload, parts, object_size);
+        Err(Error::Unsupported {
+            operation: "complete_multipart_upload",
             backend: "current",
         })
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::path::S3Path;
 
-/// Default and maximum lifetime of a browser upload policy (ten minutes).
+/// Default and maximum lifetime of a browser upload policy or part URL (ten minutes).
 pub const MAX_PUT_PRESIGNED_URL_TTL_SECONDS: u64 = 600;
 /// Default lifetime of a presigned GET URL (one hour).
 pub const DEFAULT_GET_URL_TTL_SECONDS: u64 = 3600;
@@ -70,6 +70,13 @@ impl TtlLimits {
     pub fn post_ttl(&self, requested: Duration, path: &S3Path) -> Result<Duration> {
         let requested = whole_seconds(requested, "POST policy")?;
         Ok(clamp(requested, self.post_ceiling, path, "POST policy"))
+    }
+
+    /// The lifetime a presigned UploadPart URL for `path` actually gets: the POST-policy
+    /// ceiling applies, since both let a client write.
+    pub fn part_url_ttl(&self, requested: Duration, path: &S3Path) -> Result<Duration> {
+        let requested = whole_seconds(requested, "part URL")?;
+        Ok(clamp(requested, self.post_ceiling, path, "part URL"))
     }
 
     /// The lifetime a presigned GET URL for `path` actually gets.
@@ -161,6 +168,18 @@ mod tests {
                 .unwrap(),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn part_url_ttl_takes_the_upload_ceiling() {
+        let limits = TtlLimits::default().with_post_ceiling(Duration::from_secs(120));
+        assert_eq!(
+            limits
+                .part_url_ttl(Duration::from_secs(3600), &path())
+                .unwrap(),
+            Duration::from_secs(120)
+        );
+        assert!(limits.part_url_ttl(Duration::ZERO, &path()).is_err());
     }
 
     #[test]

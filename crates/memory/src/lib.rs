@@ -51,7 +51,9 @@
 //! unique to the store, and can be redeemed in-process with
 //! [`MemoryStorage::fetch_presigned`] and [`MemoryStorage::submit_post`]: a test sees the
 //! same accept/reject decisions S3 makes (size range, Content-Type, key, expiry,
-//! signature), and nothing is stored on rejection. Time comes from an injectable
+//! signature), and nothing is stored on rejection. Its presigned UploadPart URLs sign the
+//! part's length and are redeemed with [`MemoryStorage::put_presigned_part`]: a body of any
+//! other length is refused, as S3 refuses it. Time comes from an injectable
 //! [`Clock`](stowage_core::Clock).
 //!
 //! With the `http` feature, `HttpServer` serves the store on `127.0.0.1` for browsers:
@@ -91,6 +93,7 @@ mod multipart;
 mod object;
 mod post_form;
 mod presign_get;
+mod presign_part;
 mod read;
 mod storage;
 mod store;

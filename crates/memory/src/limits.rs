@@ -138,3 +138,16 @@ pub(crate) fn no_parts(path: &S3Path) -> Error {
         path,
     )
 }
+
+/// A completion whose `x-amz-mp-object-size` is not the parts' total: `InvalidRequest`
+/// (400), as S3 answers it.
+pub(crate) fn object_size_mismatch(expected: u64, actual: u64, path: &S3Path) -> Error {
+    service(
+        "InvalidRequest",
+        400,
+        format!(
+            "The object size {expected} given does not match the parts' total of {actual} bytes"
+        ),
+        path,
+    )
+}

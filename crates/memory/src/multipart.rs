@@ -125,20 +125,7 @@ impl MultipartStore for MemoryStorage {
         mode: &PutMode,
     ) -> Result<PutResult> {
         let _span = span::operation(BACKEND, "complete_upload", path).entered();
-        mode.validate()?;
-        path.object_key()?;
-        let inner = &self.inner;
-        let etag = inner.uploads.complete(
-            path,
-            upload,
-            &parts,
-            &inner.limits,
-            inner.clock.now(),
-            |object| inner.store.put(path, object, mode, "complete_upload"),
-        )?;
-        Ok(PutResult {
-            etag: Some(etag.text().as_str().to_owned()),
-        })
+        complete(self, path, upload, &parts, None, mode)
     }
 
     async fn abort_upload(&self, path: &S3Path, upload: &UploadId) -> Result<()> {
@@ -155,6 +142,33 @@ pub(crate) fn abort(storage: &MemoryStorage, path: &S3Path, id: &UploadId) -> Re
         return Err(errors::no_such_bucket(path));
     }
     storage.inner.uploads.abort(path, id)
+}
+
+/// CompleteMultipartUpload of `parts` under `mode`, the parts' total checked against
+/// `object_size` when one is given.
+pub(crate) fn complete(
+    storage: &MemoryStorage,
+    path: &S3Path,
+    upload: &UploadId,
+    parts: &[CompletedPart],
+    object_size: Option<u64>,
+    mode: &PutMode,
+) -> Result<PutResult> {
+    mode.validate()?;
+    path.object_key()?;
+    let inner = &storage.inner;
+    let etag = inner.uploads.complete(
+        path,
+        upload,
+        parts,
+        object_size,
+        &inner.limits,
+        inner.clock.now(),
+        |object| inner.store.put(path, object, mode, "complete_upload"),
+    )?;
+    Ok(PutResult {
+        etag: Some(etag.text().as_str().to_owned()),
+    })
 }
 
 /// Bytes `range` of `object` (the source at `source`) while its ETag is `etag`.

@@ -7,12 +7,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use stowage_core::sigv4::{SigningTime, Verifier};
-use stowage_core::transfer::{PendingUpload, TransferSettings, UploadId, copy_in_parts, upload};
+use stowage_core::transfer::{
+    CompletedPart, MultipartStore, PendingUpload, TransferSettings, UploadId, UploadedPart,
+    copy_in_parts, upload,
+};
 use stowage_core::{
     Clock, CopyOptions, DeleteFailure, DeleteReport, Error, GetOptions, GetOutcome, ListOptions,
-    ListPage, ListResult, ListToken, ObjectMeta, ObjectStorage, Payload, PostPolicyParams,
-    PostPolicyRequest, PostPolicySigner, PresignedPost, PresignedUrl, PutMode, PutOptions,
-    PutResult, Result, S3Path, SigningCredentials, SystemClock, TtlLimits, span,
+    ListPage, ListResult, ListToken, ObjectMeta, ObjectStorage, PartUrlRequest, Payload,
+    PostPolicyParams, PostPolicyRequest, PostPolicySigner, PresignedPost, PresignedUrl, PutMode,
+    PutOptions, PutResult, Result, S3Path, SigningCredentials, SystemClock, TtlLimits, span,
 };
 use tracing::Instrument;
 
@@ -21,9 +24,10 @@ use crate::errors::HttpRejection;
 use crate::limits::Limits;
 use crate::list_page::Listing;
 use crate::object::StoredObject;
+use crate::presign_part::PartUrl;
 use crate::store::Store;
 use crate::uploads::Uploads;
-use crate::{auth, list_token, post_form, presign_get, read};
+use crate::{auth, list_token, post_form, presign_get, presign_part, read};
 /// Region the fake signs for.
 const REGION: &str = "us-east-1";
 /// Name used in spans, logs and `Unsupported` errors.
@@ -191,6 +195,64 @@ impl MemoryStorage {
         let inner = &self.inner;
         let path = presign_get::verify(&self.endpoint(), url, &inner.verifier())?;
         Ok(inner.store.get(&path, |object| object.data.clone())?)
+    }
+
+    /// Uploads `body` as the part a presigned UploadPart URL
+    /// ([`ObjectStorage::presigned_upload_part`]) grants, as a client would PUT it to S3,
+    /// and returns the part's ETag.
+    ///
+    /// The URL is checked as S3 checks it: signature, credential, expiry, and the body's
+    /// length against the signed `content-length` (a body of another length is
+    /// `403 SignatureDoesNotMatch`); then the part goes to the upload as UploadPart takes it
+    /// (`NoSuchUpload` once the upload is completed or aborted). Nothing is stored on a
+    /// refusal.
+    ///
+    /// ```
+    /// use stowage_core::{ObjectStorage, PartUrlRequest, PutOptions, S3Path};
+    /// use stowage_memory::MemoryStorage;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let storage = MemoryStorage::builder().bucket("uploads").build();
+    /// let path = S3Path::new("uploads", "weights.bin")?;
+    /// let upload = storage.create_multipart_upload(&path, &PutOptions::new()).await?;
+    /// let url = storage
+    ///     .presigned_upload_part(&path, &upload, &PartUrlRequest::new(1, 5))
+    ///     .await?;
+    /// assert!(storage.put_presigned_part(url.as_str(), "too long").is_err());
+    /// let etag = storage.put_presigned_part(url.as_str(), "exact").unwrap();
+    /// assert_eq!(storage.list_parts(&path, &upload).await?[0].etag, etag);
+    /// # Ok::<(), stowage_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn put_presigned_part(
+        &self,
+        url: &str,
+        body: impl Into<Bytes>,
+    ) -> std::result::Result<String, HttpRejection> {
+        let body = body.into();
+        let inner = &self.inner;
+        let part = self.check_presigned_part(url, body.len() as u64)?;
+        let _span = span::operation(BACKEND, "put_presigned_part", &part.path).entered();
+        crate::limits::check_part_number(part.number, &part.path)?;
+        inner.limits.check_upload(body.len() as u64, &part.path)?;
+        let stored = inner
+            .uploads
+            .add_part(&part.path, &part.upload, part.number, body)?;
+        Ok(stored.etag)
+    }
+
+    /// What a part URL grants a body of `content_length` bytes, or why it is refused.
+    pub(crate) fn check_presigned_part(
+        &self,
+        url: &str,
+        content_length: u64,
+    ) -> std::result::Result<presign_part::GrantedPart, HttpRejection> {
+        presign_part::verify(
+            &self.endpoint(),
+            url,
+            content_length,
+            &self.inner.verifier(),
+        )
     }
 
     /// Redeems a form as it was handed out (or read back from its JSON), with `file` as the
@@ -396,6 +458,75 @@ impl ObjectStorage for MemoryStorage {
     async fn abort_multipart_upload(&self, path: &S3Path, id: &UploadId) -> Result<()> {
         let _span = span::operation(BACKEND, "abort_multipart_upload", path).entered();
         crate::multipart::abort(self, path, id)
+    }
+
+    /// As a put's upload: the options' mode must be the default.
+    async fn create_multipart_upload(
+        &self,
+        path: &S3Path,
+        options: &PutOptions,
+    ) -> Result<UploadId> {
+        if options.mode != PutMode::Overwrite {
+            return Err(Error::invalid_argument(
+                "an upload whose parts a client sends is completed without a mode",
+            ));
+        }
+        self.create_upload(path, options).await
+    }
+
+    /// A URL under [`MemoryStorage::endpoint`] that [`MemoryStorage::put_presigned_part`]
+    /// (and the HTTP server's `PUT`) accepts until it expires, for a body of exactly the
+    /// signed length. The upload must be pending: S3 would take the URL and refuse the PUT
+    /// with `NoSuchUpload`; refusing it here fails earlier for the same reason.
+    async fn presigned_upload_part(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        request: &PartUrlRequest,
+    ) -> Result<PresignedUrl> {
+        let _span = span::operation(BACKEND, "presigned_upload_part", path).entered();
+        path.object_key()?;
+        request.validate()?;
+        let inner = &self.inner;
+        inner.uploads.parts(path, upload)?;
+        let ttl = inner.ttl_limits.part_url_ttl(request.ttl, path)?;
+        let signed_at = SigningTime::new(inner.clock.now())?;
+        let endpoint = self.endpoint();
+        let url = PartUrl {
+            endpoint: &endpoint,
+            path,
+            upload,
+            number: request.number,
+            content_length: request.content_length,
+            ttl,
+        }
+        .mint(
+            &inner.credentials,
+            REGION,
+            &signed_at,
+            inner.signer.signing_keys(),
+        )?;
+        Ok(PresignedUrl::new(url, signed_at.instant() + ttl))
+    }
+
+    async fn list_parts(&self, path: &S3Path, upload: &UploadId) -> Result<Vec<UploadedPart>> {
+        let _span = span::operation(BACKEND, "list_parts", path).entered();
+        path.object_key()?;
+        if !self.inner.store.bucket_exists(path.bucket()) {
+            return Err(errors::no_such_bucket(path));
+        }
+        self.inner.uploads.parts(path, upload)
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        parts: Vec<CompletedPart>,
+        object_size: Option<u64>,
+    ) -> Result<PutResult> {
+        let _span = span::operation(BACKEND, "complete_multipart_upload", path).entered();
+        crate::multipart::complete(self, path, upload, &parts, object_size, &PutMode::Overwrite)
     }
 
     async fn presigned_get_url(&self, path: &S3Path, ttl: Duration) -> Result<PresignedUrl> {

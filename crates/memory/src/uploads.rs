@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
-use stowage_core::transfer::{CompletedPart, PendingUpload, UploadId};
+use stowage_core::transfer::{CompletedPart, PendingUpload, UploadId, UploadedPart};
 use stowage_core::{PutOptions, Result, S3Path};
 
 use crate::etag::EntityTag;
@@ -90,6 +90,22 @@ impl Uploads {
         })
     }
 
+    /// The parts of upload `id` of `path`, in part order, as ListParts reports them;
+    /// `NoSuchUpload` when no such upload of `path` is pending.
+    pub(crate) fn parts(&self, path: &S3Path, id: &UploadId) -> Result<Vec<UploadedPart>> {
+        let mut started = self.lock();
+        let upload = pending(&mut started, path, id)?;
+        Ok(upload
+            .parts
+            .iter()
+            .map(|(number, part)| UploadedPart {
+                number: *number,
+                etag: part.etag.text().as_str().to_owned(),
+                size: part.data.len() as u64,
+            })
+            .collect())
+    }
+
     /// Completes upload `id` of `path` with `parts`, as S3's CompleteMultipartUpload checks
     /// them, and hands the object to `store`; the upload ends only when `store` succeeds,
     /// so a completion refused by the write's mode can be retried or aborted, as on S3.
@@ -97,13 +113,15 @@ impl Uploads {
     /// The checks, in order: at least one part (`MalformedXML`), part numbers strictly
     /// ascending (`InvalidPartOrder`), every part uploaded with the ETag named
     /// (`InvalidPart`), every part but the last at least the minimum size
-    /// (`EntityTooSmall`). The object is the parts' bytes in order, with the multipart
+    /// (`EntityTooSmall`), the parts' total equal to `object_size` when one is given
+    /// (`InvalidRequest`, as S3 answers a wrong `x-amz-mp-object-size`). The object is the parts' bytes in order, with the multipart
     /// ETag, the upload's attributes and metadata, written at `now`.
     pub(crate) fn complete(
         &self,
         path: &S3Path,
         id: &UploadId,
         parts: &[CompletedPart],
+        object_size: Option<u64>,
         limits: &Limits,
         now: SystemTime,
         store: impl FnOnce(StoredObject) -> Result<()>,
@@ -117,7 +135,12 @@ impl Uploads {
             }
         }
         let etag = EntityTag::of_parts(chosen.iter().map(|(_, part)| part.etag.digest()));
-        let size = chosen.iter().map(|(_, part)| part.data.len()).sum();
+        let size: usize = chosen.iter().map(|(_, part)| part.data.len()).sum();
+        if let Some(expected) = object_size
+            && expected != size as u64
+        {
+            return Err(limits::object_size_mismatch(expected, size as u64, path));
+        }
         let mut data = BytesMut::with_capacity(size);
         for (_, part) in &chosen {
             data.extend_from_slice(&part.data);

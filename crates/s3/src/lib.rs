@@ -48,6 +48,7 @@
 mod body;
 mod bucket_url;
 mod builder;
+mod client_parts;
 mod content_range;
 mod copy;
 mod credentials;
@@ -62,7 +63,7 @@ mod logging;
 mod meta;
 mod multipart;
 mod post;
-mod presign_get;
+mod presign;
 mod signing;
 mod storage;
 mod timeouts;

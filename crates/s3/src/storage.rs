@@ -7,15 +7,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::Client;
-use stowage_core::transfer::{PendingUpload, TransferSettings, UploadId, upload};
+use stowage_core::transfer::{
+    CompletedPart, PendingUpload, TransferSettings, UploadId, UploadedPart, upload,
+};
 use stowage_core::{
     Clock, CopyOptions, DeleteReport, Encryption, GetOptions, GetOutcome, ListOptions, ListPage,
-    ListToken, ObjectMeta, ObjectStorage, Payload, PostPolicyRequest, PresignedPost, PresignedUrl,
-    PutOptions, PutResult, Result, S3Path, TtlLimits, span,
+    ListToken, ObjectMeta, ObjectStorage, PartUrlRequest, Payload, PostPolicyRequest,
+    PresignedPost, PresignedUrl, PutOptions, PutResult, Result, S3Path, TtlLimits, span,
 };
 use tracing::Instrument;
 
 use crate::builder::S3StorageBuilder;
+use crate::client_parts;
 use crate::copy::Copier;
 use crate::delete::delete_objects;
 use crate::endpoint::custom_endpoint;
@@ -26,7 +29,7 @@ use crate::list::list_page;
 use crate::logging::SdkLogs;
 use crate::multipart::S3Multipart;
 use crate::post::presigned_post;
-use crate::presign_get::presigned_get;
+use crate::presign::{presigned_get, presigned_part};
 use crate::signing::Signing;
 use crate::uploads::{abort_multipart_upload, list_multipart_uploads};
 use crate::write::WriteSettings;
@@ -368,6 +371,63 @@ impl ObjectStorage for S3Storage {
             logged(abort_multipart_upload(&self.client, &logs, path, id).await)
         }
         .instrument(span::operation(BACKEND, "abort_multipart_upload", path))
+        .await
+    }
+
+    /// CreateMultipartUpload without a checksum algorithm: a browser's part PUT carries
+    /// none.
+    async fn create_multipart_upload(
+        &self,
+        path: &S3Path,
+        options: &PutOptions,
+    ) -> Result<UploadId> {
+        async {
+            let logs = self.sdk_logs();
+            logged(client_parts::create(&self.client, &logs, &self.writes, path, options).await)
+        }
+        .instrument(span::operation(BACKEND, "create_multipart_upload", path))
+        .await
+    }
+
+    /// Minted by core's SigV4 module when the storage has a credentials provider (the
+    /// parameters and encoding of the SDK presigner's URL), else by the SDK presigner.
+    async fn presigned_upload_part(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        request: &PartUrlRequest,
+    ) -> Result<PresignedUrl> {
+        async {
+            let logs = self.sdk_logs();
+            logged(presigned_part(&self.client, &self.signing, &logs, path, upload, request).await)
+        }
+        .instrument(span::operation(BACKEND, "presigned_upload_part", path))
+        .await
+    }
+
+    async fn list_parts(&self, path: &S3Path, upload: &UploadId) -> Result<Vec<UploadedPart>> {
+        async {
+            let logs = self.sdk_logs();
+            logged(client_parts::list(&self.client, &logs, path, upload).await)
+        }
+        .instrument(span::operation(BACKEND, "list_parts", path))
+        .await
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        parts: Vec<CompletedPart>,
+        object_size: Option<u64>,
+    ) -> Result<PutResult> {
+        async {
+            let logs = self.sdk_logs();
+            logged(
+                client_parts::complete(&self.client, &logs, path, upload, parts, object_size).await,
+            )
+        }
+        .instrument(span::operation(BACKEND, "complete_multipart_upload", path))
         .await
     }
 

@@ -12,6 +12,7 @@
 //!   one version and resumed where a body broke, delivered in order as a stream or written
 //!   at their offsets into a file; for any [`ObjectStorage`](crate::ObjectStorage).
 //! - [`write_to_file`]: a body written to a file in large writes off the async threads.
+//! - [`abort_stale_uploads`]: the cleanup of uploads a client abandoned.
 //!
 //! [`TransferSettings`] says when and how: thresholds, part size, parts in flight.
 
@@ -24,6 +25,7 @@ mod part_buffer;
 mod part_reader;
 mod parts;
 mod settings;
+mod stale;
 mod store;
 mod tasks;
 mod upload;
@@ -36,5 +38,6 @@ pub use settings::{
     MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_REQUEST_SIZE, MIN_PART_SIZE,
     TransferSettings,
 };
-pub use store::{CompletedPart, MultipartStore, PendingUpload, UploadId};
+pub use stale::{StaleUploadReport, abort_stale_uploads};
+pub use store::{CompletedPart, MultipartStore, PendingUpload, UploadId, UploadedPart};
 pub use upload::upload;

@@ -46,6 +46,32 @@ pub struct CompletedPart {
     pub checksum_crc32: Option<String>,
 }
 
+/// A part the store holds for a pending upload, as ListParts reports it.
+///
+/// What a service that lets another client send the parts (a browser, through
+/// [`ObjectStorage::presigned_upload_part`](crate::ObjectStorage::presigned_upload_part))
+/// checks before it completes the upload: the store's own account of each part, never the
+/// client's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedPart {
+    /// The part's number, 1 to 10,000.
+    pub number: u32,
+    /// The part's entity tag, with its quotes.
+    pub etag: String,
+    /// The part's size in bytes.
+    pub size: u64,
+}
+
+impl From<&UploadedPart> for CompletedPart {
+    fn from(part: &UploadedPart) -> Self {
+        Self {
+            number: part.number,
+            etag: part.etag.clone(),
+            checksum_crc32: None,
+        }
+    }
+}
+
 /// A multipart upload that was started and neither completed nor aborted, as
 /// [`ObjectStorage::list_multipart_uploads`](crate::ObjectStorage::list_multipart_uploads)
 /// reports it.

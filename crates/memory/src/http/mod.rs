@@ -9,6 +9,10 @@
 //!   Success is `204 No Content` with the `ETag`.
 //! - `GET /{bucket}/{key}?X-Amz-...`: a presigned download, judged as
 //!   [`MemoryStorage::fetch_presigned`] judges it.
+//! - `PUT /{bucket}/{key}?partNumber=..&uploadId=..&X-Amz-...`: a presigned UploadPart,
+//!   judged as [`MemoryStorage::put_presigned_part`] judges it, against the request's
+//!   `Content-Length` before the body is read (a missing one is `411`). Success is `200`
+//!   with the part's `ETag`, which a page can read (`Access-Control-Expose-Headers: ETag`).
 //! - `OPTIONS` on any path: a CORS preflight, answered from the bucket's rule
 //!   ([`HttpServer::allow_origins`]).
 //! - anything else: `405 MethodNotAllowed`.
@@ -26,6 +30,7 @@
 //! any refusal.
 
 mod meter;
+mod part;
 mod response;
 mod upload;
 
@@ -54,9 +59,9 @@ use response::Reply;
 
 /// How long a client may take to send a request's headers.
 const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-/// Methods a preflight may ask for: the two this server answers (a presigned URL's GET, a
-/// form's POST). A HEAD would be a 405, so no preflight allows it.
-const CORS_METHODS: &str = "GET, POST";
+/// Methods a preflight may ask for: the three this server answers (a presigned URL's GET,
+/// a form's POST, a part URL's PUT). A HEAD would be a 405, so no preflight allows it.
+const CORS_METHODS: &str = "GET, POST, PUT";
 
 /// A running HTTP server for one [`MemoryStorage`]; it stops when dropped.
 ///
@@ -218,6 +223,7 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
             upload::handle(&state.storage, &bucket, request).await
         }
         Method::GET if !bucket.is_empty() && has_key => download(state, &request),
+        Method::PUT if !bucket.is_empty() && has_key => part::handle(&state.storage, request).await,
         _ => Err(HttpRejection::new(
             405,
             "MethodNotAllowed",
