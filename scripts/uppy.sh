@@ -14,13 +14,12 @@
 #   dir="$(scripts/uppy.sh | tail -n1)"
 #
 # Environment:
-#   STOWAGE_CACHE         cache root (default: $STOWAGE_CACHE_DIR, else ~/.cache/stowage)
-#   STOWAGE_CACHE_DIR     cache root, the name the other scripts use
+#   STOWAGE_CACHE_DIR     cache root (default: ~/.cache/stowage), as the other scripts
 #   STOWAGE_UPPY_VERSION  uppy version to fetch (default: 6.0.1)
 set -euo pipefail
 
 UPPY_VERSION="${STOWAGE_UPPY_VERSION:-6.0.1}"
-CACHE_ROOT="${STOWAGE_CACHE:-${STOWAGE_CACHE_DIR:-$HOME/.cache/stowage}}"
+CACHE_ROOT="${STOWAGE_CACHE_DIR:-$HOME/.cache/stowage}"
 DEST="$CACHE_ROOT/uppy-$UPPY_VERSION"
 FILES=(uppy.min.mjs uppy.min.css)
 

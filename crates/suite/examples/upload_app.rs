@@ -1,9 +1,13 @@
-//! A web app whose users upload files straight from the browser to object storage.
+//! A web app whose users upload files of any size straight from the browser to object
+//! storage.
 //!
-//! The app serves a page, hands out upload policies (presigned POST) for the user's own key
-//! prefix with a size cap and a Content-Type lock, and lists the user's files with
-//! presigned download links. The page posts each file to the store itself, with a progress
-//! bar; the app never touches the bytes.
+//! The app serves a page with Uppy (Dashboard + AwsS3, the app as its companion, the bundle
+//! served by the app from the cache `scripts/uppy.sh` fills on first run). Small files get
+//! an upload policy (presigned POST); larger ones a resumable multipart upload whose parts
+//! the app signs one by one, each for its exact length, and completes from the store's own
+//! part list. Both are for the user's own key prefix with a size cap and a Content-Type
+//! lock. The page lists the user's files with presigned download links; the app never
+//! touches the bytes. `/form` is a plain form page for small files.
 //!
 //! ```sh
 //! cargo run -p stowage-suite --example upload_app
@@ -20,10 +24,13 @@
 //!   `AWS_SECRET_ACCESS_KEY` (or a profile, SSO, instance metadata).
 //! - `UPLOAD_APP_ENDPOINT`: an S3-compatible server's URL (Garage:
 //!   `http://127.0.0.1:3900` with `AWS_REGION=garage`), addressed path-style.
+//! - `UPLOAD_APP_GRANT_KEY`: the secret (at least 32 bytes) that MACs upload grants; every
+//!   replica of the app needs the same one. Without it, a random key: uploads in flight do
+//!   not survive a restart.
 //!
-//! On S3 the bucket needs a CORS rule that lets the app's origin POST and GET (see the
-//! README, "Browser uploads"); without one the store still stores what it accepts, but the
-//! page cannot read the answer.
+//! On S3 the bucket needs a CORS rule that lets the app's origin POST, PUT and GET and
+//! exposes `ETag` (see `docs/browser-uploads.md`); without one the store still stores what
+//! it accepts, but the page cannot read the answer.
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -32,10 +39,11 @@ use std::time::Duration;
 
 use stowage::ObjectStorage;
 use stowage::memory::HttpServer;
+use stowage::resumable::GrantKey;
 use stowage::s3::S3Storage;
 use tokio::net::TcpListener;
 
-use stowage_suite::upload_app::{App, UploadRules};
+use stowage_suite::upload_app::{App, UploadRules, UppyAssets};
 
 /// The bucket of the in-memory store.
 const MEMORY_BUCKET: &str = "uploads";
@@ -56,20 +64,36 @@ async fn main() -> Result<(), Box<dyn Error>> {
         format!("http://localhost:{port}"),
     ];
     let (storage, bucket, _server) = store(&origins).await?;
-    let app = App::new(storage, bucket, rules());
+    let key = match std::env::var("UPLOAD_APP_GRANT_KEY") {
+        Ok(secret) => GrantKey::new(secret)?,
+        Err(_) => GrantKey::random()?,
+    };
+    let app = App::new(storage, bucket, rules(), key, UppyAssets::load()?);
     println!("upload app: open {}/?user=alice", origins[0]);
     axum::serve(listener, app.router()).await?;
     Ok(())
 }
 
-/// Images, PDFs and text, up to 10 MiB each, with policies valid 5 minutes.
+/// Imaging studies, archives, model weights, images, PDFs and text, up to 50 GiB each;
+/// policies valid 5 minutes, multipart uploads a day; parts of 8 MiB above 16 MiB.
 fn rules() -> UploadRules {
     UploadRules {
-        max_bytes: 10 * 1024 * 1024,
-        content_types: ["image/png", "image/jpeg", "application/pdf", "text/plain"]
-            .map(String::from)
-            .to_vec(),
+        max_bytes: 50 * 1024 * 1024 * 1024,
+        content_types: [
+            "application/dicom",
+            "application/zip",
+            "application/octet-stream",
+            "image/png",
+            "image/jpeg",
+            "application/pdf",
+            "text/plain",
+        ]
+        .map(String::from)
+        .to_vec(),
         policy_ttl: Duration::from_secs(300),
+        multipart_threshold: 16 * 1024 * 1024,
+        part_size: 8 * 1024 * 1024,
+        upload_ttl: Duration::from_secs(24 * 3600),
     }
 }
 

@@ -142,6 +142,17 @@ impl HttpServer {
         &self.endpoint
     }
 
+    /// Mints the store's URLs and forms under `endpoint` (`http://host:port`) instead of
+    /// the server's own address: for clients that reach the server through a proxy, a port
+    /// forward or a container's published port. The server still checks each request
+    /// against the URL it minted, whatever `Host` the request arrives with. URLs and forms
+    /// minted before no longer verify.
+    pub fn set_public_endpoint(&self, endpoint: &str) {
+        self.state
+            .storage
+            .set_endpoint(endpoint.trim_end_matches('/'));
+    }
+
     /// Sets `bucket`'s CORS rule, like PutBucketCors: pages from these origins (exact
     /// `scheme://host[:port]`, or `*` for any) may read successful answers. Replaces the
     /// bucket's earlier rule; no origins removes it.

@@ -1,12 +1,18 @@
-//! The upload app's HTTP service: the page, upload policies for the signed-in user's key
-//! prefix, and that user's files with download links.
+//! The upload app's HTTP service: two pages, upload policies and resumable multipart
+//! uploads for the signed-in user's key prefix, and that user's files with download links.
 //!
-//! The service signs and lists; it never sees a file's bytes. The browser posts the file
-//! straight to the store, and the store enforces the policy: the exact key, the size cap,
-//! the Content-Type and the expiry.
+//! The service signs and lists; it never sees a file's bytes. The browser sends the file
+//! straight to the store, and the store and the service enforce the rules: the exact key,
+//! the size cap, the Content-Type and the expiry.
 //!
 //! Routes:
-//! - `GET /`: the page.
+//! - `GET /`: the Uppy page (Dashboard + AwsS3 in companion mode, this app as companion):
+//!   files up to the cap, multipart above the threshold, resumable, a progress bar each.
+//! - `GET /form`: a plain HTML form page for one small file, posted with a POST policy.
+//! - `GET /assets/uppy.min.mjs`, `GET /assets/uppy.min.css`: Uppy's bundle, served from the
+//!   cache `scripts/uppy.sh` fills.
+//! - `/s3/...`: Uppy's S3 protocol ([`stowage::resumable::uppy`]): POST policies for small
+//!   files, resumable multipart uploads for the rest.
 //! - `POST /api/uploads` with `{"name": ..., "type": ...}`: an upload policy
 //!   (`{"url": ..., "fields": {...}}`) for `users/{user}/{name}`, when the type is allowed.
 //! - `GET /api/files`: `{"files": [{"name", "size", "url"}]}`, the user's objects with
@@ -19,6 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,10 +34,18 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use stowage::memory::{HttpServer, MemoryStorage};
+use stowage::resumable::uppy::{Refusal, UppyCompanion, UserRules};
+use stowage::resumable::{GrantKey, ResumableUploads};
 use stowage::{ObjectStorage, PostPolicyRequest, PresignedPost, S3Path, hash_s3_key};
 
-/// The page: markup, style and script, with `{{RULES}}` standing for the upload rules.
-const PAGE: &str = include_str!("page.html");
+mod assets;
+
+pub use assets::{UPPY_VERSION, UppyAssets};
+
+/// The form page: markup, style and script, with `{{RULES}}` standing for the upload rules.
+const FORM_PAGE: &str = include_str!("form.html");
+/// The Uppy page, with `{{RULES}}` standing for the upload rules.
+const UPPY_PAGE: &str = include_str!("uppy.html");
 /// The header that names the signed-in user.
 const USER_HEADER: &str = "x-user";
 /// The longest user name.
@@ -42,22 +58,38 @@ const DOWNLOAD_TTL: Duration = Duration::from_secs(600);
 /// What the app lets a user upload.
 #[derive(Debug, Clone)]
 pub struct UploadRules {
-    /// The size cap of one file, in bytes, as `PostPolicyRequest::max_bytes`: the store
-    /// accepts files up to this plus the policy's multipart slack.
+    /// The size cap of one file, in bytes. A multipart upload is refused above it; a POST
+    /// policy takes it as `PostPolicyRequest::max_bytes`, so the store accepts files up to
+    /// this plus the policy's multipart slack.
     pub max_bytes: u64,
-    /// The Content-Types a file may have; the policy locks the upload to the one asked for.
+    /// The Content-Types a file may have; the policy or the upload locks the object to the
+    /// one asked for.
     pub content_types: Vec<String>,
     /// How long an upload policy stays valid.
     pub policy_ttl: Duration,
+    /// Files above this size go in parts (the Uppy page); smaller ones take a POST policy.
+    pub multipart_threshold: u64,
+    /// The size of every part but the last (at least 5 MiB); more for files above 10,000
+    /// of them.
+    pub part_size: u64,
+    /// How long a multipart upload may take, resumes included.
+    pub upload_ttl: Duration,
 }
 
-/// What the page tells the user about the rules.
+/// What the pages tell the user about the rules.
 #[derive(Debug, Serialize)]
 struct PageRules<'a> {
-    /// The largest file the store accepts: the policy's `content-length-range` maximum.
+    /// The largest file the form page's store accepts: the policy's
+    /// `content-length-range` maximum.
     limit_bytes: u64,
+    /// The largest file of the Uppy page.
+    max_bytes: u64,
     /// The Content-Types a file may have.
     content_types: &'a [String],
+    /// Above this size the Uppy page uploads in parts.
+    multipart_threshold: u64,
+    /// The smallest part size; the page cuts files as the service plans them.
+    part_size: u64,
 }
 
 /// The service's state: the store, the bucket and the rules.
@@ -69,33 +101,52 @@ pub struct App {
     bucket: String,
     /// What may be uploaded.
     rules: Arc<UploadRules>,
-    /// The page, with the rules filled in.
-    page: Bytes,
+    /// The form page, with the rules filled in.
+    form_page: Bytes,
+    /// The Uppy page, with the rules filled in.
+    uppy_page: Bytes,
+    /// Uppy's bundle.
+    assets: UppyAssets,
+    /// Uppy's S3 protocol over resumable uploads.
+    companion: UppyCompanion,
 }
 
 impl App {
-    /// An app that hands out policies for `bucket` of `storage` under `rules`.
+    /// An app that hands out policies and multipart uploads for `bucket` of `storage` under
+    /// `rules`, its grants MACed with `key`, its Uppy page loading `assets`.
     pub fn new(
         storage: Arc<dyn ObjectStorage>,
         bucket: impl Into<String>,
         rules: UploadRules,
+        key: GrantKey,
+        assets: UppyAssets,
     ) -> Self {
-        let page = render_page(&rules);
+        let bucket = bucket.into();
+        let uploads = ResumableUploads::new(Arc::clone(&storage), key).part_size(rules.part_size);
+        let companion = UppyCompanion::new(uploads, authorize(bucket.clone(), rules.clone()));
         Self {
             storage,
-            bucket: bucket.into(),
+            bucket,
+            form_page: Bytes::from(render_page(FORM_PAGE, &rules)),
+            uppy_page: Bytes::from(render_page(UPPY_PAGE, &rules)),
             rules: Arc::new(rules),
-            page: Bytes::from(page),
+            assets,
+            companion,
         }
     }
 
     /// The routes, ready for `axum::serve`.
     pub fn router(self) -> Router {
+        let companion = self.companion.router();
         Router::new()
-            .route("/", get(page))
+            .route("/", get(uppy_page))
+            .route("/form", get(form_page))
+            .route("/assets/uppy.min.mjs", get(uppy_script))
+            .route("/assets/uppy.min.css", get(uppy_styles))
             .route("/api/uploads", post(upload_policy))
             .route("/api/files", get(list_files))
             .with_state(self)
+            .nest("/s3", companion)
     }
 
     /// The key prefix of `user`'s files.
@@ -116,20 +167,56 @@ pub async fn memory_store(
     Ok((storage, server))
 }
 
-/// The page with the rules as JSON in its `<script id="rules">`.
-fn render_page(rules: &UploadRules) -> String {
+/// `page` with the rules as JSON in its `<script id="rules">`.
+fn render_page(page: &str, rules: &UploadRules) -> String {
     let shown = PageRules {
         limit_bytes: PostPolicyRequest::new(rules.max_bytes).content_length_upper_bound(),
+        max_bytes: rules.max_bytes,
         content_types: &rules.content_types,
+        multipart_threshold: rules.multipart_threshold,
+        part_size: rules.part_size,
     };
     let json = serde_json::to_string(&shown).unwrap_or_else(|_| "{}".to_owned());
     // Inside a <script>, `<` could close the element.
-    PAGE.replace("{{RULES}}", &json.replace('<', "\\u003c"))
+    page.replace("{{RULES}}", &json.replace('<', "\\u003c"))
 }
 
-/// `GET /`.
-async fn page(State(app): State<App>) -> Html<Bytes> {
-    Html(app.page)
+/// The companion's authorization: the `X-User` header names the user, whose files go under
+/// `users/{user}/` of `bucket` under `rules`.
+fn authorize(
+    bucket: String,
+    rules: UploadRules,
+) -> impl Fn(&Parts) -> Result<UserRules, Refusal> + Send + Sync + 'static {
+    move |request: &Parts| {
+        let user = signed_in_user(&request.headers)
+            .map_err(|error| Refusal::new(error.status, error.message))?;
+        let prefix = S3Path::new(&bucket, format!("users/{user}/"))
+            .map_err(|error| Refusal::bad_request(error.to_string()))?;
+        Ok(UserRules::new(user, prefix, rules.max_bytes)
+            .content_types(rules.content_types.iter().cloned())
+            .policy_ttl(rules.policy_ttl)
+            .upload_ttl(rules.upload_ttl))
+    }
+}
+
+/// `GET /`: the Uppy page.
+async fn uppy_page(State(app): State<App>) -> Html<Bytes> {
+    Html(app.uppy_page)
+}
+
+/// `GET /form`: the form page.
+async fn form_page(State(app): State<App>) -> Html<Bytes> {
+    Html(app.form_page)
+}
+
+/// `GET /assets/uppy.min.mjs`.
+async fn uppy_script(State(app): State<App>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/javascript")], app.assets.script)
+}
+
+/// `GET /assets/uppy.min.css`.
+async fn uppy_styles(State(app): State<App>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css")], app.assets.styles)
 }
 
 /// What the page asks a policy for.

@@ -1,10 +1,11 @@
-//! Browser uploads in a real browser: the `upload_app` example's page in headless Chromium,
+//! Browser uploads in a real browser: the `upload_app` example's pages in headless Chromium,
 //! against Garage and against the memory backend over HTTP, the same cases on both.
 //!
-//! Each case starts the app in-process on a store, opens its page in a fresh browser
-//! session, chooses a file in the page's `<input type=file>` and uploads it as a user
-//! would; then it reads what the page shows and asks the store, through the storage client,
-//! what it holds. Chromium and chromedriver are Debian's `chromium` and `chromium-driver`
+//! This module holds the form page's cases (a POST policy per file); [`uppy`] holds the
+//! Uppy page's (files of any size in resumable multipart uploads). Each case starts the
+//! app in-process on a store, opens its page in a fresh browser session, chooses a file as
+//! a user would and uploads it; then it reads what the page shows and asks the store,
+//! through the storage client, what it holds. Chromium and chromedriver are Debian's `chromium` and `chromium-driver`
 //! (`scripts/test.sh` installs them); chromedriver runs under the testkit's watchdog, so it
 //! and every browser it started stop when this binary exits, however it exits.
 //!
@@ -33,7 +34,10 @@ use stowage_testkit::watchdog::{ServerDir, free_port};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-use stowage_suite::upload_app::{App, UploadRules};
+use stowage::resumable::GrantKey;
+use stowage_suite::upload_app::{App, UploadRules, UppyAssets};
+
+mod uppy;
 
 /// Debian's Chromium launcher.
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -90,13 +94,38 @@ impl Backend {
     }
 }
 
-/// The rules of most cases: 48 KiB (64 KiB with the policy's slack), PNG or text, 60 s.
+/// The rules of most form cases: 48 KiB (64 KiB with the policy's slack), PNG or text,
+/// 60 s; the multipart settings are the Uppy page's, unused by the form.
 fn rules() -> UploadRules {
     UploadRules {
         max_bytes: MAX_BYTES,
         content_types: vec!["image/png".to_owned(), "text/plain".to_owned()],
         policy_ttl: Duration::from_secs(60),
+        multipart_threshold: 5 * 1024 * 1024,
+        part_size: 5 * 1024 * 1024,
+        upload_ttl: Duration::from_secs(3600),
     }
+}
+
+/// The app on `storage`'s `bucket` under `rules`, serving on `listener` until the test
+/// ends.
+fn serve_app(
+    listener: TcpListener,
+    storage: &Arc<dyn ObjectStorage>,
+    bucket: &str,
+    rules: UploadRules,
+) {
+    static ASSETS: OnceLock<UppyAssets> = OnceLock::new();
+    let assets = ASSETS
+        .get_or_init(|| {
+            UppyAssets::load().unwrap_or_else(|error| {
+                panic!("Uppy's bundle for the page: {error} (scripts/uppy.sh fetches it)")
+            })
+        })
+        .clone();
+    let key = GrantKey::random().expect("randomness for the grant key");
+    let router = App::new(Arc::clone(storage), bucket, rules, key, assets).router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
 }
 
 /// The same rules with policies that expire after one second.
@@ -229,6 +258,7 @@ async fn allow_origin_on_garage(storage: &S3Storage, bucket: &str, origin: &str)
         .allowed_methods("GET")
         .allowed_methods("HEAD")
         .allowed_methods("POST")
+        .allowed_methods("PUT")
         .allowed_headers("*")
         .expose_headers("ETag")
         .max_age_seconds(600)
@@ -317,8 +347,7 @@ impl Page {
         };
         // No event of this binary may name a user's key, a signature, a policy or a secret.
         stowage_testkit::logs::forbid([format!("users/{user}/"), format!("users/{victim}/")]);
-        let router = App::new(Arc::clone(&storage), bucket.clone(), rules).router();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        serve_app(listener, &storage, &bucket, rules);
         let browser = Driver::get().open_browser().await;
         let page = Self {
             storage,
@@ -334,9 +363,9 @@ impl Page {
         page
     }
 
-    /// Opens the page and waits for its first listing of the user's files.
+    /// Opens the form page and waits for its first listing of the user's files.
     async fn load(&self, origin: &str) {
-        let url = format!("{origin}/?user={}", self.user);
+        let url = format!("{origin}/form?user={}", self.user);
         self.browser.goto(&url).await.expect("the page loads");
         self.wait_for(Locator::Css("#files tbody[data-count]"))
             .await;
