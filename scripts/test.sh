@@ -3,8 +3,9 @@
 #
 # Installs Garage 2.5.0 into the cache when it is missing (several minutes, once) and moto
 # (the S3 emulator that enforces conditional writes) when Python cannot import its server,
-# and Debian's chromium and chromium-driver (the browser tests) when they are missing,
-# then runs `cargo test --workspace --all-features`. Each test binary that needs an
+# Debian's chromium and chromium-driver (the browser tests) when they are missing, and
+# Uppy's browser bundle from the npm registry (scripts/uppy.sh, once), then runs
+# `cargo test --workspace --all-features`. Each test binary that needs an
 # S3-compatible server starts a private Garage from the cache on 127.0.0.1 and stops it when
 # the binary exits (stowage_testkit::TestServer); with STOWAGE_TEST_S3_* set, the tests use
 # that server instead. Tests of conditional writes start a private moto the same way
@@ -20,4 +21,6 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     $sudo apt-get update -qq
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 fi
+# Uppy's bundle for the upload app's page (crates/suite/tests/browser/uppy.rs).
+scripts/uppy.sh >/dev/null
 cargo test --workspace --all-features "$@"

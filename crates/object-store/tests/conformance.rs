@@ -850,3 +850,39 @@ async fn empty_directories_are_not_common_prefixes() {
         .unwrap();
     assert_eq!(page, ListPage::default());
 }
+
+/// `object_store` has no presigned part URLs and no ListParts: the calls a browser upload
+/// of any size needs are `Unsupported`, and nothing is started or written.
+#[tokio::test]
+async fn client_driven_multipart_is_unsupported() {
+    for (store, storage, _dirs) in both() {
+        let target = path(BUCKET, "browser/upload.bin");
+        let id = stowage_core::transfer::UploadId::new("any");
+        let unsupported = |result: Result<(), Error>| {
+            assert!(
+                matches!(result, Err(Error::Unsupported { .. })),
+                "{store}: {result:?}"
+            );
+        };
+        unsupported(
+            storage
+                .create_multipart_upload(&target, &PutOptions::new())
+                .await
+                .map(drop),
+        );
+        unsupported(
+            storage
+                .presigned_upload_part(&target, &id, &stowage_core::PartUrlRequest::new(1, 5))
+                .await
+                .map(drop),
+        );
+        unsupported(storage.list_parts(&target, &id).await.map(drop));
+        unsupported(
+            storage
+                .complete_multipart_upload(&target, &id, Vec::new(), Some(5))
+                .await
+                .map(drop),
+        );
+        assert!(!storage.object_exists(&target).await.unwrap(), "{store}");
+    }
+}

@@ -1,7 +1,7 @@
 //! [`ResumableUploads`]: the service side of browser uploads of any size.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock::{Clock, SystemClock};
 use crate::hash::hash_s3_key;
@@ -23,7 +23,7 @@ pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// the Content-Type and how long the upload may take.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// use stowage_core::S3Path;
 /// use stowage_core::resumable::StartUpload;
 ///
@@ -237,7 +237,8 @@ impl ResumableUploads {
             upload,
             plan,
             content_type: request.content_type.clone(),
-            expires_at: self.clock.now() + ttl,
+            // Whole seconds, as the token carries it.
+            expires_at: whole_seconds(self.clock.now() + ttl),
         };
         tracing::info!(
             op = "resumable_start",
@@ -338,6 +339,12 @@ impl ResumableUploads {
             .await?;
         Ok(())
     }
+}
+
+/// `time` truncated to a whole second since the Unix epoch.
+fn whole_seconds(time: SystemTime) -> SystemTime {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    UNIX_EPOCH + Duration::from_secs(since.as_secs())
 }
 
 /// Whether `parts` (the store's, in part order) are exactly the plan's.
