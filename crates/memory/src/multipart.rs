@@ -16,6 +16,7 @@ use crate::errors;
 use crate::limits::check_part_number;
 use crate::object::StoredObject;
 use crate::storage::{BACKEND, MemoryStorage};
+use crate::uploads::Completion;
 
 /// Content-Type stored by a put or an upload that gives none: what the AWS SDK sends with
 /// every PutObject body, so the S3 backend stores it on every server.
@@ -157,11 +158,11 @@ pub(crate) fn complete(
     mode.validate()?;
     path.object_key()?;
     let inner = &storage.inner;
+    let completion = Completion { parts, object_size };
     let etag = inner.uploads.complete(
         path,
         upload,
-        parts,
-        object_size,
+        completion,
         &inner.limits,
         inner.clock.now(),
         |object| inner.store.put(path, object, mode, "complete_upload"),

@@ -17,6 +17,16 @@ use crate::object::StoredObject;
 /// Uploads by id.
 type Started = HashMap<UploadId, Upload>;
 
+/// What a CompleteMultipartUpload names: the parts, and the total size when the request
+/// carries `x-amz-mp-object-size`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Completion<'a> {
+    /// The parts, in the order the request lists them.
+    pub(crate) parts: &'a [CompletedPart],
+    /// The size the parts must add up to.
+    pub(crate) object_size: Option<u64>,
+}
+
 /// The pending multipart uploads of one store.
 #[derive(Debug, Default)]
 pub(crate) struct Uploads {
@@ -120,12 +130,12 @@ impl Uploads {
         &self,
         path: &S3Path,
         id: &UploadId,
-        parts: &[CompletedPart],
-        object_size: Option<u64>,
+        completion: Completion<'_>,
         limits: &Limits,
         now: SystemTime,
         store: impl FnOnce(StoredObject) -> Result<()>,
     ) -> Result<EntityTag> {
+        let Completion { parts, object_size } = completion;
         let mut started = self.lock();
         let upload = pending(&mut started, path, id)?;
         let chosen = upload.chosen_parts(parts, path)?;

@@ -553,6 +553,9 @@ async fn call(method: &str, url: &str, user: Option<&str>, body: Option<Vec<u8>>
     (status, body)
 }
 
+/// A request the router must refuse: method, URL, user, body, the status it must answer.
+type BadRequest<'a> = (&'a str, String, Option<&'a str>, Option<Vec<u8>>, u16);
+
 /// Bad input is a 4xx with a JSON `error`, never a 500, and never names the key.
 #[tokio::test]
 async fn the_router_answers_bad_input_with_json_4xx() {
@@ -582,7 +585,7 @@ async fn the_router_answers_bad_input_with_json_4xx() {
             .unwrap_or_default();
         format!("{base}/multipart/{id}{suffix}{query}")
     };
-    let cases: Vec<(&str, String, Option<&str>, Option<Vec<u8>>, u16)> = vec![
+    let cases: Vec<BadRequest> = vec![
         (
             "POST",
             format!("{base}/multipart"),

@@ -26,11 +26,14 @@
 //!
 //! With the feature `server`, [`TestServer`] names the S3-compatible server integration tests
 //! run against: the one `STOWAGE_TEST_S3_*` points at, or a private Garage the test binary
-//! starts from the cache and stops when it exits.
+//! starts from the cache and stops when it exits. With `browser`, [`browser::Driver`] drives
+//! headless Chromium.
 
 pub mod attributes;
 pub mod backends;
 pub mod batch_delete;
+#[cfg(feature = "browser")]
+pub mod browser;
 mod capabilities;
 #[cfg(feature = "server")]
 pub mod cluster;

@@ -6,6 +6,7 @@ mod parse;
 mod presign;
 mod serve;
 mod transfer;
+mod uploads;
 mod write;
 
 use std::time::Duration;
@@ -17,6 +18,7 @@ pub(crate) use objects::{CpArgs, HashKeyArgs, PathArgs, RmArgs};
 pub(crate) use presign::{PresignGetArgs, PresignPostArgs};
 pub(crate) use serve::ServeArgs;
 pub(crate) use transfer::{GetArgs, PutArgs};
+pub(crate) use uploads::{UploadsAbortArgs, UploadsCommand, UploadsLsArgs};
 pub(crate) use write::{AttributeArgs, SseAlgorithm, WriteArgs};
 
 /// The help heading of the flags every subcommand takes.
@@ -198,6 +200,14 @@ pub(crate) enum Command {
     /// stops after N lines without reading further pages; `ls` also stops quietly (exit 0)
     /// when the reader of its output goes away (`| head`).
     Ls(LsArgs),
+    /// List or abort the multipart uploads under a prefix that were started and neither
+    /// completed nor aborted: what a browser or a crashed process left behind, whose parts
+    /// are billed until the upload is aborted.
+    ///
+    /// On AWS, a bucket lifecycle rule with AbortIncompleteMultipartUpload
+    /// (DaysAfterInitiation) does the same as a scheduled `uploads abort`, without a client.
+    #[command(subcommand)]
+    Uploads(UploadsCommand),
     /// Print the 16-hex-character key hash that stowage logs and errors show instead of a
     /// key (first 16 hex digits of SHA-256 over the UTF-8 key).
     HashKey(HashKeyArgs),

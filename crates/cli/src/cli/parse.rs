@@ -183,6 +183,14 @@ pub(super) fn parse_seconds(value: &str) -> Result<std::time::Duration, String> 
     }
 }
 
+/// Parses `uploads abort --older-than`: a number and a unit (`30m`, `24h`, `7d`, `0s`,
+/// `1.5h`, or several, `1h 30m`), as `humantime` reads them.
+pub(super) fn parse_age(value: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(value.trim()).map_err(|error| {
+        format!("an age is a number and a unit, e.g. 30m, 24h, 7d or 0s ({error})")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +278,25 @@ mod tests {
         assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
         for bad in ["", "0", "-1", "ten", "NaN", "inf", "86401"] {
             assert!(parse_seconds(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// Ages take a unit; malformed ones are refused with the expected form.
+    #[test]
+    fn ages_are_checked() {
+        use std::time::Duration;
+        assert_eq!(parse_age("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_age("30m"), Ok(Duration::from_secs(30 * 60)));
+        assert_eq!(parse_age("24h"), Ok(Duration::from_secs(24 * 3600)));
+        assert_eq!(parse_age("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_age("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_age("1.5h"), Ok(Duration::from_secs(5400)));
+        for bad in ["", "h", "24", "24x", "-1h", "yesterday"] {
+            let error = parse_age(bad).unwrap_err();
+            assert!(
+                error.contains("e.g. 30m, 24h, 7d or 0s"),
+                "{bad:?}: {error}"
+            );
         }
     }
 }

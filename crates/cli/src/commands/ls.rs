@@ -81,7 +81,7 @@ fn list_options(args: &LsArgs) -> ListOptions {
 
 /// Writes one page's lines to stdout and flushes them, so they show before the next page
 /// is requested.
-fn print(text: &str) -> std::io::Result<()> {
+pub(super) fn print(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()

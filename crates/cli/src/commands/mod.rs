@@ -10,6 +10,7 @@ mod presign;
 mod progress;
 mod put;
 mod serve;
+mod uploads;
 mod write_options;
 
 use std::path::Path;
@@ -52,6 +53,7 @@ pub(crate) async fn run(cli: Cli) -> CmdResult {
         Command::Cp(args) => objects::cp(&settings, &args).await,
         Command::Rm(args) => objects::rm(&settings, &args).await,
         Command::Ls(args) => ls::ls(&settings, &args).await,
+        Command::Uploads(command) => uploads::uploads(&settings, &command).await,
         Command::Serve(args) => serve::serve(&args).await,
     }
 }

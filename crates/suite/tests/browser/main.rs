@@ -13,24 +13,21 @@
 //! `target/tmp/browser-upload-{memory,garage}.png`; the README's `docs/browser-upload.png`
 //! is a copy of the memory one.
 
-use std::ffi::OsStr;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::process::ChildStdin;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use futures::{FutureExt as _, TryStreamExt as _};
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{Value, json};
+use serde_json::json;
 use stowage::memory::HttpServer;
 use stowage::s3::S3Storage;
 use stowage::s3::aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use stowage::{ObjectStorage, PostPolicyRequest, S3Path};
 use stowage_testkit::TestServer;
-use stowage_testkit::watchdog::{ServerDir, free_port};
+use stowage_testkit::browser::Driver;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
@@ -39,23 +36,8 @@ use stowage_suite::upload_app::{App, UploadRules, UppyAssets};
 
 mod uppy;
 
-/// Debian's Chromium launcher.
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// Debian's chromedriver, of the same version.
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// How to get both, for every message that finds them missing.
-const HOW_TO_INSTALL: &str = "install them with `apt-get install -y chromium chromium-driver` \
-    (or run `scripts/test.sh`, which installs them and runs every test)";
-/// Runs `"$@"` (chromedriver) in a process group of its own; terminated, stops the whole
-/// group, chromedriver and the browsers it started, which would outlive it otherwise.
-const DRIVER_GROUP: &str = r#"
-setsid "$@" &
-pid=$!
-trap 'kill -TERM "-$pid" 2>/dev/null; sleep 1; kill -KILL "-$pid" 2>/dev/null; exit 0' TERM
-wait "$pid"
-"#;
-/// How long chromedriver may take to listen.
-const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(30);
+/// The browser window's size, which the screenshots show.
+const WINDOW: (u32, u32) = (900, 640);
 /// How long the page may take to reach a state a case waits for.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The memory store's bucket.
@@ -153,97 +135,6 @@ fn pattern(len: u64) -> Vec<u8> {
             state.to_le_bytes()[0]
         })
         .collect()
-}
-
-/// chromedriver on a free port of 127.0.0.1, running until this binary exits.
-#[derive(Debug)]
-struct Driver {
-    /// `http://127.0.0.1:PORT`.
-    url: String,
-    /// Its private directory: its log, and one browser profile per session.
-    dir: ServerDir,
-    /// Sessions started so far, to name their profiles.
-    sessions: AtomicU64,
-    /// The write end of the watchdog's pipe: held for the life of the process.
-    _lifeline: ChildStdin,
-}
-
-impl Driver {
-    /// The driver of this test binary, started on first use.
-    ///
-    /// # Panics
-    ///
-    /// When Chromium or chromedriver is not installed, or chromedriver does not start.
-    fn get() -> &'static Driver {
-        static DRIVER: OnceLock<Driver> = OnceLock::new();
-        DRIVER.get_or_init(|| Self::start().unwrap_or_else(|problem| panic!("{problem}")))
-    }
-
-    /// Starts chromedriver under the watchdog and waits until it listens.
-    fn start() -> Result<Self, String> {
-        for binary in [CHROMIUM, CHROMEDRIVER] {
-            if !Path::new(binary).exists() {
-                return Err(format!(
-                    "{binary} is missing: the browser tests need Chromium and chromedriver; \
-                     {HOW_TO_INSTALL}"
-                ));
-            }
-        }
-        let dir = ServerDir::new("chromedriver")?;
-        let port = free_port()?;
-        let port_arg = format!("--port={port}");
-        let args = ["-c", DRIVER_GROUP, "sh", CHROMEDRIVER, &port_arg].map(OsStr::new);
-        let lifeline = dir.spawn(OsStr::new("sh"), &args, &[])?;
-        dir.wait_for_port(port, Instant::now() + DRIVER_START_TIMEOUT)?;
-        Ok(Self {
-            url: format!("http://127.0.0.1:{port}"),
-            dir,
-            sessions: AtomicU64::new(0),
-            _lifeline: lifeline,
-        })
-    }
-
-    /// A fresh, empty profile directory for one browser session.
-    fn new_profile(&self) -> PathBuf {
-        let n = self.sessions.fetch_add(1, Ordering::Relaxed);
-        self.dir.path().join(format!("profile-{n}"))
-    }
-
-    /// A new headless Chromium session with a profile of its own.
-    async fn open_browser(&self) -> Client {
-        let profile = self.new_profile();
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new",
-                    // Root has no sandbox to drop into.
-                    "--no-sandbox",
-                    "--disable-dev-shm-usage",
-                    "--disable-gpu",
-                    "--hide-scrollbars",
-                    "--window-size=900,640",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            },
-        });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!("a JSON object literal")
-        };
-        // chromedriver speaks plain HTTP on 127.0.0.1: no TLS.
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .unwrap_or_else(|error| {
-                panic!(
-                    "{}",
-                    self.dir
-                        .with_log(format!("starting Chromium through chromedriver: {error}"))
-                )
-            })
-    }
 }
 
 /// Origins Garage's bucket CORS rule allows: every app this binary started.
@@ -348,7 +239,7 @@ impl Page {
         // No event of this binary may name a user's key, a signature, a policy or a secret.
         stowage_testkit::logs::forbid([format!("users/{user}/"), format!("users/{victim}/")]);
         serve_app(listener, &storage, &bucket, rules);
-        let browser = Driver::get().open_browser().await;
+        let browser = Driver::get().open_browser(WINDOW.0, WINDOW.1).await;
         let page = Self {
             storage,
             bucket,

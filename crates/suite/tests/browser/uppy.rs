@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 use stowage::memory::HttpServer;
 use stowage::{ObjectStorage, S3Path};
 use stowage_testkit::TestServer;
+use stowage_testkit::browser::Driver;
 use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
 use tokio::net::TcpListener;
 
 use super::{
-    Backend, Driver, MEMORY_BUCKET, PAGE_TIMEOUT, allow_origin_on_garage, pattern, serve_app,
-    unique_user,
+    Backend, MEMORY_BUCKET, PAGE_TIMEOUT, allow_origin_on_garage, pattern, serve_app, unique_user,
 };
 use stowage_suite::upload_app::UploadRules;
 
@@ -99,6 +99,77 @@ const [steps, done] = arguments;
 })().then(done, (error) => done({ error: String(error) }));
 "#;
 
+/// A store for the app, reached by the browser and the app through the fault proxy.
+struct Store {
+    /// The store, as the test checks it (directly, not through the proxy).
+    storage: Arc<dyn ObjectStorage>,
+    /// The store as the app uses it: its URLs point at the proxy.
+    app_storage: Arc<dyn ObjectStorage>,
+    /// The bucket.
+    bucket: String,
+    /// Between the browser and the store.
+    proxy: FaultProxy,
+    /// The memory store's HTTP server.
+    memory_server: Option<HttpServer>,
+}
+
+impl Store {
+    /// `backend` behind a fault proxy, its bucket open to pages from `origin`.
+    async fn behind_proxy(backend: Backend, origin: &str) -> Self {
+        match backend {
+            Backend::Memory => {
+                let (storage, server) = stowage_suite::upload_app::memory_store(
+                    MEMORY_BUCKET,
+                    std::slice::from_ref(&origin.to_owned()),
+                )
+                .await
+                .expect("the memory store serves over HTTP");
+                let proxy = FaultProxy::start(server.local_addr())
+                    .await
+                    .expect("the fault proxy starts");
+                server.set_public_endpoint(&proxy.endpoint_url());
+                let storage: Arc<dyn ObjectStorage> = Arc::new(storage);
+                Store {
+                    storage: Arc::clone(&storage),
+                    app_storage: storage,
+                    bucket: MEMORY_BUCKET.to_owned(),
+                    proxy,
+                    memory_server: Some(server),
+                }
+            }
+            Backend::Garage => {
+                let server = tokio::task::spawn_blocking(TestServer::get)
+                    .await
+                    .expect("the test server starts");
+                stowage_testkit::logs::forbid([server.secret_access_key.as_str()]);
+                let upstream = server
+                    .endpoint
+                    .trim_start_matches("http://")
+                    .parse()
+                    .expect("Garage's endpoint is an address");
+                let proxy = FaultProxy::start(upstream)
+                    .await
+                    .expect("the fault proxy starts");
+                let direct = server.s3_storage().await;
+                allow_origin_on_garage(&direct, &server.bucket, origin).await;
+                let through_proxy = server
+                    .s3_builder()
+                    .endpoint_url(proxy.endpoint_url())
+                    .build()
+                    .await
+                    .expect("an S3 backend through the proxy");
+                Store {
+                    storage: Arc::new(direct),
+                    app_storage: Arc::new(through_proxy),
+                    bucket: server.bucket.clone(),
+                    proxy,
+                    memory_server: None,
+                }
+            }
+        }
+    }
+}
+
 /// The Uppy page of the app on a store behind the fault proxy, open as one user.
 struct UppyPage {
     /// The store, as the test checks it (directly, not through the proxy).
@@ -133,66 +204,16 @@ impl UppyPage {
         );
         let user = unique_user("alice");
         let victim = unique_user("bob");
-        let (storage, app_storage, bucket, proxy, memory_server): (
-            Arc<dyn ObjectStorage>,
-            Arc<dyn ObjectStorage>,
-            String,
-            FaultProxy,
-            Option<HttpServer>,
-        ) = match backend {
-            Backend::Memory => {
-                let (storage, server) = stowage_suite::upload_app::memory_store(
-                    MEMORY_BUCKET,
-                    std::slice::from_ref(&origin),
-                )
-                .await
-                .expect("the memory store serves over HTTP");
-                let proxy = FaultProxy::start(server.local_addr())
-                    .await
-                    .expect("the fault proxy starts");
-                server.set_public_endpoint(&proxy.endpoint_url());
-                let storage: Arc<dyn ObjectStorage> = Arc::new(storage);
-                (
-                    Arc::clone(&storage),
-                    storage,
-                    MEMORY_BUCKET.to_owned(),
-                    proxy,
-                    Some(server),
-                )
-            }
-            Backend::Garage => {
-                let server = tokio::task::spawn_blocking(TestServer::get)
-                    .await
-                    .expect("the test server starts");
-                stowage_testkit::logs::forbid([server.secret_access_key.as_str()]);
-                let upstream = server
-                    .endpoint
-                    .trim_start_matches("http://")
-                    .parse()
-                    .expect("Garage's endpoint is an address");
-                let proxy = FaultProxy::start(upstream)
-                    .await
-                    .expect("the fault proxy starts");
-                let direct = server.s3_storage().await;
-                allow_origin_on_garage(&direct, &server.bucket, &origin).await;
-                let through_proxy = server
-                    .s3_builder()
-                    .endpoint_url(proxy.endpoint_url())
-                    .build()
-                    .await
-                    .expect("an S3 backend through the proxy");
-                (
-                    Arc::new(direct),
-                    Arc::new(through_proxy),
-                    server.bucket.clone(),
-                    proxy,
-                    None,
-                )
-            }
-        };
+        let Store {
+            storage,
+            app_storage,
+            bucket,
+            proxy,
+            memory_server,
+        } = Store::behind_proxy(backend, &origin).await;
         stowage_testkit::logs::forbid([format!("users/{user}/"), format!("users/{victim}/")]);
         serve_app(listener, &app_storage, &bucket, rules());
-        let browser = Driver::get().open_browser().await;
+        let browser = Driver::get().open_browser(900, 900).await;
         let page = Self {
             storage,
             bucket,
