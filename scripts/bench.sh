@@ -5,6 +5,7 @@
 #   scripts/bench.sh cpu        # signing + memory backend only (criterion, boto3, object_store)
 #   scripts/bench.sh server     # Garage on 127.0.0.1 only (stowage, boto3, curl)
 #   scripts/bench.sh transfer   # 1 GiB uploads and downloads on Garage (stowage, boto3, rclone, curl)
+#   scripts/bench.sh browser    # a 1 GiB upload through Uppy in Chromium to Garage, by the example app
 #   scripts/bench.sh big        # not part of `all`: a 6 GiB upload, copy and download on Garage
 #
 # CPU: criterion benches (crates/bench/benches/signing.rs, crates/bench/benches/memory_backend.rs) next to boto3
@@ -20,6 +21,10 @@
 # uploaded and downloaded by the `stowage` binary, boto3's upload_file / download_file,
 # rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each, the CPU
 # time of each client and of Garage over each transfer.
+# Browser: the upload_app example (release build, its own process) on a private Garage,
+# one BROWSER_MIB file (1024 by default) uploaded through real Uppy in headless Chromium
+# (crates/bench/benches/browser_upload.rs): the wall time, and the app's peak RSS and CPU
+# time over the upload.
 # Big: one 6 GiB file uploaded, copied server-side and downloaded by `stowage`, each timed,
 # the download checked against the source's SHA-256 (needs about 25 GiB of free disk).
 #
@@ -29,9 +34,9 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-all}"
 case "$mode" in
-all | cpu | server | transfer | big) ;;
+all | cpu | server | transfer | browser | big) ;;
 *)
-    echo "usage: $0 [all|cpu|server|transfer|big]" >&2
+    echo "usage: $0 [all|cpu|server|transfer|browser|big]" >&2
     exit 2
     ;;
 esac
@@ -109,6 +114,16 @@ run_transfer() {
     STOWAGE_BENCH_SERVER_PID="$(cat "$state/garage.pid")" \
         python3 crates/bench/benches/transfer_rounds.py "$stowage" "$out" "$TRANSFER_RUNS" "$TRANSFER_MIB" |
         tee "$out/transfers.jsonl" >&2
+}
+
+run_browser() {
+    echo "== ${BROWSER_MIB:-1024} MiB through Uppy in Chromium to Garage (crates/bench/benches/browser_upload.rs)" >&2
+    cargo build --release -p stowage-suite --example upload_app >&2
+    scripts/uppy.sh >/dev/null
+    local bench
+    cargo bench -p stowage-bench --bench browser_upload --no-run >&2
+    bench="$(bench_executable browser_upload)"
+    UPLOAD_APP_BIN="$PWD/target/release/examples/upload_app" "$bench" | tail -n 1 | tee "$out/browser.jsonl" >&2
 }
 
 run_big() {
@@ -203,10 +218,11 @@ PY
 }
 
 case "$mode" in
-all) run_cpu && run_server && run_transfer ;;
+all) run_cpu && run_server && run_transfer && run_browser ;;
 cpu) run_cpu ;;
 server) run_server ;;
 transfer) run_transfer ;;
+browser) run_browser ;;
 big) run_big ;;
 esac
 python3 scripts/bench_table.py "$out" target/criterion

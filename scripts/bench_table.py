@@ -243,10 +243,24 @@ def big_rows(out):
     return rows
 
 
+def browser_rows(out):
+    """The browser upload of scripts/bench.sh browser: time, and what the app held."""
+    path = os.path.join(out, "browser.jsonl")
+    if not os.path.exists(path):
+        return []
+    run = json.loads(open(path).read().strip().splitlines()[-1])
+    mib = run["bytes"] / 2**20
+    return [(f"Garage: {mib:.0f} MiB through Uppy in Chromium ({run['parts']} parts)",
+             f"{run['secs']:.1f} s ({run['bytes'] / run['secs'] / 1e6:.0f} MB/s)",
+             f"app: {run['app_max_rss_kib'] / 1024:.0f} MiB peak RSS "
+             f"({run['app_idle_rss_kib'] / 1024:.0f} MiB idle), {run['app_cpu_secs']:.2f} s CPU",
+             "", "the app never holds the bytes")]
+
+
 def main():
     out, criterion = sys.argv[1], sys.argv[2]
     rows = (cpu_rows(out, criterion) + server_rows(out) + listing_rows(out)
-            + transfer_rows(out) + big_rows(out))
+            + transfer_rows(out) + browser_rows(out) + big_rows(out))
     import boto3
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "

@@ -27,6 +27,11 @@ pub struct MemoryPage;
 #[cfg(doctest)]
 pub struct LargeObjectsPage;
 
+/// `docs/resumable-uploads.md`.
+#[doc = include_str!("../docs/resumable-uploads.md")]
+#[cfg(doctest)]
+pub struct ResumableUploadsPage;
+
 /// `docs/browser-uploads.md`.
 #[doc = include_str!("../docs/browser-uploads.md")]
 #[cfg(doctest)]

@@ -6,6 +6,9 @@
 //! request by kind and part number and cuts the network where a case says so. Each case
 //! ends with what the store itself holds: the bytes, the multipart ETag, and no upload left
 //! pending (ListMultipartUploads under the users' prefixes).
+//!
+//! The three-part case leaves a screenshot in `target/tmp/browser-uppy-{memory,garage}.png`;
+//! `docs/browser-upload-uppy.png` is a copy of the Garage one.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;

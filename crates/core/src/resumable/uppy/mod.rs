@@ -32,11 +32,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::request::Parts;
 use axum::routing::{get, post};
 
 use crate::path::S3Path;
 use crate::resumable::ResumableUploads;
+/// The head of a request, as the [`Authorize`] hook reads it (axum's
+/// `axum::http::request::Parts`): method, URI, headers, extensions.
+pub use axum::http::request::Parts;
 pub use reply::Refusal;
 
 /// The largest request body the router reads: a create request's JSON.
@@ -120,13 +122,13 @@ where
 /// ```
 /// use std::sync::Arc;
 /// use axum::Router;
-/// use stowage_core::resumable::uppy::{Refusal, UppyCompanion, UserRules};
+/// use stowage_core::resumable::uppy::{Parts, Refusal, UppyCompanion, UserRules};
 /// use stowage_core::resumable::{GrantKey, ResumableUploads};
 /// use stowage_core::{ObjectStorage, S3Path};
 ///
 /// fn app(storage: Arc<dyn ObjectStorage>) -> Result<Router, stowage_core::Error> {
 ///     let uploads = ResumableUploads::new(storage, GrantKey::random()?);
-///     let companion = UppyCompanion::new(uploads, |request: &axum::http::request::Parts| {
+///     let companion = UppyCompanion::new(uploads, |request: &Parts| {
 ///         let user = request
 ///             .headers
 ///             .get("x-user")
