@@ -5,6 +5,7 @@
 #   scripts/bench.sh cpu        # signing + memory backend only (criterion, boto3, object_store)
 #   scripts/bench.sh server     # Garage on 127.0.0.1 only (stowage, boto3, curl)
 #   scripts/bench.sh transfer   # 1 GiB uploads and downloads on Garage (stowage, boto3, rclone, curl)
+#   scripts/bench.sh small      # 1 KiB PUT/GET/HEAD on Garage: stowage, aws-sdk-s3, object_store, boto3
 #   scripts/bench.sh browser    # a 1 GiB upload through Uppy in Chromium to Garage, by the example app
 #   scripts/bench.sh big        # not part of `all`: a 6 GiB upload, copy and download on Garage
 #
@@ -21,6 +22,11 @@
 # uploaded and downloaded by the `stowage` binary, boto3's upload_file / download_file,
 # rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each, the CPU
 # time of each client and of Garage over each transfer.
+# Small: SMALL_ROUNDS interleaved rounds (3 by default) of PUT, GET and HEAD of 1 KiB at
+# concurrency 1 and 32 on Garage by stowage's S3 backend, the raw aws-sdk-s3 client and
+# object_store's AmazonS3 (crates/bench/benches/small_objects.rs) and boto3
+# (crates/bench/benches/small_objects_boto3.py): ops/s and client CPU per 1000 requests,
+# medians of the rounds.
 # Browser: the upload_app example (release build, its own process) on a private Garage,
 # one BROWSER_MIB file (1024 by default) uploaded through real Uppy in headless Chromium
 # (crates/bench/benches/browser_upload.rs): the wall time, and the app's peak RSS and CPU
@@ -34,9 +40,9 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-all}"
 case "$mode" in
-all | cpu | server | transfer | browser | big) ;;
+all | cpu | server | transfer | small | browser | big) ;;
 *)
-    echo "usage: $0 [all|cpu|server|transfer|browser|big]" >&2
+    echo "usage: $0 [all|cpu|server|transfer|small|browser|big]" >&2
     exit 2
     ;;
 esac
@@ -114,6 +120,19 @@ run_transfer() {
     STOWAGE_BENCH_SERVER_PID="$(cat "$state/garage.pid")" \
         python3 crates/bench/benches/transfer_rounds.py "$stowage" "$out" "$TRANSFER_RUNS" "$TRANSFER_MIB" |
         tee "$out/transfers.jsonl" >&2
+}
+
+run_small() {
+    start_garage
+    echo "== 1 KiB PUT/GET/HEAD, ${SMALL_ROUNDS:-3} interleaved rounds: stowage, aws-sdk-s3, object_store, boto3" >&2
+    cargo bench -p stowage-bench --bench small_objects --no-run >&2
+    local bench
+    bench="$(bench_executable small_objects)"
+    : >"$out/small.jsonl"
+    for round in $(seq "${SMALL_ROUNDS:-3}"); do
+        "$bench" "$round" | tee -a "$out/small.jsonl" >&2
+        python3 crates/bench/benches/small_objects_boto3.py "$round" | tee -a "$out/small.jsonl" >&2
+    done
 }
 
 run_browser() {
@@ -218,10 +237,11 @@ PY
 }
 
 case "$mode" in
-all) run_cpu && run_server && run_transfer && run_browser ;;
+all) run_cpu && run_server && run_transfer && run_small && run_browser ;;
 cpu) run_cpu ;;
 server) run_server ;;
 transfer) run_transfer ;;
+small) run_small ;;
 browser) run_browser ;;
 big) run_big ;;
 esac

@@ -243,6 +243,44 @@ def big_rows(out):
     return rows
 
 
+def small_rows(out):
+    """scripts/bench.sh small: ops/s and client CPU per 1000 requests, medians of the rounds;
+    stowage against object_store, with aws-sdk-s3 and boto3 beside."""
+    path = os.path.join(out, "small.jsonl")
+    if not os.path.exists(path):
+        return []
+    runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
+    cells = {}
+    for run in runs:
+        key = (run["op"], run["concurrency"], run["client"])
+        cells.setdefault(key, []).append(run)
+    def medians(op, concurrency, client):
+        cell = cells.get((op, concurrency, client), [])
+        if not cell:
+            return None, None
+        ops = statistics.median(r["requests"] / r["secs"] for r in cell)
+        cpu = statistics.median(1000 * r["cpu_secs"] / r["requests"] * 1000 for r in cell)
+        return ops, cpu
+    rows = []
+    for op in ("GET", "HEAD", "PUT"):
+        for concurrency in (1, 32):
+            ours, our_cpu = medians(op, concurrency, "stowage")
+            theirs, their_cpu = medians(op, concurrency, "object_store")
+            if ours is None or theirs is None:
+                continue
+            others = []
+            for client in ("aws-sdk-s3", "boto3"):
+                ops, cpu = medians(op, concurrency, client)
+                if ops is not None:
+                    others.append(f"{client} {ops:,.0f}/s, {cpu:.0f} ms CPU")
+            rows.append((f"Garage: 1 KiB {op}, concurrency {concurrency} (per 1000 requests)",
+                         f"{ours:,.0f}/s, {our_cpu:.0f} ms CPU",
+                         f"object_store {theirs:,.0f}/s, {their_cpu:.0f} ms CPU; " + "; ".join(others),
+                         f"{ours / theirs:.2f}x",
+                         verdict(ours / theirs, 1.0) + (" (CPU " + verdict(their_cpu / our_cpu, 1.0) + ")")))
+    return rows
+
+
 def browser_rows(out):
     """The browser upload of scripts/bench.sh browser: time, and what the app held."""
     path = os.path.join(out, "browser.jsonl")
@@ -260,7 +298,7 @@ def browser_rows(out):
 def main():
     out, criterion = sys.argv[1], sys.argv[2]
     rows = (cpu_rows(out, criterion) + server_rows(out) + listing_rows(out)
-            + transfer_rows(out) + browser_rows(out) + big_rows(out))
+            + transfer_rows(out) + small_rows(out) + browser_rows(out) + big_rows(out))
     import boto3
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "

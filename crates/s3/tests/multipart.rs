@@ -15,6 +15,7 @@ use stowage_core::{Error, ObjectStorage, Payload, PutOptions, S3Path};
 use stowage_s3::S3Storage;
 use stowage_testkit::TestServer;
 use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
+use stowage_testkit::support::multipart_etag;
 
 /// Parts of 5 MiB (S3's minimum), three in flight: a 12 MiB object is three parts.
 fn small_parts() -> TransferSettings {
@@ -36,17 +37,6 @@ fn pattern(len: usize) -> Bytes {
     }
     bytes.truncate(len);
     Bytes::from(bytes)
-}
-
-/// S3's ETag of a multipart object: the MD5 of the parts' MD5s, then `-` and the count.
-fn multipart_etag(body: &[u8], part_size: usize) -> String {
-    let mut digests = Vec::new();
-    let mut count = 0;
-    for part in body.chunks(part_size) {
-        digests.extend_from_slice(&Md5::digest(part));
-        count += 1;
-    }
-    format!("\"{}-{count}\"", hex::encode(Md5::digest(&digests)))
 }
 
 fn path(key: &str) -> S3Path {

@@ -61,6 +61,7 @@ mod redeem;
 mod server;
 pub mod spans;
 mod suite;
+pub mod support;
 pub mod transfers;
 #[cfg(feature = "server")]
 pub mod watchdog;

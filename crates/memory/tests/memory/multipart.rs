@@ -14,6 +14,7 @@ use stowage_core::{
     CopyOptions, Error, ObjectMeta, ObjectStorage, Payload, PutMode, PutOptions, S3Path,
 };
 use stowage_memory::MemoryStorage;
+use stowage_testkit::support::multipart_etag;
 
 use crate::support::{body, etag, path};
 
@@ -49,20 +50,6 @@ fn pattern(len: usize, seed: u32) -> Bytes {
     }
     bytes.truncate(len);
     Bytes::from(bytes)
-}
-
-/// S3's ETag of `data` uploaded in parts of `part_size`, computed here independently of
-/// the store: the MD5 of the parts' raw MD5s, then `-` and the part count.
-fn multipart_etag(data: &[u8], part_size: usize) -> String {
-    let mut digests = Vec::new();
-    for part in data.chunks(part_size) {
-        digests.extend_from_slice(&Md5::digest(part));
-    }
-    format!(
-        "\"{}-{}\"",
-        hex::encode(Md5::digest(&digests)),
-        data.len().div_ceil(part_size)
-    )
 }
 
 /// The quoted MD5 of `data`: a single put's ETag.
