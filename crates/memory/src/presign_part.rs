@@ -80,6 +80,9 @@ pub(crate) fn verify(
         .ok_or_else(|| HttpRejection::bad_request("the URL does not point at this store"))?;
     let (url_path, query) = rest
         .split_once('?')
+        .filter(|(_, query)| {
+            query.contains("X-Amz-Algorithm=") || query.contains("X-Amz-Signature=")
+        })
         .ok_or_else(|| HttpRejection::new(403, "AccessDenied", "the URL carries no signature"))?;
     let length = content_length.to_string();
     let headers = [

@@ -355,7 +355,7 @@ async fn unknown_paths_and_methods_are_xml_4xx() {
     for (method, url) in [
         (reqwest::Method::GET, format!("{endpoint}/")),
         (reqwest::Method::GET, format!("{endpoint}/uploads")),
-        (reqwest::Method::PUT, format!("{endpoint}/uploads/k")),
+        (reqwest::Method::PUT, format!("{endpoint}/uploads")),
         (reqwest::Method::DELETE, format!("{endpoint}/uploads/k")),
         (reqwest::Method::POST, format!("{endpoint}/uploads/k")),
         (reqwest::Method::POST, format!("{endpoint}/")),
@@ -368,6 +368,16 @@ async fn unknown_paths_and_methods_are_xml_4xx() {
         );
         assert_eq!(answer.acao(), Some("*"));
     }
+    // A PUT of an object is a part upload: without a length it is refused as S3 refuses
+    // it, and without a signature too.
+    let url = format!("{endpoint}/uploads/k?partNumber=1&uploadId=x");
+    let answer = Answer::of(f.client.put(&url).send().await.unwrap()).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (411, "MissingContentLength")
+    );
+    let answer = Answer::of(f.client.put(&url).body("part").send().await.unwrap()).await;
+    assert_eq!((answer.status, answer.code()), (403, "AccessDenied"));
     // A GET of an object without a signature is refused like S3 refuses it.
     let answer = Answer::of(
         f.client
