@@ -59,6 +59,62 @@ enum Client {
     Sdk(&'static str, aws_sdk_s3::Client),
     /// object_store's S3 store.
     ObjectStore(Arc<AmazonS3>),
+    /// The floor of a lean path (`SMALL_VARIANTS=1`): requests signed by core's SigV4
+    /// module with its cached key, sent over a pooled hyper client, with nothing else (no
+    /// retries, timeouts or error mapping).
+    Lean(Arc<Lean>),
+}
+
+/// What the lean prototype sends with.
+struct Lean {
+    /// A pooled HTTP/1 client.
+    http: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Full<Bytes>,
+    >,
+    /// The server's URL.
+    endpoint: String,
+    /// The region signed for.
+    region: String,
+    /// The credentials.
+    credentials: stowage::backend::SigningCredentials,
+    /// Signing keys, derived once a day.
+    keys: stowage::backend::sigv4::SigningKeyCache,
+}
+
+impl Lean {
+    /// One signed request: the status and the body.
+    async fn send(&self, method: &str, bucket: &str, key: &str, body: Bytes) -> (u16, Bytes) {
+        use http_body_util::BodyExt as _;
+        use stowage::backend::sigv4::{Authorize, SigningTime};
+        let url = format!(
+            "{}/{bucket}/{}",
+            self.endpoint,
+            stowage::backend::uri::encode_path(key)
+        );
+        let time = SigningTime::new(std::time::SystemTime::now()).unwrap();
+        let length = body.len().to_string();
+        let mut signing = Authorize::new(method, &url, &self.region);
+        if method == "PUT" {
+            signing = signing.header("content-length", &length);
+        }
+        let signed = signing.sign(&self.credentials, &time, &self.keys).unwrap();
+        let mut request = http::Request::builder().method(method).uri(&url);
+        for (name, value) in signed {
+            request = request.header(name, value);
+        }
+        if method == "PUT" {
+            request = request.header("content-length", length);
+        }
+        let response = self
+            .http
+            .request(request.body(http_body_util::Full::new(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, body)
+    }
 }
 
 impl Client {
@@ -67,6 +123,7 @@ impl Client {
             Self::Stowage(_) => "stowage",
             Self::Sdk(name, _) => name,
             Self::ObjectStore(_) => "object_store",
+            Self::Lean(_) => "lean prototype",
         }
     }
 
@@ -125,6 +182,18 @@ impl Client {
                         .unwrap();
                 }
             },
+            Self::Lean(lean) => {
+                let (method, body) = match op {
+                    Op::Put => ("PUT", body.clone()),
+                    Op::Get => ("GET", Bytes::new()),
+                    Op::Head => ("HEAD", Bytes::new()),
+                };
+                let (status, answer) = lean.send(method, bucket, &key, body).await;
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+                if let Op::Get = op {
+                    assert_eq!(answer.len(), SIZE);
+                }
+            }
             Self::ObjectStore(store) => {
                 let path = StorePath::from(key.as_str());
                 match op {
@@ -261,6 +330,17 @@ async fn main() {
     ];
     if std::env::var_os("SMALL_VARIANTS").is_some() {
         clients.extend(variants(&sdk, &server.endpoint));
+        clients.push(Client::Lean(Arc::new(Lean {
+            http: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http(),
+            endpoint: server.endpoint.trim_end_matches('/').to_owned(),
+            region: server.region.clone(),
+            credentials: stowage::backend::SigningCredentials::new(
+                &server.access_key_id,
+                &server.secret_access_key,
+            ),
+            keys: stowage::backend::sigv4::SigningKeyCache::new(),
+        })));
     }
     let count = clients.len();
     clients.rotate_left(round % count);

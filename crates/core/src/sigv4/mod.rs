@@ -1,6 +1,8 @@
 //! SigV4 for S3 in one place: minting presigned URLs for any request, and verifying every
 //! way a request carries a signature.
 //!
+//! - [`Authorize`] signs a request in its headers (`Authorization`, `x-amz-date`,
+//!   `x-amz-content-sha256`), as the SDKs send most requests.
 //! - [`Presign`] mints a presigned URL for any method, operation parameters and signed
 //!   headers (a GET, a PUT, an UploadPart bound to its `content-length`), laid out as
 //!   `aws-sdk-s3`'s presigner lays them out.
@@ -14,6 +16,7 @@
 //! The S3 backend mints with it, the memory backend verifies with it, and the POST-policy
 //! signer signs with its key cache, so the three can never disagree on a byte.
 
+mod authorize;
 mod canonical;
 mod key;
 mod presign;
@@ -22,6 +25,7 @@ mod verify;
 
 use std::time::Duration;
 
+pub use authorize::Authorize;
 pub use canonical::query_pairs;
 pub use key::{SigningKeyCache, signing_key};
 pub use presign::Presign;
