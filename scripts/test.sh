@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 scripts/garage.sh install
 python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5.2,<6'
-# Chromium and chromedriver for the browser tests (crates/suite/tests/browser.rs), from Debian.
+# Chromium and chromedriver for the browser tests (crates/suite/tests/browser/), from Debian.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq

@@ -4,7 +4,7 @@
 //! - `tests/conformance.rs`: the conformance suite on the memory backend and on Garage, and
 //!   the differential tests (memory against Garage, and against moto for conditional
 //!   writes).
-//! - `tests/browser.rs`: [`upload_app`]'s page in headless Chromium, against Garage and
+//! - `tests/browser/`: [`upload_app`]'s pages in headless Chromium, against Garage and
 //!   against the memory backend over HTTP.
 //! - `examples/upload_app.rs`: the app itself,
 //!   `cargo run -p stowage-suite --example upload_app`.
