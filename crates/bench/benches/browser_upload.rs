@@ -18,7 +18,7 @@ use stowage::s3::aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use stowage::{ObjectStorage, S3Path};
 use stowage_testkit::TestServer;
 use stowage_testkit::browser::Driver;
-use stowage_testkit::watchdog::free_port;
+use stowage_testkit::servers::watchdog::free_port;
 
 const MIB: u64 = 1024 * 1024;
 

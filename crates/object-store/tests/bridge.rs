@@ -25,8 +25,8 @@ use stowage_core::{
 };
 use stowage_memory::MemoryStorage;
 use stowage_object_store::{ObjectStoreAdapter, ObjectStoreBridge};
-use stowage_testkit::moto::MotoServer;
-use stowage_testkit::transfers::small_parts;
+use stowage_testkit::areas::transfers::small_parts;
+use stowage_testkit::servers::moto::MotoServer;
 use stowage_testkit::{Backend, Capabilities, MemoryRedeemer, TestServer};
 
 /// The prefix of every key this binary writes through a bridge.

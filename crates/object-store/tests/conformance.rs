@@ -20,7 +20,7 @@ use stowage_core::{
     ListPage, ListStreamExt, ListToken, ObjectStorage, PutMode, PutOptions, S3Path,
 };
 use stowage_object_store::ObjectStoreAdapter;
-use stowage_testkit::transfers::small_parts;
+use stowage_testkit::areas::transfers::small_parts;
 use stowage_testkit::{Backend, Capabilities, Fixture, Redeemer};
 
 const BUCKET: &str = "stowage-test";
@@ -243,7 +243,7 @@ async fn in_memory_with_signer_presigned_get() {
         &signer,
         restricted(IN_MEMORY, true),
     );
-    stowage_testkit::presign::presigned_get(&fixture).await;
+    stowage_testkit::areas::presign::presigned_get(&fixture).await;
     let debug = format!("{storage:?}");
     assert!(
         !debug.contains("test-secret") && debug.contains("store with signer"),

@@ -3,7 +3,7 @@
 //! The suite runs on the memory backend and on the S3-compatible test server
 //! (`STOWAGE_TEST_S3_*`, or a private Garage this binary starts), followed by the
 //! differential test of the memory backend against that server. Conditional
-//! writes, which Garage ignores, are proven on moto (`stowage_testkit::moto`): the suite's
+//! writes, which Garage ignores, are proven on moto (`stowage_testkit::servers::moto`): the suite's
 //! write areas, and a differential test of conditional operations memory vs moto.
 
 stowage_testkit::conformance_tests!(memory_backend, stowage_testkit::backends::memory());
@@ -72,9 +72,9 @@ mod moto {
 
     use proptest::prelude::*;
     use stowage::S3Path;
+    use stowage_testkit::areas::transfers::small_parts;
     use stowage_testkit::backends::{BUCKETS, memory_storage};
-    use stowage_testkit::moto::MotoServer;
-    use stowage_testkit::transfers::small_parts;
+    use stowage_testkit::servers::moto::MotoServer;
     use stowage_testkit::{Backend, Capabilities, HttpRedeemer};
 
     /// The S3 backend on moto, told that the store honours conditional writes.
@@ -104,13 +104,13 @@ mod moto {
     #[tokio::test]
     async fn conditional_puts() {
         let backend = moto_backend().await;
-        stowage_testkit::writes::conditional_puts(&backend.fixture()).await;
+        stowage_testkit::areas::writes::conditional_puts(&backend.fixture()).await;
     }
 
     #[tokio::test]
     async fn concurrent_creates() {
         let backend = moto_backend().await;
-        stowage_testkit::writes::concurrent_creates(&backend.fixture()).await;
+        stowage_testkit::areas::writes::concurrent_creates(&backend.fixture()).await;
     }
 
     #[test]

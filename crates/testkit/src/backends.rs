@@ -3,7 +3,7 @@
 
 use stowage_memory::MemoryStorage;
 
-use crate::transfers::small_parts;
+use crate::areas::transfers::small_parts;
 use crate::{Backend, Capabilities, MemoryRedeemer};
 
 /// The bucket names every ready-made backend uses (Garage's test buckets too).

@@ -1,7 +1,7 @@
 //! Headless Chromium for browser tests and benches: Debian's `chromium`, driven through
 //! Debian's `chromedriver` with fantoccini.
 //!
-//! [`Driver::get`] starts chromedriver once per process, under the [watchdog](crate::watchdog),
+//! [`Driver::get`] starts chromedriver once per process, under the [watchdog](crate::servers::watchdog),
 //! so it and every browser it started stop when the process exits, however it exits.
 //! [`Driver::open_browser`] opens a headless session with a fresh profile.
 //! `scripts/test.sh` installs both packages.
@@ -17,7 +17,7 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-use crate::watchdog::{ServerDir, free_port};
+use crate::servers::watchdog::{ServerDir, free_port};
 
 /// Debian's Chromium launcher.
 pub const CHROMIUM: &str = "/usr/bin/chromium";

@@ -47,12 +47,12 @@ impl<'a> Fixture<'a> {
             bucket2: bucket2.to_owned(),
             redeemer,
             capabilities,
-            transfer: crate::transfers::small_parts(),
+            transfer: crate::areas::transfers::small_parts(),
         }
     }
 
     /// Declares the transfer settings the backend was built with (by default
-    /// [`small_parts`](crate::transfers::small_parts)).
+    /// [`small_parts`](crate::areas::transfers::small_parts)).
     #[must_use]
     pub fn with_transfer(mut self, settings: TransferSettings) -> Self {
         self.transfer = settings;
@@ -110,14 +110,14 @@ impl Backend {
             bucket: bucket.to_owned(),
             bucket2: bucket2.to_owned(),
             capabilities,
-            transfer: crate::transfers::small_parts(),
+            transfer: crate::areas::transfers::small_parts(),
             kept: Vec::new(),
         }
     }
 
     /// Declares the transfer settings `storage` was built with, which the suite's transfer
     /// areas size their objects from. Without it the suite assumes
-    /// [`small_parts`](crate::transfers::small_parts): build the backend with those.
+    /// [`small_parts`](crate::areas::transfers::small_parts): build the backend with those.
     #[must_use]
     pub fn transfer_settings(mut self, settings: TransferSettings) -> Self {
         self.transfer = settings;

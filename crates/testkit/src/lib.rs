@@ -24,48 +24,38 @@
 //! [`run_all`] runs every area in one call instead. Every area works under a fresh, unique
 //! key prefix, so areas run concurrently on shared buckets.
 //!
+//! The crate's modules, by job:
+//! - [`areas`]: the suite's areas of S3 semantics, one module each, and [`run_all`] and
+//!   [`conformance_tests!`] over them;
+//! - [`differential`]: the same random operation sequences on two stores, compared;
+//! - [`checked_operations`]: every operation as one checked step, for the tests that run
+//!   them under faults (the fault proxy's matrix, a cluster losing nodes);
+//! - `servers` (feature `server`): the test server, private Garage nodes and clusters, moto,
+//!   and the watchdog that stops them; `fault_proxy`: faults between a client and a server;
+//! - [`logs`], [`support`], `browser` (feature `browser`): what test binaries share.
+//!
 //! With the feature `server`, [`TestServer`] names the S3-compatible server integration tests
 //! run against: the one `STOWAGE_TEST_S3_*` points at, or a private Garage the test binary
 //! starts from the cache and stops when it exits. With `browser`, [`browser::Driver`] drives
 //! headless Chromium.
 
-pub mod attributes;
+pub mod areas;
 pub mod backends;
-pub mod batch_delete;
 #[cfg(feature = "browser")]
 pub mod browser;
 mod capabilities;
-#[cfg(feature = "server")]
-pub mod cluster;
+pub mod checked_operations;
 pub mod differential;
-pub mod errors;
 #[cfg(feature = "server")]
 pub mod fault_proxy;
-pub mod file_downloads;
 mod fixture;
 mod flaky;
-#[cfg(feature = "server")]
-pub mod garage;
-pub mod keys;
-pub mod list_pages;
-pub mod listing;
 pub mod logs;
-#[cfg(feature = "server")]
-pub mod moto;
-pub mod objects;
-pub mod operations;
-pub mod presign;
-pub mod reads;
 mod redeem;
 #[cfg(feature = "server")]
-mod server;
-pub mod spans;
+pub mod servers;
 mod suite;
 pub mod support;
-pub mod transfers;
-#[cfg(feature = "server")]
-pub mod watchdog;
-pub mod writes;
 
 pub use capabilities::Capabilities;
 
@@ -78,5 +68,5 @@ pub use flaky::{BROKEN_BODY, FlakyBodies};
 pub use redeem::HttpRedeemer;
 pub use redeem::{MemoryRedeemer, Redeemer};
 #[cfg(feature = "server")]
-pub use server::{ENV_VARS, TestServer};
+pub use servers::{ENV_VARS, TestServer};
 pub use suite::run_all;

@@ -33,8 +33,8 @@ macro_rules! conformance_tests {
             batch_delete::every_path_reported,
             listing::delimiter_and_prefixes,
             listing::pagination,
-            list_pages::pages_and_start_after,
-            list_pages::resume_from_token,
+            listing_pages::pages_and_start_after,
+            listing_pages::resume_from_token,
             reads::ranges,
             reads::conditional_reads,
             writes::conditional_puts,
@@ -64,14 +64,14 @@ macro_rules! conformance_tests {
                     // the binary may carry one, a signature, a credential or a policy.
                     let logs = $crate::logs::forbid([$crate::SUITE_KEY_PREFIX]);
                     let backend: $crate::Backend = $setup.await;
-                    $crate::$area::$test(&backend.fixture()).await;
+                    $crate::areas::$area::$test(&backend.fixture()).await;
                     logs.assert_free_of(&[$crate::SUITE_KEY_PREFIX]);
                 }
             )*
         }
     };
     (@expand [run_all $fixture:ident] $($area:ident :: $test:ident),* $(,)?) => {
-        $( $crate::$area::$test($fixture).await; )*
+        $( $crate::areas::$area::$test($fixture).await; )*
     };
     ($module:ident, $setup:expr $(,)?) => {
         $crate::conformance_tests!(@areas [tests $module ($setup)]);

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use stowage_core::{Error, ObjectStorage, PutOptions, S3Path};
 use stowage_s3::S3Storage;
-use stowage_testkit::cluster::GarageCluster;
-use stowage_testkit::operations::{self, Operation, content};
-use stowage_testkit::transfers::small_parts;
+use stowage_testkit::areas::transfers::small_parts;
+use stowage_testkit::checked_operations::{self, Operation, content};
+use stowage_testkit::servers::cluster::GarageCluster;
 use stowage_testkit::{Backend, TestServer, backends};
 
 /// Starts a cluster, failing the test with the reason when it cannot.
@@ -155,7 +155,7 @@ async fn round(storage: &S3Storage, ledger: &Ledger, prefix: &S3Path, worker: us
 
     if round % 3 == worker % 3 {
         let large = prefix.join(&format!("{round}-large")).unwrap();
-        let large_bytes = content(operations::IN_PARTS_LEN);
+        let large_bytes = content(checked_operations::IN_PARTS_LEN);
         put(storage, ledger, &large, large_bytes.clone()).await;
         assert!(
             read(storage, &large).await == large_bytes,
@@ -344,9 +344,12 @@ async fn every_operation(
     let mut took = Vec::new();
     for op in Operation::ALL {
         let started = Instant::now();
-        let outcome = tokio::time::timeout(hang, operations::run(op, storage, base, source, bytes))
-            .await
-            .unwrap_or_else(|_| panic!("{op:?} hung"));
+        let outcome = tokio::time::timeout(
+            hang,
+            checked_operations::run(op, storage, base, source, bytes),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{op:?} hung"));
         took.push(format!("{op:?} {} ms", started.elapsed().as_millis()));
         outcomes.push((op, outcome));
     }

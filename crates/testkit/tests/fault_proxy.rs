@@ -16,8 +16,8 @@ use stowage_s3::aws_sdk_s3::primitives::ByteStream;
 use stowage_s3::aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use stowage_s3::{S3Storage, S3StorageBuilder};
 use stowage_testkit::TestServer;
+use stowage_testkit::checked_operations::{self, Operation, content};
 use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
-use stowage_testkit::operations::{self, Operation, content};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tracing::instrument::WithSubscriber;
@@ -525,7 +525,7 @@ async fn a_body_that_stalls_midway_is_a_timeout_and_a_download_resumes_past_it()
             builder
                 .max_attempts(1)
                 .read_timeout(read_timeout)
-                .transfer_settings(stowage_testkit::transfers::small_parts())
+                .transfer_settings(stowage_testkit::areas::transfers::small_parts())
         })
         .await,
     );
@@ -557,7 +557,7 @@ async fn a_body_that_stalls_midway_is_a_timeout_and_a_download_resumes_past_it()
     let output = stowage_core::transfer::download(
         std::sync::Arc::clone(&storage),
         &path,
-        &stowage_testkit::transfers::small_parts(),
+        &stowage_testkit::areas::transfers::small_parts(),
     )
     .await
     .expect("the download opens");
@@ -838,7 +838,7 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
             builder
                 .max_attempts(3)
                 .read_timeout(Duration::from_secs(1))
-                .transfer_settings(stowage_testkit::transfers::small_parts())
+                .transfer_settings(stowage_testkit::areas::transfers::small_parts())
         })
         .await,
     );
@@ -856,10 +856,12 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
         for op in Operation::ALL {
             proxy.clear();
             proxy.inject(FaultRule::new(fault).matching(RequestMatch::any()));
-            let outcome =
-                tokio::time::timeout(HANG, operations::run(op, &storage, &base, &source, &bytes))
-                    .await
-                    .unwrap_or_else(|_| panic!("{op:?} under {fault:?} hung"));
+            let outcome = tokio::time::timeout(
+                HANG,
+                checked_operations::run(op, &storage, &base, &source, &bytes),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{op:?} under {fault:?} hung"));
             proxy.clear();
             if let Err(error) = &outcome {
                 assert!(

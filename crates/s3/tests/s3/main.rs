@@ -6,7 +6,7 @@
 //!
 //! Garage 2.5 accepts `If-None-Match`/`If-Match` on PutObject and overwrites anyway, so the
 //! conditional writes themselves run against a private moto server
-//! (`stowage_testkit::moto::MotoServer`), which enforces them on PutObject; neither server
+//! (`stowage_testkit::servers::moto::MotoServer`), which enforces them on PutObject; neither server
 //! enforces them on CopyObject, so a conditional copy is checked against a canned HTTP
 //! server that records the request.
 //!
@@ -28,7 +28,7 @@ use stowage_core::{
 };
 use stowage_s3::S3Storage;
 use stowage_testkit::TestServer;
-use stowage_testkit::moto::MotoServer;
+use stowage_testkit::servers::moto::MotoServer;
 
 /// The test server (`STOWAGE_TEST_S3_*`, or a private Garage), with the log capture on.
 fn env() -> &'static TestServer {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use stowage_core::transfer::{Download, download_to_file};
 use stowage_core::{Error, PutOptions};
 
-use crate::transfers::{pattern, three_parts};
+use crate::areas::transfers::{pattern, three_parts};
 use crate::{Fixture, FlakyBodies};
 
 /// The names of the files in `dir`, sorted.

@@ -3,13 +3,13 @@
 //! [`TestServer::get`] answers the same server to every test of a binary. When the
 //! `STOWAGE_TEST_S3_*` variables are set (`scripts/test.sh` sets them), it is the server they
 //! name. Otherwise the binary starts a private Garage from the cache (see
-//! [`crate::garage`]), which stops when the binary exits. Where neither is possible the call
+//! [`crate::servers::garage`]), which stops when the binary exits. Where neither is possible the call
 //! panics with the command that installs Garage: a server test never passes by skipping.
 
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::garage::PrivateGarage;
+use crate::servers::garage::PrivateGarage;
 
 /// Names of the variables that point the tests at a running server.
 pub const ENV_VARS: [&str; 6] = [

@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 use stowage_core::{Error, ListOptions, ListPage, ListStreamExt, ListToken, S3Path};
 
 use crate::Fixture;
-use crate::batch_delete::seed;
+use crate::areas::batch_delete::seed;
 
 /// Every page of a listing, following the tokens.
 async fn all_pages(f: &Fixture<'_>, prefix: &S3Path, options: &ListOptions) -> Vec<ListPage> {

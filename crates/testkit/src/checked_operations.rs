@@ -12,7 +12,7 @@ use stowage_core::{
     ByteRange, Error, GetOptions, GetOutcome, ListOptions, ObjectStorage, PutOptions, S3Path,
 };
 
-use crate::transfers::small_parts;
+use crate::areas::transfers::small_parts;
 
 const MIB: usize = 1024 * 1024;
 

@@ -23,7 +23,7 @@ use stowage_core::{
     ByteRange, Error, GetOptions, GetOutcome, ObjectStorage, PutMode, PutOptions, S3Path,
 };
 
-use crate::transfers::small_parts;
+use crate::areas::transfers::small_parts;
 
 /// The bodies puts draw from; conditions name objects by the ETag of one of them.
 const BODIES: [&str; 3] = ["", "x", "hello"];

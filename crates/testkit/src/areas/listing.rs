@@ -4,7 +4,7 @@ use bytes::Bytes;
 use stowage_core::{Error, ListResult, PutOptions};
 
 use crate::Fixture;
-use crate::batch_delete::seed;
+use crate::areas::batch_delete::seed;
 
 fn keys<'a>(listing: &'a ListResult, strip: &str) -> Vec<&'a str> {
     listing

@@ -4,7 +4,7 @@
 //! moto 5.2 answers 412 to `If-None-Match: *` and `If-Match` on PutObject and
 //! CompleteMultipartUpload (not on CopyObject), checks no signature, and keeps everything in
 //! memory. It is run one request at a time (see `SERIAL_MOTO`), so that its create-only
-//! check and write are atomic, as on AWS. Like [`crate::garage`], it runs under a `sh` watchdog tied to the test binary by a
+//! check and write are atomic, as on AWS. Like [`crate::servers::garage`], it runs under a `sh` watchdog tied to the test binary by a
 //! pipe, so it stops when the binary exits, however it exits.
 
 use std::ffi::OsStr;
@@ -14,7 +14,7 @@ use std::process::{ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::watchdog::{ServerDir, free_port};
+use crate::servers::watchdog::{ServerDir, free_port};
 
 /// The region moto serves by default.
 const REGION: &str = "us-east-1";

@@ -4,7 +4,7 @@
 //! The metadata engine is SQLite, not LMDB: LMDB refuses database keys over 511 bytes
 //! (`MDB_BAD_VALSIZE`), and an S3 key may have 1024, which the conformance suite writes.
 //!
-//! Each node runs under its own watchdog (see [`crate::watchdog`]), so a test can kill,
+//! Each node runs under its own watchdog (see [`crate::servers::watchdog`]), so a test can kill,
 //! freeze or restart one node while the others serve; the whole cluster stops and its data
 //! goes when the [`GarageCluster`] is dropped or the test binary exits.
 //!
@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 
-use crate::garage::{self, BUCKET, BUCKET2, REGION};
-use crate::server::TestServer;
-use crate::watchdog::{ServerCommand, ServerDir, free_port};
+use crate::servers::TestServer;
+use crate::servers::garage::{self, BUCKET, BUCKET2, REGION};
+use crate::servers::watchdog::{ServerCommand, ServerDir, free_port};
 
 /// How many nodes the cluster has, and how many copies it keeps of everything.
 pub const NODES: usize = 3;

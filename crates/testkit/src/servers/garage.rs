@@ -10,8 +10,8 @@ use std::process::{ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::server::TestServer;
-use crate::watchdog::{ServerDir, free_port};
+use crate::servers::TestServer;
+use crate::servers::watchdog::{ServerDir, free_port};
 
 /// The Garage release the tests are written against.
 pub const GARAGE_VERSION: &str = "2.5.0";

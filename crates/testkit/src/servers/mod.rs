@@ -1,0 +1,11 @@
+//! The servers integration tests run against, each tied to its test binary by the watchdog:
+//! [`TestServer`] (`STOWAGE_TEST_S3_*`, or a private Garage), three-node Garage clusters,
+//! moto for conditional writes.
+
+pub mod cluster;
+pub mod garage;
+pub mod moto;
+mod server;
+pub mod watchdog;
+
+pub use server::{ENV_VARS, TestServer};
