@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use percent_encoding::percent_decode_str;
 use stowage_core::sigv4::{Presign, SignedRequest, SigningKeyCache, SigningTime, Verifier};
 use stowage_core::{S3Path, SigningCredentials, uri};
 
-use crate::auth::host_of;
+use crate::auth::{host_of, path_of, signed_url_parts};
 use crate::errors::HttpRejection;
 
 /// A URL under `endpoint` that [`crate::MemoryStorage::fetch_presigned`] accepts until
@@ -40,15 +39,7 @@ pub(crate) fn verify(
     url: &str,
     verifier: &Verifier<'_>,
 ) -> Result<S3Path, HttpRejection> {
-    let rest = url
-        .strip_prefix(endpoint)
-        .ok_or_else(|| HttpRejection::bad_request("the URL does not point at this store"))?;
-    let (url_path, query) = rest
-        .split_once('?')
-        .filter(|(_, query)| {
-            query.contains("X-Amz-Algorithm=") || query.contains("X-Amz-Signature=")
-        })
-        .ok_or_else(|| HttpRejection::new(403, "AccessDenied", "the URL carries no signature"))?;
+    let (url_path, query) = signed_url_parts(endpoint, url)?;
     let headers = [("host", host_of(endpoint))];
     verifier.presigned(&SignedRequest {
         method: "GET",
@@ -56,9 +47,5 @@ pub(crate) fn verify(
         query,
         headers: &headers,
     })?;
-    let decoded = percent_decode_str(url_path.trim_start_matches('/'))
-        .decode_utf8()
-        .map_err(|_| HttpRejection::bad_request("the URL path is not UTF-8"))?;
-    let (bucket, key) = decoded.split_once('/').unwrap_or((&decoded, ""));
-    S3Path::new(bucket, key).map_err(|error| HttpRejection::bad_request(error.to_string()))
+    path_of(url_path)
 }

@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use percent_encoding::percent_decode_str;
 use stowage_core::sigv4::{Presign, SignedRequest, SigningKeyCache, SigningTime, Verifier};
 use stowage_core::transfer::UploadId;
 use stowage_core::{S3Path, SigningCredentials, uri};
 
-use crate::auth::host_of;
+use crate::auth::{host_of, path_of, signed_url_parts};
 use crate::errors::HttpRejection;
 
 /// What a URL for one part is minted from.
@@ -75,15 +74,7 @@ pub(crate) fn verify(
     content_length: u64,
     verifier: &Verifier<'_>,
 ) -> Result<GrantedPart, HttpRejection> {
-    let rest = url
-        .strip_prefix(endpoint)
-        .ok_or_else(|| HttpRejection::bad_request("the URL does not point at this store"))?;
-    let (url_path, query) = rest
-        .split_once('?')
-        .filter(|(_, query)| {
-            query.contains("X-Amz-Algorithm=") || query.contains("X-Amz-Signature=")
-        })
-        .ok_or_else(|| HttpRejection::new(403, "AccessDenied", "the URL carries no signature"))?;
+    let (url_path, query) = signed_url_parts(endpoint, url)?;
     let length = content_length.to_string();
     let headers = [
         ("content-length", length.as_str()),
@@ -122,14 +113,8 @@ pub(crate) fn verify(
             "a part upload needs partNumber and uploadId",
         ));
     };
-    let decoded = percent_decode_str(url_path.trim_start_matches('/'))
-        .decode_utf8()
-        .map_err(|_| HttpRejection::bad_request("the URL path is not UTF-8"))?;
-    let (bucket, key) = decoded.split_once('/').unwrap_or((&decoded, ""));
-    let path =
-        S3Path::new(bucket, key).map_err(|error| HttpRejection::bad_request(error.to_string()))?;
     Ok(GrantedPart {
-        path,
+        path: path_of(url_path)?,
         upload,
         number,
     })

@@ -34,7 +34,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use stowage::memory::{HttpServer, MemoryStorage};
-use stowage::resumable::uppy::{Refusal, UppyCompanion, UserRules};
+use stowage::resumable::uppy::{Refusal, UppyCompanion, UserRules, check_file_name};
 use stowage::resumable::{GrantKey, ResumableUploads};
 use stowage::{ObjectStorage, PostPolicyRequest, PresignedPost, S3Path, hash_s3_key};
 
@@ -50,8 +50,6 @@ const UPPY_PAGE: &str = include_str!("uppy.html");
 const USER_HEADER: &str = "x-user";
 /// The longest user name.
 const MAX_USER_CHARS: usize = 32;
-/// The longest file name, in bytes.
-const MAX_NAME_BYTES: usize = 255;
 /// How long a download link stays valid.
 const DOWNLOAD_TTL: Duration = Duration::from_secs(600);
 
@@ -236,7 +234,7 @@ async fn upload_policy(
     Json(ask): Json<UploadAsk>,
 ) -> Result<Json<PresignedPost>, ApiError> {
     let user = signed_in_user(&headers)?;
-    check_file_name(&ask.name)?;
+    check_file_name(&ask.name).map_err(|refusal| ApiError::new(refusal.status, refusal.message))?;
     if !app.rules.content_types.contains(&ask.content_type) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -326,21 +324,6 @@ fn signed_in_user(headers: &HeaderMap) -> Result<&str, ApiError> {
             StatusCode::UNAUTHORIZED,
             "sign in: a user name of 1 to 32 characters a-z, 0-9, - and _",
         ))
-    }
-}
-
-/// A file name becomes the last part of a key: one path segment, printable.
-fn check_file_name(name: &str) -> Result<(), ApiError> {
-    let valid = !name.is_empty()
-        && name.len() <= MAX_NAME_BYTES
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\'])
-        && !name.chars().any(char::is_control);
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request("not a usable file name"))
     }
 }
 

@@ -11,14 +11,12 @@ use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Companion, Refusal, UserRules};
+use super::{Companion, Refusal, UserRules, check_file_name};
 use crate::hash::hash_s3_key;
 use crate::path::S3Path;
 use crate::policy::PostPolicyRequest;
 use crate::resumable::{StartUpload, UploadGrant};
 
-/// The longest file name, in bytes.
-const MAX_NAME_BYTES: usize = 255;
 /// How long the `location` link of a completed upload stays valid.
 const LOCATION_TTL: Duration = Duration::from_secs(600);
 
@@ -301,15 +299,7 @@ fn open(
 
 /// The path of file `name` for the user, when the name and type are acceptable.
 fn file_path(rules: &UserRules, name: &str, content_type: &str) -> Result<S3Path, Refusal> {
-    let valid = !name.is_empty()
-        && name.len() <= MAX_NAME_BYTES
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\'])
-        && !name.chars().any(char::is_control);
-    if !valid {
-        return Err(Refusal::bad_request("not a usable file name"));
-    }
+    check_file_name(name)?;
     if !rules.content_types.is_empty()
         && !rules
             .content_types

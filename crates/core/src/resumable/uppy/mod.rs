@@ -41,8 +41,34 @@ use crate::resumable::ResumableUploads;
 pub use axum::http::request::Parts;
 pub use reply::Refusal;
 
+/// The longest file name, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+
 /// The largest request body the router reads: a create request's JSON.
 const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Whether a file name a browser sent can be the last segment of a key: 1 to 255 bytes,
+/// not `.` or `..`, without `/`, `\` or control characters. A `400` otherwise.
+///
+/// ```
+/// use stowage_core::resumable::uppy::check_file_name;
+///
+/// assert!(check_file_name("scan 7.dcm").is_ok());
+/// assert!(check_file_name("../etc/passwd").is_err());
+/// ```
+pub fn check_file_name(name: &str) -> Result<(), Refusal> {
+    let usable = !name.is_empty()
+        && name.len() <= MAX_NAME_BYTES
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control);
+    if usable {
+        Ok(())
+    } else {
+        Err(Refusal::bad_request("not a usable file name"))
+    }
+}
 
 /// What one user may upload: where, how much, of which types, for how long.
 #[derive(Debug, Clone)]
