@@ -1,56 +1,8 @@
 //! Conditional copies, lost races, retried batch deletes and timeouts, against a canned server.
 
+use stowage_testkit::support::{Received, ScriptedServer};
+
 use super::*;
-
-/// One request the canned server received.
-#[derive(Debug)]
-struct Received {
-    /// The request line and headers, lowercased.
-    head: String,
-    /// The body, as text.
-    body: String,
-}
-
-/// A server that answers every request with `response` and records each request.
-async fn canned(response: String) -> (String, Arc<Mutex<Vec<Received>>>) {
-    scripted(vec![response]).await
-}
-
-/// A server that gives the n-th request the n-th of `answers` (the last one from then on)
-/// and records each request.
-async fn scripted(answers: Vec<String>) -> (String, Arc<Mutex<Vec<Received>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&requests);
-    tokio::spawn(async move {
-        let mut answers = answers.into_iter();
-        let mut answer = String::new();
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut head = Vec::new();
-            let mut byte = [0_u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .map_or(0, |value| value.trim().parse().unwrap_or(0));
-            let mut body = vec![0_u8; length];
-            let _ = socket.read_exact(&mut body).await;
-            let body = String::from_utf8_lossy(&body).into_owned();
-            seen.lock().unwrap().push(Received { head, body });
-            if let Some(next) = answers.next() {
-                answer = next;
-            }
-            let _ = socket.write_all(answer.as_bytes()).await;
-            let _ = socket.shutdown().await;
-        }
-    });
-    (endpoint, requests)
-}
 
 /// An S3 error answer with this status line, code and extra headers.
 fn error_answer(status: &str, code: &str, headers: &str) -> String {
@@ -113,7 +65,7 @@ async fn batch_deletes_send_keys_that_failed_transiently_again() {
     let throttled = path("some-bucket", "batch/throttled");
     let refused = path("some-bucket", "batch/refused");
     let fine = path("some-bucket", "batch/fine");
-    let (endpoint, requests) = scripted(vec![
+    let server = ScriptedServer::start([
         delete_result(&[
             ("batch/busy", "InternalError"),
             ("batch/throttled", "SlowDown"),
@@ -123,7 +75,7 @@ async fn batch_deletes_send_keys_that_failed_transiently_again() {
         delete_result(&[]),
     ])
     .await;
-    let storage = on_canned_with_attempts(&endpoint, 3).await;
+    let storage = on_canned_with_attempts(server.endpoint(), 3).await;
     let all = [
         busy.clone(),
         throttled.clone(),
@@ -137,8 +89,7 @@ async fn batch_deletes_send_keys_that_failed_transiently_again() {
     assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
     assert_eq!(report.failed[0].path, refused);
     assert_eq!(report.failed[0].code, "AccessDenied", "a refusal is final");
-    let requests = requests.lock().unwrap();
-    let sent: Vec<Vec<String>> = requests.iter().map(keys_sent).collect();
+    let sent: Vec<Vec<String>> = server.received().iter().map(keys_sent).collect();
     assert_eq!(
         sent,
         [
@@ -160,12 +111,9 @@ async fn batch_deletes_report_a_key_still_failing_after_the_last_attempt() {
     capture_logs();
     let busy = path("some-bucket", "batch/always-busy");
     let fine = path("some-bucket", "batch/fine");
-    let (endpoint, requests) = scripted(vec![delete_result(&[(
-        "batch/always-busy",
-        "InternalError",
-    )])])
-    .await;
-    let storage = on_canned_with_attempts(&endpoint, 2).await;
+    let server =
+        ScriptedServer::start([delete_result(&[("batch/always-busy", "InternalError")])]).await;
+    let storage = on_canned_with_attempts(server.endpoint(), 2).await;
 
     let report = storage
         .delete_objects(&[busy.clone(), fine.clone()])
@@ -177,7 +125,7 @@ async fn batch_deletes_report_a_key_still_failing_after_the_last_attempt() {
     assert_eq!(report.failed[0].path, busy);
     assert_eq!(report.failed[0].code, "InternalError");
     assert_eq!(
-        requests.lock().unwrap().len(),
+        server.received().len(),
         2,
         "one request per attempt the client is configured for"
     );
@@ -188,13 +136,13 @@ async fn conditional_copies_send_the_destination_condition() {
     capture_logs();
     let from = path("src-bucket", "dir/source ü.txt");
     let to = path("dst-bucket", "dir/target.txt");
-    let (endpoint, requests) = canned(error_answer(
+    let server = ScriptedServer::start([error_answer(
         "412 Precondition Failed",
         "PreconditionFailed",
         "",
-    ))
+    )])
     .await;
-    let storage = on_canned(&endpoint).await;
+    let storage = on_canned(server.endpoint()).await;
     let cases = [
         (PutMode::Create, "if-none-match: *"),
         (PutMode::IfMatch("\"e1\"".into()), "if-match: \"e1\""),
@@ -211,7 +159,7 @@ async fn conditional_copies_send_the_destination_condition() {
             matches!(&error, Error::PreconditionFailed { path } if path == &to),
             "{header}: {error:?}"
         );
-        let request = requests.lock().unwrap().pop().expect("one request").head;
+        let request = server.received().pop().expect("one request").head;
         assert!(
             request.starts_with("put /dst-bucket/dir/target.txt"),
             "{request}"
@@ -235,13 +183,13 @@ async fn lost_races_and_unsatisfiable_ranges_map_from_aws_answers() {
     capture_logs();
     let p = path("some-bucket", "some/key");
     // AWS answers a conditional write that lost a race with 409 ConditionalRequestConflict.
-    let (endpoint, _) = canned(error_answer(
+    let server = ScriptedServer::start([error_answer(
         "409 Conflict",
         "ConditionalRequestConflict",
         "",
-    ))
+    )])
     .await;
-    let storage = on_canned(&endpoint).await;
+    let storage = on_canned(server.endpoint()).await;
     let options = PutOptions::new().mode(PutMode::Create);
     let error = storage
         .put_object(&p, Payload::from("x"), options)
@@ -253,13 +201,13 @@ async fn lost_races_and_unsatisfiable_ranges_map_from_aws_answers() {
     );
 
     // A 416 may name the size in `Content-Range: bytes */N`.
-    let (endpoint, _) = canned(error_answer(
+    let server = ScriptedServer::start([error_answer(
         "416 Requested Range Not Satisfiable",
         "InvalidRange",
         "Content-Range: bytes */150\r\n",
-    ))
+    )])
     .await;
-    let storage = on_canned(&endpoint).await;
+    let storage = on_canned(server.endpoint()).await;
     let options = GetOptions::new().range(ByteRange::from_offset(150));
     let error = storage.get_object_with(&p, &options).await.unwrap_err();
     assert!(

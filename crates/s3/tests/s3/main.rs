@@ -13,7 +13,7 @@
 //! One module per area: `objects` (round trips, presigning, error kinds, logs), `reads`,
 //! `writes`, `listing`, `moto`, `canned` and `odd_answers`; the helpers they share are here.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;

@@ -1,38 +1,8 @@
 //! Answers no server should give: every one a typed error, never a panic.
 
-use super::*;
+use stowage_testkit::support::ScriptedServer;
 
-/// A server whose every answer is the bytes last given to it.
-async fn switchable() -> (String, Arc<Mutex<Vec<u8>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let answer = Arc::new(Mutex::new(Vec::new()));
-    let current = Arc::clone(&answer);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let answer = current.lock().unwrap().clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0_u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap_or(0) == 1
-                {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-                let length: usize = head
-                    .lines()
-                    .find_map(|line| line.strip_prefix("content-length:"))
-                    .map_or(0, |value| value.trim().parse().unwrap_or(0));
-                let mut body = vec![0_u8; length];
-                let _ = socket.read_exact(&mut body).await;
-                let _ = socket.write_all(&answer).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    (endpoint, answer)
-}
+use super::*;
 
 /// False for text the log check takes for signed material (`eyJ` opens a base64 JSON
 /// policy): an error code the fake server makes up must not look like one, since the
@@ -114,8 +84,8 @@ fn odd_answers_are_typed_errors() {
         .enable_all()
         .build()
         .unwrap();
-    let (endpoint, answer) = runtime.block_on(switchable());
-    let storage = runtime.block_on(on_canned(&endpoint));
+    let server = runtime.block_on(ScriptedServer::start(Vec::<Vec<u8>>::new()));
+    let storage = runtime.block_on(on_canned(server.endpoint()));
     let object = path("fuzz-bucket", "raw-key-never-printed.bin");
     let other = path("fuzz-bucket", "raw-key-never-printed-2.bin");
     let cases = std::env::var("PROPTEST_CASES")
@@ -131,7 +101,7 @@ fn odd_answers_are_typed_errors() {
     };
     proptest!(config, |(reply in odd_answer())| {
         tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        *answer.lock().unwrap() = reply;
+        server.answer_with(reply);
         let errors: Vec<Option<stowage_core::Error>> = runtime.block_on(async {
             vec![
                 storage.head_object(&object).await.err(),
@@ -158,29 +128,6 @@ fn odd_answers_are_typed_errors() {
     );
 }
 
-/// A server that answers every request with `response` after `delay`.
-async fn slow(response: &'static str, delay: Duration) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0_u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap_or(0) == 1
-                {
-                    head.push(byte[0]);
-                }
-                tokio::time::sleep(delay).await;
-                let _ = socket.write_all(response.as_bytes()).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    endpoint
-}
-
 /// A CopyObject may take longer than the read timeout (the server copies before it
 /// answers): it gets at least `COPY_READ_TIMEOUT`, while other requests keep theirs.
 #[tokio::test(flavor = "multi_thread")]
@@ -190,10 +137,12 @@ async fn a_copy_may_answer_after_the_read_timeout_other_requests_may_not() {
         <LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>\"abc\"</ETag></CopyObjectResult>";
     assert_eq!(COPIED.split("\r\n\r\n").nth(1).unwrap().len(), 147);
     assert!(stowage_s3::COPY_READ_TIMEOUT >= Duration::from_secs(600));
-    let endpoint = slow(COPIED, Duration::from_millis(1500)).await;
+    let server = ScriptedServer::start([COPIED]).await;
+    server.delay_answers(Duration::from_millis(1500));
+    let endpoint = server.endpoint();
     let storage = TestServer::get()
         .s3_builder()
-        .endpoint_url(&endpoint)
+        .endpoint_url(endpoint)
         .max_attempts(1)
         .read_timeout(Duration::from_secs(1))
         .build()
@@ -222,10 +171,12 @@ async fn a_batch_delete_may_answer_after_the_read_timeout_in_proportion_to_its_k
         stowage_s3::DELETE_READ_TIMEOUT_PER_KEY,
         Duration::from_millis(200)
     );
-    let endpoint = slow(DELETED, Duration::from_millis(1500)).await;
+    let server = ScriptedServer::start([DELETED]).await;
+    server.delay_answers(Duration::from_millis(1500));
+    let endpoint = server.endpoint();
     let storage = TestServer::get()
         .s3_builder()
-        .endpoint_url(&endpoint)
+        .endpoint_url(endpoint)
         .max_attempts(1)
         .read_timeout(Duration::from_secs(1))
         .build()

@@ -1,4 +1,4 @@
-//! Helpers every test binary of the workspace shares, so that each exists once.
+//! S3's multipart ETag, computed independently of any store.
 
 use md5::{Digest, Md5};
 
