@@ -339,20 +339,12 @@ fn access_denied_and_unreachable_exit_4() {
     }
 
     // Nothing listens on a port we just released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let endpoint = stowage_testkit::support::dead_endpoint();
     let out = bare()
         .env("AWS_ACCESS_KEY_ID", &g.access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", &g.secret_access_key)
         .env("AWS_REGION", &g.region)
-        .args([
-            "--endpoint-url",
-            &format!("http://127.0.0.1:{port}"),
-            "--path-style",
-        ])
+        .args(["--endpoint-url", &endpoint, "--path-style"])
         .args(["exists", &object])
         .output()
         .unwrap();

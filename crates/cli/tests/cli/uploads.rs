@@ -259,21 +259,13 @@ async fn uploads_abort_reports_failures_upload_by_upload_and_exits_4() {
 /// endpoint does not answer), and without the key.
 #[test]
 fn uploads_refuse_a_malformed_age_or_prefix_before_any_request() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let endpoint = stowage_testkit::support::dead_endpoint();
     let run = |args: &[&str]| {
         let mut cmd = bare();
         cmd.env("AWS_ACCESS_KEY_ID", EXAMPLE_ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET_ACCESS_KEY)
             .env("AWS_REGION", "us-east-1")
-            .args([
-                "--endpoint-url",
-                &format!("http://127.0.0.1:{port}"),
-                "--path-style",
-            ])
+            .args(["--endpoint-url", &endpoint, "--path-style"])
             .args(args);
         cmd.output().unwrap()
     };

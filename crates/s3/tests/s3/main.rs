@@ -103,14 +103,10 @@ fn attributes() -> PutOptions {
 
 /// A storage on a port where nothing listens: any request would be `Unreachable`.
 async fn nowhere(conditional_writes: bool) -> S3Storage {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let endpoint = stowage_testkit::support::dead_endpoint();
     TestServer::get()
         .s3_builder()
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .endpoint_url(endpoint)
         .max_attempts(1)
         .conditional_writes(conditional_writes)
         .build()

@@ -1,7 +1,9 @@
 //! Helpers every test binary of the workspace shares, so that each exists once.
 
+mod dead_endpoint;
 mod etag;
 mod scripted_server;
 
+pub use dead_endpoint::dead_endpoint;
 pub use etag::multipart_etag;
 pub use scripted_server::{Received, ScriptedServer};
