@@ -15,7 +15,7 @@ use stowage_core::{Error, ObjectStorage, Payload, PutOptions, S3Path};
 use stowage_s3::S3Storage;
 use stowage_testkit::TestServer;
 use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
-use stowage_testkit::support::multipart_etag;
+use stowage_testkit::support::{multipart_etag, pattern, read_all};
 
 /// Parts of 5 MiB (S3's minimum), three in flight: a 12 MiB object is three parts.
 fn small_parts() -> TransferSettings {
@@ -26,18 +26,6 @@ fn small_parts() -> TransferSettings {
 }
 
 const SIZE: usize = 12 * 1024 * 1024;
-
-/// Bytes whose every 8-byte word holds its own offset: a misplaced or repeated part shows.
-fn pattern(len: usize) -> Bytes {
-    let mut bytes = Vec::with_capacity(len + 8);
-    let mut offset = 0u64;
-    while bytes.len() < len {
-        bytes.extend_from_slice(&offset.to_le_bytes());
-        offset += 8;
-    }
-    bytes.truncate(len);
-    Bytes::from(bytes)
-}
 
 fn path(key: &str) -> S3Path {
     let nanos = SystemTime::now()
@@ -86,17 +74,6 @@ async fn through_proxy(settings: TransferSettings) -> (FaultProxy, S3Storage) {
     (proxy, storage)
 }
 
-async fn read_all(storage: &S3Storage, path: &S3Path) -> Bytes {
-    storage
-        .get_object(path)
-        .await
-        .expect("get")
-        .body
-        .bytes()
-        .await
-        .expect("read the body")
-}
-
 /// No pending multipart upload under the path's prefix.
 async fn assert_no_pending_upload(storage: &S3Storage, path: &S3Path) {
     let pending = storage
@@ -114,7 +91,7 @@ fn upload_part() -> RequestMatch {
 async fn a_large_upload_goes_in_parts_with_s3s_multipart_etag() {
     let storage = storage(small_parts()).await;
     let path = path("three-parts");
-    let body = pattern(SIZE);
+    let body = pattern(SIZE as u64, 0);
     let put = storage
         .put_object(&path, Payload::from(body.clone()), PutOptions::new())
         .await
@@ -146,7 +123,7 @@ async fn a_payload_of_unknown_length_goes_in_parts_only_when_large() {
         Some(format!("\"{}\"", hex::encode(Md5::digest(b"short"))).as_str())
     );
     let large = path("unknown-large");
-    let body = pattern(SIZE);
+    let body = pattern(SIZE as u64, 0);
     let chunks: Vec<std::io::Result<Bytes>> = body
         .chunks(64 * 1024)
         .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
@@ -177,7 +154,11 @@ async fn a_corrupted_part_is_rejected_and_the_upload_aborted() {
     );
     let path = path("corrupted-part");
     let error = storage
-        .put_object(&path, Payload::from(pattern(SIZE)), PutOptions::new())
+        .put_object(
+            &path,
+            Payload::from(pattern(SIZE as u64, 0)),
+            PutOptions::new(),
+        )
         .await
         .expect_err("a corrupted part must not be stored");
     assert!(
@@ -200,7 +181,7 @@ async fn a_corrupted_single_put_is_rejected() {
     );
     let path = path("corrupted-single");
     let error = storage
-        .put_object(&path, Payload::from(pattern(1000)), PutOptions::new())
+        .put_object(&path, Payload::from(pattern(1000, 0)), PutOptions::new())
         .await
         .expect_err("a corrupted body must not be stored");
     assert!(
@@ -224,7 +205,7 @@ async fn parts_are_retried_after_slowdown_internal_errors_and_resets() {
         let (proxy, storage) = through_proxy(small_parts()).await;
         proxy.inject(FaultRule::new(fault).matching(upload_part()).times(2));
         let path = path("retried");
-        let body = pattern(SIZE);
+        let body = pattern(SIZE as u64, 0);
         storage
             .put_object(&path, Payload::from(body.clone()), PutOptions::new())
             .await
@@ -246,7 +227,7 @@ async fn parts_are_retried_after_slowdown_internal_errors_and_resets() {
 async fn a_download_resumes_where_the_body_broke() {
     let direct = storage_direct().await;
     let path = path("resumed");
-    let body = pattern(SIZE);
+    let body = pattern(SIZE as u64, 0);
     direct
         .put_object(&path, Payload::from(body.clone()), PutOptions::new())
         .await
@@ -292,7 +273,11 @@ async fn a_server_that_never_answers_a_part_times_out_and_leaves_nothing() {
         .unwrap();
     let path = path("never-answered");
     let error = storage
-        .put_object(&path, Payload::from(pattern(SIZE)), PutOptions::new())
+        .put_object(
+            &path,
+            Payload::from(pattern(SIZE as u64, 0)),
+            PutOptions::new(),
+        )
         .await
         .expect_err("a part nobody answers must fail");
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
@@ -336,7 +321,7 @@ async fn a_transfer_dropped_while_its_upload_is_created_leaves_nothing() {
         storage
             .put_object(
                 &upload_path,
-                Payload::from(pattern(SIZE)),
+                Payload::from(pattern(SIZE as u64, 0)),
                 PutOptions::new(),
             )
             .await

@@ -17,6 +17,7 @@ use stowage_s3::S3Storage;
 use stowage_testkit::areas::transfers::small_parts;
 use stowage_testkit::checked_operations::{self, Operation, content};
 use stowage_testkit::servers::cluster::GarageCluster;
+use stowage_testkit::support::read_all;
 use stowage_testkit::{Backend, TestServer, backends};
 
 /// Starts a cluster, failing the test with the reason when it cannot.
@@ -115,19 +116,6 @@ async fn put(storage: &S3Storage, ledger: &Ledger, path: &S3Path, bytes: Bytes) 
     ledger.lock().unwrap().insert(path.clone(), Some(bytes));
 }
 
-/// The object's bytes; the test fails on any error.
-async fn read(storage: &S3Storage, path: &S3Path) -> Bytes {
-    let output = storage
-        .get_object(path)
-        .await
-        .unwrap_or_else(|error| panic!("get: {error}"));
-    output
-        .body
-        .bytes()
-        .await
-        .unwrap_or_else(|error| panic!("get's body: {error}"))
-}
-
 /// One round of one task: puts (one of them in parts), reads, a head, a copy, a listing of
 /// the task's prefix, a delete and a batch delete; every answer is checked against the
 /// ledger.
@@ -135,7 +123,7 @@ async fn round(storage: &S3Storage, ledger: &Ledger, prefix: &S3Path, worker: us
     let path = prefix.join(&format!("{round}")).unwrap();
     let bytes = round_bytes(worker, round);
     put(storage, ledger, &path, bytes.clone()).await;
-    assert_eq!(read(storage, &path).await, bytes);
+    assert_eq!(read_all(storage, &path).await, bytes);
     let meta = storage
         .head_object(&path)
         .await
@@ -151,14 +139,14 @@ async fn round(storage: &S3Storage, ledger: &Ledger, prefix: &S3Path, worker: us
         .lock()
         .unwrap()
         .insert(copy.clone(), Some(bytes.clone()));
-    assert_eq!(read(storage, &copy).await, bytes);
+    assert_eq!(read_all(storage, &copy).await, bytes);
 
     if round % 3 == worker % 3 {
         let large = prefix.join(&format!("{round}-large")).unwrap();
         let large_bytes = content(checked_operations::IN_PARTS_LEN);
         put(storage, ledger, &large, large_bytes.clone()).await;
         assert!(
-            read(storage, &large).await == large_bytes,
+            read_all(storage, &large).await == large_bytes,
             "the large object"
         );
     }
@@ -220,7 +208,7 @@ async fn check_ledger(storage: &S3Storage, ledger: &Ledger, through: &str) {
     for (path, bytes) in entries {
         match bytes {
             Some(bytes) => assert!(
-                read(storage, &path).await == bytes,
+                read_all(storage, &path).await == bytes,
                 "{} reads back through {through}",
                 path.key_hash()
             ),

@@ -18,6 +18,7 @@ use stowage_s3::{S3Storage, S3StorageBuilder};
 use stowage_testkit::TestServer;
 use stowage_testkit::checked_operations::{self, Operation, content};
 use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
+use stowage_testkit::support::read_all;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tracing::instrument::WithSubscriber;
@@ -78,12 +79,6 @@ fn fresh_path(test: &str) -> S3Path {
     .expect("a valid path")
 }
 
-/// The object's bytes, read through `storage`.
-async fn read(storage: &S3Storage, path: &S3Path) -> Bytes {
-    let output = storage.get_object(path).await.expect("the object reads");
-    output.body.bytes().await.expect("the body reads")
-}
-
 /// Stores `bytes` at `path` through `storage`.
 async fn write(storage: &S3Storage, path: &S3Path, bytes: &Bytes) {
     storage
@@ -117,7 +112,7 @@ async fn every_operation_passes_through_with_exact_bytes() {
         .await
         .expect("the small object is stored");
 
-    assert_eq!(read(&storage, &large).await, large_bytes);
+    assert_eq!(read_all(&storage, &large).await, large_bytes);
     let ranged = storage
         .get_object_with(
             &large,
@@ -224,7 +219,7 @@ async fn a_multipart_upload_passes_through() {
     )
     .await
     .expect("the upload completes");
-    assert_eq!(read(&storage, &path).await, bytes);
+    assert_eq!(read_all(&storage, &path).await, bytes);
 
     let abandoned = unobserved(
         client
@@ -283,7 +278,7 @@ async fn slow_down_twice_then_the_third_attempt_succeeds() {
 
     assert_eq!(proxy.requests_seen(&puts()), 3);
     assert_eq!(proxy.faults_applied(), 2);
-    assert_eq!(read(&storage, &path).await, bytes);
+    assert_eq!(read_all(&storage, &path).await, bytes);
     storage.delete_object(&path).await.expect("the delete");
 }
 
@@ -306,7 +301,7 @@ async fn internal_errors_on_every_attempt_are_a_service_error() {
         "{failed:?}"
     );
     assert_eq!(proxy.requests_seen(&gets()), 2);
-    assert_eq!(read(&storage, &path).await, "hello");
+    assert_eq!(read_all(&storage, &path).await, "hello");
     storage.delete_object(&path).await.expect("the delete");
 }
 
@@ -345,7 +340,7 @@ async fn a_server_that_never_answers_is_retried_after_the_attempt_timeout() {
     write(&storage, &path, &Bytes::from_static(b"late")).await;
     proxy.inject(FaultRule::new(Fault::NeverAnswer).matching(gets()));
 
-    assert_eq!(read(&storage, &path).await, "late");
+    assert_eq!(read_all(&storage, &path).await, "late");
     assert_eq!(proxy.requests_seen(&gets()), 2);
     storage.delete_object(&path).await.expect("the delete");
 }
@@ -376,7 +371,7 @@ async fn a_reset_during_the_response_body_is_an_io_error() {
         body.map(|b| b.len())
     );
     assert_eq!(proxy.faults_applied(), 1);
-    assert_eq!(read(&storage, &path).await, bytes);
+    assert_eq!(read_all(&storage, &path).await, bytes);
     storage.delete_object(&path).await.expect("the delete");
 }
 
@@ -402,7 +397,7 @@ async fn a_reset_during_the_request_fails_clean_or_is_retried() {
     proxy.inject(FaultRule::new(Fault::ResetDuringRequest).matching(puts()));
     write(&retrying, &path, &bytes).await;
     assert_eq!(proxy.requests_seen(&puts()), 3);
-    assert_eq!(read(&retrying, &path).await, bytes);
+    assert_eq!(read_all(&retrying, &path).await, bytes);
     retrying.delete_object(&path).await.expect("the delete");
 }
 
@@ -481,7 +476,7 @@ async fn a_corrupted_body_without_a_checksum_is_stored_with_one_bit_flipped() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let mut expected = bytes.to_vec();
     expected[4321] ^= 0x01;
-    assert_eq!(read(&storage, &path).await, expected);
+    assert_eq!(read_all(&storage, &path).await, expected);
     storage.delete_object(&path).await.expect("the delete");
 }
 
@@ -500,7 +495,7 @@ async fn a_throttled_download_takes_the_time_its_rate_says() {
     );
 
     let start = Instant::now();
-    let read_back = read(&storage, &path).await;
+    let read_back = read_all(&storage, &path).await;
 
     assert!(
         start.elapsed() >= Duration::from_millis(200),
@@ -591,7 +586,7 @@ async fn a_body_that_stalls_midway_is_a_timeout_and_a_download_resumes_past_it()
     );
     let started = Instant::now();
     assert!(
-        read(&storage, &steady).await == steady_bytes,
+        read_all(storage.as_ref(), &steady).await == steady_bytes,
         "a slow, steady body is read whole"
     );
     assert!(
@@ -957,13 +952,16 @@ async fn load_task(
         let bytes = versioned(task, version);
         write(&storage, &object, &bytes).await;
         assert!(
-            read(&storage, &object).await == bytes,
+            read_all(storage.as_ref(), &object).await == bytes,
             "task {task} v{version}"
         );
         let meta = storage.head_object(&object).await.expect("head");
         assert_eq!(meta.size, bytes.len() as u64);
         storage.copy_object(&object, &copy).await.expect("copy");
-        assert!(read(&storage, &copy).await == bytes, "copy of task {task}");
+        assert!(
+            read_all(storage.as_ref(), &copy).await == bytes,
+            "copy of task {task}"
+        );
         let listing = storage.list_objects(&prefix, None).await.expect("list");
         assert_eq!(listing.objects.len(), 2, "task {task}");
         storage.delete_object(&copy).await.expect("delete");

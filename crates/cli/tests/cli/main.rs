@@ -18,6 +18,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use stowage_testkit::TestServer;
+use stowage_testkit::support::pattern;
 
 const EXAMPLE_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const EXAMPLE_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -83,22 +84,6 @@ fn unique(test: &str) -> String {
         .unwrap()
         .as_nanos();
     format!("cli-tests/{test}-{}-{nanos}/", std::process::id())
-}
-
-/// Deterministic, incompressible-looking bytes.
-fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(&state.to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 fn stdout_of(output: &std::process::Output) -> String {

@@ -8,7 +8,7 @@ fn put_get_head_exists_round_trip() {
     let g = garage();
     let prefix = g.prefix("roundtrip");
     let dir = tempfile::tempdir().unwrap();
-    let data = pseudo_random(5 * MIB + 123, 1);
+    let data = pattern((5 * MIB + 123) as u64, 1).to_vec();
     let file = dir.path().join("in.bin");
     std::fs::write(&file, &data).unwrap();
 
@@ -72,7 +72,7 @@ fn put_get_head_exists_round_trip() {
     );
 
     // put from stdin.
-    let piped = pseudo_random(3 * MIB + 7, 2);
+    let piped = pattern((3 * MIB + 7) as u64, 2).to_vec();
     let stdin_object = format!("{prefix}from-stdin");
     g.cmd()
         .args(["put", &stdin_object, "-"])
@@ -366,7 +366,7 @@ fn verbose_logs_name_keys_only_by_hash() {
     let missing = format!("{prefix}secret-missing.bin");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("in.bin");
-    std::fs::write(&file, pseudo_random(6 * MIB, 9)).unwrap();
+    std::fs::write(&file, pattern((6 * MIB) as u64, 9)).unwrap();
     let file = file.to_str().unwrap();
     let downloaded = dir.path().join("out.bin");
     let downloaded = downloaded.to_str().unwrap();
@@ -522,7 +522,7 @@ async fn presign_post_policy_is_enforced_by_garage() {
         for (name, value) in &fields {
             form = form.text(name.clone(), value.clone());
         }
-        let part = reqwest::multipart::Part::bytes(pseudo_random(size, size as u64))
+        let part = reqwest::multipart::Part::bytes(pattern(size as u64, size as u32).to_vec())
             .file_name("upload.bin");
         client.post(&url).multipart(form.part("file", part)).send()
     };
@@ -558,7 +558,7 @@ fn large_put_and_get_stream_with_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("big.bin");
     {
-        let block = pseudo_random(MIB, 42);
+        let block = pattern((MIB) as u64, 42).to_vec();
         let mut file = std::io::BufWriter::new(std::fs::File::create(&source).unwrap());
         for i in 0..SIZE / MIB {
             // Every MiB differs, so a misplaced chunk is caught.
@@ -650,7 +650,7 @@ fn large_put_and_get_stream_with_bounded_memory() {
 fn stdin_streams_in_parts_without_spooling_and_get_reads_in_ranges() {
     let g = garage();
     let prefix = g.prefix("stdin-parts");
-    let data = pseudo_random(12 * MIB + 4321, 9);
+    let data = pattern((12 * MIB + 4321) as u64, 9).to_vec();
     let object = format!("{prefix}large-from-stdin");
     g.cmd()
         .env("TMPDIR", "/nonexistent/no-spooling-here")
@@ -715,7 +715,7 @@ fn put_and_get_draw_a_progress_bar_on_a_terminal() {
     let g = garage();
     let prefix = g.prefix("progress");
     let dir = tempfile::tempdir().unwrap();
-    let data = pseudo_random(12 * MIB, 13);
+    let data = pattern((12 * MIB) as u64, 13).to_vec();
     let source = dir.path().join("in.bin");
     std::fs::write(&source, &data).unwrap();
     let target = dir.path().join("back.bin");

@@ -14,7 +14,7 @@ use stowage_core::{
     CopyOptions, Error, ObjectMeta, ObjectStorage, Payload, PutMode, PutOptions, S3Path,
 };
 use stowage_memory::MemoryStorage;
-use stowage_testkit::support::multipart_etag;
+use stowage_testkit::support::{multipart_etag, pattern};
 
 use crate::support::{body, etag, path};
 
@@ -37,19 +37,6 @@ fn multipart_storage() -> MemoryStorage {
         .bucket("other")
         .transfer_settings(small_parts())
         .build()
-}
-
-/// `len` bytes in which every 4-byte word holds its own offset mixed with `seed`, so a byte
-/// out of place or from another object shows.
-fn pattern(len: usize, seed: u32) -> Bytes {
-    let mut bytes = Vec::with_capacity(len + 4);
-    let mut word = 0u32;
-    while bytes.len() < len {
-        bytes.extend_from_slice(&(word ^ seed.rotate_left(16)).to_le_bytes());
-        word = word.wrapping_add(1);
-    }
-    bytes.truncate(len);
-    Bytes::from(bytes)
 }
 
 /// The quoted MD5 of `data`: a single put's ETag.
@@ -87,7 +74,7 @@ fn assert_service<T: std::fmt::Debug>(result: &Result<T, Error>, code: &str, sta
 async fn a_large_put_is_a_multipart_upload_with_s3s_etag() {
     let storage = multipart_storage();
     let p = path("s3://bucket/large");
-    let data = pattern(12 * MIB, 1);
+    let data = pattern((12 * MIB) as u64, 1);
     let options = PutOptions::new()
         .content_type("application/x-model")
         .cache_control("no-store")
@@ -134,7 +121,7 @@ async fn payloads_up_to_the_threshold_stay_one_put() {
     let storage = multipart_storage();
     for (len, name) in [(0, "empty"), (1, "one"), (5 * MIB, "at-threshold")] {
         let p = path(&format!("s3://bucket/{name}"));
-        let data = pattern(len, 2);
+        let data = pattern(len as u64, 2);
         let put = storage
             .put_object(&p, data.clone().into(), PutOptions::new())
             .await
@@ -142,7 +129,7 @@ async fn payloads_up_to_the_threshold_stay_one_put() {
         assert_eq!(put.etag, Some(plain_etag(&data)), "{name}");
         assert_eq!(body(&storage, &p).await, data, "{name}");
     }
-    let above = pattern(5 * MIB + 1, 2);
+    let above = pattern((5 * MIB + 1) as u64, 2);
     let put = storage
         .put_object(
             &path("s3://bucket/above"),
@@ -157,7 +144,7 @@ async fn payloads_up_to_the_threshold_stay_one_put() {
 #[tokio::test]
 async fn payloads_of_unknown_length_go_by_what_they_turn_out_to_be() {
     let storage = multipart_storage();
-    let small = pattern(3 * MIB, 3);
+    let small = pattern((3 * MIB) as u64, 3);
     let p = path("s3://bucket/unsized-small");
     let put = storage
         .put_object(
@@ -170,7 +157,7 @@ async fn payloads_of_unknown_length_go_by_what_they_turn_out_to_be() {
     assert_eq!(put.etag, Some(plain_etag(&small)), "one PutObject");
     assert_eq!(body(&storage, &p).await, small);
 
-    let large = pattern(12 * MIB + 17, 4);
+    let large = pattern((12 * MIB + 17) as u64, 4);
     let p = path("s3://bucket/unsized-large");
     let put = storage
         .put_object(
@@ -195,9 +182,9 @@ async fn a_source_failing_midway_fails_the_put_and_leaves_nothing() {
     for (name, before) in [("early", 1024), ("after-a-part", 7 * MIB)] {
         let p = path(&format!("s3://bucket/broken-{name}"));
         let chunks: Vec<std::io::Result<Bytes>> = vec![
-            Ok(pattern(before, 5)),
+            Ok(pattern(before as u64, 5)),
             Err(std::io::Error::other("the disk went away")),
-            Ok(pattern(8 * MIB, 6)),
+            Ok(pattern((8 * MIB) as u64, 6)),
         ];
         let put = storage
             .put_object(
@@ -223,7 +210,7 @@ async fn a_dropped_upload_is_aborted() {
     let storage = multipart_storage();
     let p = path("s3://bucket/dropped");
     // One part's worth and more, then a source that never ends.
-    let first = stream::iter([Ok::<_, std::io::Error>(pattern(6 * MIB, 7))]);
+    let first = stream::iter([Ok::<_, std::io::Error>(pattern((6 * MIB) as u64, 7))]);
     let payload = Payload::from_unsized_stream(first.chain(stream::pending()));
     let put = {
         let (storage, p) = (storage.clone(), p.clone());
@@ -264,7 +251,7 @@ where
 async fn a_copy_above_the_threshold_goes_in_parts() {
     let storage = multipart_storage();
     let from = path("s3://bucket/copy-source");
-    let data = pattern(12 * MIB, 8);
+    let data = pattern((12 * MIB) as u64, 8);
     let options = PutOptions::new()
         .content_type("application/x-model")
         .content_disposition("attachment")
@@ -325,12 +312,20 @@ async fn a_source_replaced_during_a_copy_in_parts_is_object_changed() {
     let from = path("s3://bucket/moving");
     let to = path("s3://bucket/moved");
     storage
-        .put_object(&from, pattern(12 * MIB, 9).into(), PutOptions::new())
+        .put_object(
+            &from,
+            pattern((12 * MIB) as u64, 9).into(),
+            PutOptions::new(),
+        )
         .await
         .unwrap();
     let stale = storage.head_object(&from).await.unwrap();
     storage
-        .put_object(&from, pattern(12 * MIB, 10).into(), PutOptions::new())
+        .put_object(
+            &from,
+            pattern((12 * MIB) as u64, 10).into(),
+            PutOptions::new(),
+        )
         .await
         .unwrap();
     let copied = copy_in_parts(
@@ -568,14 +563,14 @@ async fn single_requests_above_the_limit_are_refused_as_s3_refuses_them() {
         .build();
     let p = path("s3://bucket/too-large");
     let put = storage
-        .put_object(&p, pattern(7 * MIB, 14).into(), PutOptions::new())
+        .put_object(&p, pattern((7 * MIB) as u64, 14).into(), PutOptions::new())
         .await;
     assert_service(&put, "EntityTooLarge", 400);
     assert!(!storage.object_exists(&p).await.unwrap());
 
     // In 5 MiB parts, the same store takes a larger object.
     let large = path("s3://bucket/large");
-    let data = pattern(12 * MIB, 15);
+    let data = pattern((12 * MIB) as u64, 15);
     upload(
         &storage,
         &large,
@@ -595,7 +590,9 @@ async fn single_requests_above_the_limit_are_refused_as_s3_refuses_them() {
         .copy_part(&large, None, 0..(7 * MIB as u64), &p, &id, 1)
         .await;
     assert_service(&part, "InvalidRequest", 400);
-    let part = storage.upload_part(&p, &id, 1, pattern(7 * MIB, 16)).await;
+    let part = storage
+        .upload_part(&p, &id, 1, pattern((7 * MIB) as u64, 16))
+        .await;
     assert_service(&part, "EntityTooLarge", 400);
 }
 

@@ -29,6 +29,7 @@ use stowage_core::{
 use stowage_s3::S3Storage;
 use stowage_testkit::TestServer;
 use stowage_testkit::servers::moto::MotoServer;
+use stowage_testkit::support::read_all;
 
 /// The test server (`STOWAGE_TEST_S3_*`, or a private Garage), with the log capture on.
 fn env() -> &'static TestServer {
@@ -64,17 +65,6 @@ async fn put(storage: &S3Storage, path: &S3Path, body: &'static str) {
         .put_object(path, Payload::from(body), PutOptions::new())
         .await
         .expect("put");
-}
-
-async fn read(storage: &S3Storage, path: &S3Path) -> Bytes {
-    storage
-        .get_object(path)
-        .await
-        .expect("get")
-        .body
-        .bytes()
-        .await
-        .expect("read body")
 }
 
 async fn put_many(storage: &S3Storage, paths: &[S3Path]) {

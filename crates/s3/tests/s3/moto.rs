@@ -27,7 +27,7 @@ async fn moto_create_only_put_fails_the_second_time() {
         matches!(&error, Error::PreconditionFailed { path } if path == &p),
         "{error:?}"
     );
-    assert_eq!(read(&storage, &p).await, "first".as_bytes());
+    assert_eq!(read_all(&storage, &p).await, "first".as_bytes());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -59,7 +59,7 @@ async fn moto_compare_and_swap_needs_the_current_etag() {
         matches!(&error, Error::PreconditionFailed { path } if path == &p),
         "{error:?}"
     );
-    assert_eq!(read(&storage, &p).await, "2".as_bytes());
+    assert_eq!(read_all(&storage, &p).await, "2".as_bytes());
 
     // If-Match on a missing key: whatever the server answers (moto, like AWS: NoSuchKey).
     let missing = path(&moto.bucket, &format!("{prefix}missing"));
@@ -99,6 +99,6 @@ async fn moto_concurrent_create_only_puts_exactly_one_wins() {
             }
         }
         assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
-        assert_eq!(read(&storage, &p).await, winners[0].as_bytes());
+        assert_eq!(read_all(storage.as_ref(), &p).await, winners[0].as_bytes());
     }
 }

@@ -25,13 +25,13 @@ async fn odd_keys_round_trip() {
             .put_object(&p, Payload::from(body.clone()), PutOptions::new())
             .await
             .unwrap_or_else(|e| panic!("put {suffix}: {e}"));
-        assert_eq!(read(&storage, &p).await, body.as_bytes(), "{suffix}");
+        assert_eq!(read_all(&storage, &p).await, body.as_bytes(), "{suffix}");
         assert!(storage.object_exists(&p).await.unwrap(), "{suffix}");
     }
     // A leading slash is part of the key.
     let slash = path(&env.bucket, &format!("/{prefix}leading"));
     put(&storage, &slash, "leading slash").await;
-    assert_eq!(read(&storage, &slash).await, "leading slash".as_bytes());
+    assert_eq!(read_all(&storage, &slash).await, "leading slash".as_bytes());
     // Note: Garage 2.5 stores `/k` as `k` (the listing shows no leading slash), so the
     // listing is checked only for the other keys.
     let listed = storage
@@ -402,7 +402,7 @@ async fn presigned_post_enforces_size_type_key_expiry_and_signature() {
     assert_eq!(post.url(), format!("{}/{}", env.endpoint, env.bucket));
     let body = vec![7_u8; max as usize];
     assert_eq!(submit(&post, post.fields(), body.clone()).await, 204);
-    assert_eq!(read(&storage, &ok).await, body);
+    assert_eq!(read_all(&storage, &ok).await, body);
     assert_eq!(
         storage
             .head_object(&ok)
@@ -611,7 +611,7 @@ async fn nothing_secret_reaches_logs_errors_or_debug() {
         .await
         .unwrap();
     storage.head_object(&p).await.unwrap();
-    assert_eq!(read(&storage, &p).await, "scan".as_bytes());
+    assert_eq!(read_all(&storage, &p).await, "scan".as_bytes());
     assert!(storage.object_exists(&p).await.unwrap());
     storage.copy_object(&p, &p2).await.unwrap();
     // The operations with options: a conditional ranged read, a copy replacing attributes,

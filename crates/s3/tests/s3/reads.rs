@@ -1,11 +1,8 @@
 //! Reads with options: ranges and conditions, on Garage.
 
-use super::*;
+use stowage_testkit::support::pattern;
 
-/// `len` deterministic bytes: byte `i` is `i % 251`.
-fn pattern(len: usize) -> Bytes {
-    (0..len).map(|i| (i % 251) as u8).collect()
-}
+use super::*;
 
 /// The object, or a panic naming `what` when the answer is a 304.
 fn found(outcome: GetOutcome, what: &str) -> GetObjectOutput {
@@ -20,7 +17,7 @@ async fn ranged_reads_return_the_slice_and_the_total_size() {
     let env = env();
     let storage = env.s3_storage().await;
     let p = path(&env.bucket, &format!("{}ranged.bin", prefix("range")));
-    let bytes = pattern(1000);
+    let bytes = pattern(1000, 0);
     storage
         .put_object(&p, Payload::from(bytes.clone()), PutOptions::new())
         .await

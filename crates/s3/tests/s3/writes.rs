@@ -68,7 +68,7 @@ async fn attributes_round_trip_through_put_head_get_and_copy() {
         meta.metadata.into_iter().collect::<Vec<_>>(),
         [("reviewer".to_owned(), "bob".to_owned())]
     );
-    assert_eq!(read(&storage, &replaced).await, "zipped".as_bytes());
+    assert_eq!(read_all(&storage, &replaced).await, "zipped".as_bytes());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -84,7 +84,7 @@ async fn encryption_and_storage_class_are_sent_and_accepted() {
         .put_object(&p, Payload::from("secret"), options)
         .await
         .expect("SSE-S3 and STANDARD on put");
-    assert_eq!(read(&storage, &p).await, "secret".as_bytes());
+    assert_eq!(read_all(&storage, &p).await, "secret".as_bytes());
     let copy = path(&env.bucket, &format!("{prefix}aes-copy"));
     let options = CopyOptions::new()
         .encryption(Encryption::S3Managed)
@@ -93,7 +93,7 @@ async fn encryption_and_storage_class_are_sent_and_accepted() {
         .copy_object_with(&p, &copy, &options)
         .await
         .expect("SSE-S3 and STANDARD on copy");
-    assert_eq!(read(&storage, &copy).await, "secret".as_bytes());
+    assert_eq!(read_all(&storage, &copy).await, "secret".as_bytes());
 
     // The builder's defaults apply to writes that name none.
     let defaults = env
@@ -105,7 +105,7 @@ async fn encryption_and_storage_class_are_sent_and_accepted() {
         .unwrap();
     let p = path(&env.bucket, &format!("{prefix}defaults"));
     put(&defaults, &p, "by default").await;
-    assert_eq!(read(&defaults, &p).await, "by default".as_bytes());
+    assert_eq!(read_all(&defaults, &p).await, "by default".as_bytes());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,7 +146,11 @@ async fn conditional_writes_on_a_custom_endpoint_are_unsupported_and_overwrite_n
             .unwrap_err();
         unsupported(error, "conditional copy_object");
     }
-    assert_eq!(read(&storage, &p).await, "old".as_bytes(), "overwritten");
+    assert_eq!(
+        read_all(&storage, &p).await,
+        "old".as_bytes(),
+        "overwritten"
+    );
     assert!(!storage.object_exists(&copied).await.unwrap(), "copied");
 
     // Refused before any request: nothing listens there, yet the answer is Unsupported.

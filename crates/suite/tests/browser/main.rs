@@ -28,6 +28,7 @@ use stowage::s3::aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use stowage::{ObjectStorage, PostPolicyRequest, S3Path};
 use stowage_testkit::TestServer;
 use stowage_testkit::browser::Driver;
+use stowage_testkit::support::pattern;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
@@ -122,19 +123,6 @@ fn short_lived_rules() -> UploadRules {
 /// maximum, which counts the file part only, to the byte.
 fn store_cap() -> u64 {
     PostPolicyRequest::new(MAX_BYTES).content_length_upper_bound()
-}
-
-/// `len` bytes that are neither uniform nor repeating, so a mangled copy cannot pass.
-fn pattern(len: u64) -> Vec<u8> {
-    let mut state: u32 = 0x9e37_79b9;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state.to_le_bytes()[0]
-        })
-        .collect()
 }
 
 /// Origins Garage's bucket CORS rule allows: every app this binary started.
@@ -456,7 +444,7 @@ async fn run(backend: Backend, rules: UploadRules, case: impl AsyncFnOnce(&Page)
 /// A file of exactly the store's cap is stored with its Content-Type, listed by the page,
 /// and its download link gives the same bytes.
 async fn file_at_the_cap_is_stored_and_downloads_identical(page: &Page) {
-    let bytes = pattern(store_cap());
+    let bytes = pattern(store_cap(), 0);
     page.choose_ready("scan.png", &bytes).await;
     let (outcome, text) = page.upload().await;
     assert_eq!(outcome, "stored", "the page shows: {text}");
@@ -475,7 +463,7 @@ async fn file_at_the_cap_is_stored_and_downloads_identical(page: &Page) {
 
 /// One byte over the cap: the store refuses, the page says why, nothing is stored.
 async fn file_over_the_cap_is_refused(page: &Page) {
-    page.choose_ready("scan.png", &pattern(store_cap() + 1))
+    page.choose_ready("scan.png", &pattern(store_cap() + 1, 0))
         .await;
     page.assert_refused(Refusal {
         s3: "HTTP 400 EntityTooLarge",

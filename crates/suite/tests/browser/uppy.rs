@@ -22,12 +22,10 @@ use stowage::{ObjectStorage, S3Path};
 use stowage_testkit::TestServer;
 use stowage_testkit::browser::Driver;
 use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
-use stowage_testkit::support::multipart_etag;
+use stowage_testkit::support::{multipart_etag, pattern};
 use tokio::net::TcpListener;
 
-use super::{
-    Backend, MEMORY_BUCKET, PAGE_TIMEOUT, allow_origin_on_garage, pattern, serve_app, unique_user,
-};
+use super::{Backend, MEMORY_BUCKET, PAGE_TIMEOUT, allow_origin_on_garage, serve_app, unique_user};
 use stowage_suite::upload_app::UploadRules;
 
 const MIB: u64 = 1024 * 1024;
@@ -426,7 +424,7 @@ async fn run(backend: Backend, case: impl AsyncFnOnce(&UppyPage)) {
 /// A file of three parts is stored byte-identical with S3's multipart ETag, each part sent
 /// once, and the page lists it.
 async fn multipart_file_is_stored_identical(page: &UppyPage) {
-    let bytes = pattern(2 * PART_SIZE + 123_457);
+    let bytes = pattern(2 * PART_SIZE + 123_457, 0);
     page.choose("study.bin", &bytes).await;
     let (successful, failed) = page.upload().await;
     assert_eq!((successful, failed), (vec!["study.bin".to_owned()], vec![]));
@@ -469,7 +467,7 @@ async fn small_file_takes_the_post_policy(page: &UppyPage) {
 /// The network to the store cut while part 2 is sent: the upload fails; retried, it lists
 /// the parts the store holds and sends only the missing ones.
 async fn upload_resumes_after_a_network_cut(page: &UppyPage) {
-    let bytes = pattern(2 * PART_SIZE + 4321);
+    let bytes = pattern(2 * PART_SIZE + 4321, 0);
     let part_two = RequestMatch::method("PUT").query_contains("partNumber=2&");
     page.proxy.inject(
         FaultRule::new(Fault::ResetDuringRequest)
@@ -516,7 +514,7 @@ async fn upload_resumes_after_a_network_cut(page: &UppyPage) {
 /// A file one byte over the cap: the app refuses to start it; no part, no form, nothing
 /// pending.
 async fn file_over_the_cap_is_refused_before_any_part(page: &UppyPage) {
-    page.choose("huge.bin", &pattern(CAP + 1)).await;
+    page.choose("huge.bin", &pattern(CAP + 1, 0)).await;
     let (successful, failed) = page.upload().await;
     assert!(successful.is_empty());
     assert_eq!(failed.len(), 1, "{failed:?}");
@@ -534,7 +532,7 @@ async fn cancel_leaves_nothing_pending(page: &UppyPage) {
         .matching(RequestMatch::method("PUT"))
         .times(1000),
     );
-    page.choose("slow.bin", &pattern(3 * PART_SIZE)).await;
+    page.choose("slow.bin", &pattern(3 * PART_SIZE, 0)).await;
     page.browser
         .execute(
             "document.querySelector('.uppy-StatusBar-actionBtn--upload').click();",

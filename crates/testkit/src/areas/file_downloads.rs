@@ -10,7 +10,8 @@ use bytes::Bytes;
 use stowage_core::transfer::{Download, download_to_file};
 use stowage_core::{Error, PutOptions};
 
-use crate::areas::transfers::{pattern, three_parts};
+use crate::areas::transfers::three_parts;
+use crate::support::pattern;
 use crate::{Fixture, FlakyBodies};
 
 /// The names of the files in `dir`, sorted.

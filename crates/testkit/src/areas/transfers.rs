@@ -17,24 +17,11 @@ use md5::{Digest, Md5};
 use stowage_core::transfer::{PartPlan, TransferSettings, download};
 use stowage_core::{CopyOptions, Error, Payload, PutOptions, S3Path};
 
+use crate::support::{pattern, read_all};
 use crate::{Fixture, FlakyBodies};
 
 /// How long a dropped upload's background abort may take to show.
 const ABORT_DEADLINE: Duration = Duration::from_secs(30);
-
-/// `len` bytes that do not repeat within a part, so a part sent twice or out of order shows.
-pub(crate) fn pattern(len: u64, seed: u32) -> Bytes {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state.to_le_bytes()[0]
-        })
-        .collect::<Vec<u8>>()
-        .into()
-}
 
 /// The size of an object that goes in three parts under `settings`: two whole parts and a
 /// short last one.
@@ -56,17 +43,6 @@ fn unsized_payload(data: Bytes, chunk: usize) -> Payload {
         .map(|start| Ok(data.slice(start..data.len().min(start + chunk))))
         .collect();
     Payload::from_unsized_stream(stream::iter(pieces))
-}
-
-async fn read(f: &Fixture<'_>, path: &S3Path) -> Bytes {
-    f.storage
-        .get_object(path)
-        .await
-        .expect("get")
-        .body
-        .bytes()
-        .await
-        .expect("body")
 }
 
 /// The unfinished uploads under `prefix`, or `None` where the store keeps none (checked to
@@ -104,7 +80,11 @@ pub async fn multipart_puts(f: &Fixture<'_>) {
         .put_object(&sized, data.clone().into(), PutOptions::new())
         .await
         .expect("a put above the threshold");
-    assert_eq!(read(f, &sized).await, data, "the bytes come back whole");
+    assert_eq!(
+        read_all(f.storage, &sized).await,
+        data,
+        "the bytes come back whole"
+    );
     let meta = f.storage.head_object(&sized).await.expect("head");
     assert_eq!(meta.size, data.len() as u64);
     if f.capabilities.multipart_uploads {
@@ -121,7 +101,7 @@ pub async fn multipart_puts(f: &Fixture<'_>) {
         )
         .await
         .expect("a put of unknown length above the threshold");
-    assert_eq!(read(f, &of_unknown_length).await, data);
+    assert_eq!(read_all(f.storage, &of_unknown_length).await, data);
     if f.capabilities.multipart_uploads {
         let meta = f
             .storage
@@ -142,7 +122,7 @@ pub async fn multipart_puts(f: &Fixture<'_>) {
         )
         .await
         .expect("a small put of unknown length");
-    assert_eq!(read(f, &small).await, little);
+    assert_eq!(read_all(f.storage, &small).await, little);
     if f.capabilities.multipart_uploads {
         let plain = format!("\"{}\"", hex::encode(Md5::digest(&little)));
         assert_eq!(put.etag.as_deref(), Some(plain.as_str()), "one PutObject");
@@ -277,7 +257,7 @@ pub async fn multipart_copies(f: &Fixture<'_>) {
         .await
         .expect("a copy above the threshold");
     assert_eq!(
-        read(f, &target).await,
+        read_all(f.storage, &target).await,
         data,
         "the copy holds the source's bytes"
     );
@@ -312,7 +292,7 @@ pub async fn multipart_copies(f: &Fixture<'_>) {
         let meta = f.storage.head_object(&replaced).await.expect("head");
         assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
         assert!(meta.metadata.is_empty(), "{:?}", meta.metadata);
-        assert_eq!(read(f, &replaced).await, data);
+        assert_eq!(read_all(f.storage, &replaced).await, data);
     }
     assert_nothing_pending(f, &base, "completed copies").await;
 }

@@ -1,9 +1,11 @@
 //! Helpers every test binary of the workspace shares, so that each exists once.
 
+mod bytes;
 mod dead_endpoint;
 mod etag;
 mod scripted_server;
 
+pub use bytes::{pattern, read_all};
 pub use dead_endpoint::dead_endpoint;
 pub use etag::multipart_etag;
 pub use scripted_server::{Received, ScriptedServer};
