@@ -230,9 +230,19 @@ impl MemoryStorage {
         body: impl Into<Bytes>,
     ) -> std::result::Result<String, HttpRejection> {
         let body = body.into();
-        let inner = &self.inner;
         let part = self.check_presigned_part(url, body.len() as u64)?;
+        self.store_granted_part(&part, body)
+    }
+
+    /// Stores `body` as the part `part` names, which a part URL granted for exactly its
+    /// length, as UploadPart takes it.
+    pub(crate) fn store_granted_part(
+        &self,
+        part: &presign_part::GrantedPart,
+        body: Bytes,
+    ) -> std::result::Result<String, HttpRejection> {
         let _span = span::operation(BACKEND, "put_presigned_part", &part.path).entered();
+        let inner = &self.inner;
         crate::limits::check_part_number(part.number, &part.path)?;
         inner.limits.check_upload(body.len() as u64, &part.path)?;
         let stored = inner
@@ -488,7 +498,7 @@ impl ObjectStorage for MemoryStorage {
         path.object_key()?;
         request.validate()?;
         let inner = &self.inner;
-        inner.uploads.parts(path, upload)?;
+        inner.uploads.check_pending(path, upload)?;
         let ttl = inner.ttl_limits.part_url_ttl(request.ttl, path)?;
         let signed_at = SigningTime::new(inner.clock.now())?;
         let endpoint = self.endpoint();

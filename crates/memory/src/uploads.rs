@@ -100,6 +100,11 @@ impl Uploads {
         })
     }
 
+    /// `NoSuchUpload` unless upload `id` of `path` is pending.
+    pub(crate) fn check_pending(&self, path: &S3Path, id: &UploadId) -> Result<()> {
+        pending(&mut self.lock(), path, id).map(drop)
+    }
+
     /// The parts of upload `id` of `path`, in part order, as ListParts reports them;
     /// `NoSuchUpload` when no such upload of `path` is pending.
     pub(crate) fn parts(&self, path: &S3Path, id: &UploadId) -> Result<Vec<UploadedPart>> {

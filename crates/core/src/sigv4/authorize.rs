@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use crate::error::Result;
 use crate::policy::SigningCredentials;
 use crate::sigv4::canonical::{
-    canonical_header_value, canonical_query, encoded, hashed_canonical_request, scope,
-    signed_header_names, string_to_sign,
+    canonical_header, canonical_query, encoded, hashed_canonical_request, scope,
+    signed_header_names, sorted_headers, string_to_sign,
 };
 use crate::sigv4::key::SigningKeyCache;
 use crate::sigv4::presign::split_url;
@@ -68,8 +68,7 @@ impl<'a> Authorize<'a> {
 
     /// Signs one more header, which the request must send with exactly this value.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers
-            .push((name.to_ascii_lowercase(), canonical_header_value(value)));
+        self.headers.push(canonical_header(name, value));
         self
     }
 
@@ -91,19 +90,15 @@ impl<'a> Authorize<'a> {
     ) -> Result<Vec<(&'static str, String)>> {
         let (host, path) = split_url(self.url)?;
         let scope = scope(time.date(), self.region);
-        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(self.headers.len() + 4);
-        headers.push(("host", host));
-        headers.push(("x-amz-content-sha256", self.payload_hash));
-        headers.push(("x-amz-date", time.amz_date()));
+        let mut fixed = vec![
+            ("host", host),
+            ("x-amz-content-sha256", self.payload_hash),
+            ("x-amz-date", time.amz_date()),
+        ];
         if let Some(token) = credentials.session_token() {
-            headers.push(("x-amz-security-token", token));
+            fixed.push(("x-amz-security-token", token));
         }
-        headers.extend(
-            self.headers
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_str())),
-        );
-        headers.sort_unstable();
+        let headers = sorted_headers(&fixed, &self.headers);
         let signed_headers = signed_header_names(&headers);
         let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = self
             .query

@@ -84,6 +84,29 @@ pub(crate) fn hashed_canonical_request(
     hex
 }
 
+/// A header to sign, as the canonical request holds it: the name lowercase, the value
+/// canonical.
+pub(crate) fn canonical_header(name: &str, value: &str) -> (String, String) {
+    (name.to_ascii_lowercase(), canonical_header_value(value))
+}
+
+/// The headers a request signs, sorted by name: `fixed` (host, the SigV4 headers) and the
+/// caller's `extra` ones, already canonical.
+pub(crate) fn sorted_headers<'a>(
+    fixed: &[(&'a str, &'a str)],
+    extra: &'a [(String, String)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut headers = Vec::with_capacity(fixed.len() + extra.len());
+    headers.extend_from_slice(fixed);
+    headers.extend(
+        extra
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
+    headers.sort_unstable();
+    headers
+}
+
 /// `host;range;x-amz-date`: the signed headers' names, `;`-joined.
 pub(crate) fn signed_header_names(headers: &[(&str, &str)]) -> String {
     let mut names = String::with_capacity(headers.iter().map(|(name, _)| name.len() + 1).sum());

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::policy::SigningCredentials;
 use crate::sigv4::canonical::{
-    canonical_header_value, canonical_query, encoded, hashed_canonical_request, scope,
-    signed_header_names, string_to_sign,
+    canonical_header, canonical_query, encoded, hashed_canonical_request, scope,
+    signed_header_names, sorted_headers, string_to_sign,
 };
 use crate::sigv4::key::SigningKeyCache;
 use crate::sigv4::time::SigningTime;
@@ -71,8 +71,7 @@ impl<'a> Presign<'a> {
 
     /// A header the request must send with this value, signed with the URL.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers
-            .push((name.to_ascii_lowercase(), canonical_header_value(value)));
+        self.headers.push(canonical_header(name, value));
         self
     }
 
@@ -106,14 +105,7 @@ impl<'a> Presign<'a> {
         credential.push('/');
         credential.push_str(&scope);
         let expires = expires.to_string();
-        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(self.headers.len() + 1);
-        headers.push(("host", host));
-        headers.extend(
-            self.headers
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_str())),
-        );
-        headers.sort_unstable();
+        let headers = sorted_headers(&[("host", host)], &self.headers);
         let signed_headers = signed_header_names(&headers);
 
         // Every parameter but the signature, encoded once, in the URL's order.

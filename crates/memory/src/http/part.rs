@@ -34,16 +34,19 @@ pub(super) async fn handle(
         .path_and_query()
         .map_or("/", |value| value.as_str());
     let url = format!("{}{path_and_query}", storage.endpoint());
-    // The URL is judged before a byte of the body is read.
-    storage.check_presigned_part(&url, length)?;
+    // The URL is judged before a byte of the body is read, and once.
+    let part = storage.check_presigned_part(&url, length)?;
     let limit = usize::try_from(length)
         .map_err(|_| HttpRejection::new(400, "EntityTooLarge", "the part is too large"))?;
     let body: Bytes = Limited::new(request.into_body(), limit)
         .collect()
         .await
-        .map_err(|_| HttpRejection::new(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header."))?
+        .map_err(|_| incomplete_body())?
         .to_bytes();
-    let etag = storage.put_presigned_part(&url, body)?;
+    if body.len() as u64 != length {
+        return Err(incomplete_body());
+    }
+    let etag = storage.store_granted_part(&part, body)?;
     let mut reply = response::empty(StatusCode::OK);
     let etag = HeaderValue::from_str(&etag).map_err(|_| {
         HttpRejection::new(
@@ -54,4 +57,13 @@ pub(super) async fn handle(
     })?;
     reply.headers_mut().insert(ETAG, etag);
     Ok(reply)
+}
+
+/// A body shorter than its `Content-Length`: `400 IncompleteBody`, as S3 answers.
+fn incomplete_body() -> HttpRejection {
+    HttpRejection::new(
+        400,
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    )
 }
