@@ -10,7 +10,7 @@
 //!   files up to the cap, multipart above the threshold, resumable, a progress bar each.
 //! - `GET /form`: a plain HTML form page for one small file, posted with a POST policy.
 //! - `GET /assets/uppy.min.mjs`, `GET /assets/uppy.min.css`: Uppy's bundle, served from the
-//!   cache `scripts/uppy.sh` fills.
+//!   cache `scripts/uppy.sh` fills; `GET /assets/files.js`: what both pages share.
 //! - `/s3/...`: Uppy's S3 protocol ([`stowage::resumable::uppy`]): POST policies for small
 //!   files, resumable multipart uploads for the rest.
 //! - `POST /api/uploads` with `{"name": ..., "type": ...}`: an upload policy
@@ -46,6 +46,8 @@ pub use assets::{UPPY_VERSION, UppyAssets};
 const FORM_PAGE: &str = include_str!("form.html");
 /// The Uppy page, with `{{RULES}}` standing for the upload rules.
 const UPPY_PAGE: &str = include_str!("uppy.html");
+/// The script both pages load: sizes and the user's file list.
+const FILES_SCRIPT: &str = include_str!("files.js");
 /// The header that names the signed-in user.
 const USER_HEADER: &str = "x-user";
 /// The longest user name.
@@ -141,6 +143,7 @@ impl App {
             .route("/form", get(form_page))
             .route("/assets/uppy.min.mjs", get(uppy_script))
             .route("/assets/uppy.min.css", get(uppy_styles))
+            .route("/assets/files.js", get(files_script))
             .route("/api/uploads", post(upload_policy))
             .route("/api/files", get(list_files))
             .with_state(self)
@@ -210,6 +213,11 @@ async fn form_page(State(app): State<App>) -> Html<Bytes> {
 /// `GET /assets/uppy.min.mjs`.
 async fn uppy_script(State(app): State<App>) -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/javascript")], app.assets.script)
+}
+
+/// `GET /assets/files.js`.
+async fn files_script() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/javascript")], FILES_SCRIPT)
 }
 
 /// `GET /assets/uppy.min.css`.

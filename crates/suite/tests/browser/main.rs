@@ -246,23 +246,12 @@ impl Page {
     async fn load(&self, origin: &str) {
         let url = format!("{origin}/form?user={}", self.user);
         self.browser.goto(&url).await.expect("the page loads");
-        self.wait_for(Locator::Css("#files tbody[data-count]"))
-            .await;
-    }
-
-    /// Waits for an element of the page.
-    async fn wait_for(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
-        self.browser
-            .wait()
-            .at_most(PAGE_TIMEOUT)
-            .for_element(locator)
-            .await
-            .unwrap_or_else(|error| panic!("waiting for {locator:?} on the page: {error}"))
+        wait_for(&self.browser, Locator::Css("#files tbody[data-count]")).await;
     }
 
     /// The page's status once it matches `selector`: its outcome and its text.
     async fn status(&self, selector: &str) -> (String, String) {
-        let status = self.wait_for(Locator::Css(selector)).await;
+        let status = wait_for(&self.browser, Locator::Css(selector)).await;
         let outcome = status.attr("data-outcome").await.expect("the status");
         let text = status.text().await.expect("the status text");
         (outcome.unwrap_or_default(), text)
@@ -273,7 +262,7 @@ impl Page {
     async fn choose(&self, name: &str, bytes: &[u8]) -> (String, String) {
         let path = self.files.path().join(name);
         std::fs::write(&path, bytes).expect("writing the file to choose");
-        let input = self.wait_for(Locator::Css("#file")).await;
+        let input = wait_for(&self.browser, Locator::Css("#file")).await;
         let path = path.to_str().expect("a UTF-8 temporary path");
         input.send_keys(path).await.expect("choosing the file");
         self.status(PREPARED).await
@@ -304,7 +293,7 @@ impl Page {
 
     /// Clicks Upload and waits for the outcome the page shows.
     async fn upload(&self) -> (String, String) {
-        self.wait_for(Locator::Css("#send:not([disabled])"))
+        wait_for(&self.browser, Locator::Css("#send:not([disabled])"))
             .await
             .click()
             .await
@@ -375,7 +364,7 @@ impl Page {
     /// Follows the page's download link for `name` from the page, as its script would, and
     /// answers the bytes.
     async fn download(&self, name: &str) -> Vec<u8> {
-        let link = self.wait_for(Locator::LinkText(name)).await;
+        let link = wait_for(&self.browser, Locator::LinkText(name)).await;
         let href = link.attr("href").await.expect("the link").expect("an href");
         let answer = self
             .browser
@@ -386,14 +375,6 @@ impl Page {
             panic!("the download link failed in the browser: {answer}");
         };
         serde_json::from_value(bytes.clone()).expect("a byte array")
-    }
-
-    /// Saves a screenshot of the page to `target/tmp/browser-upload-{backend}.png`.
-    async fn screenshot(&self) {
-        let png = self.browser.screenshot().await.expect("a screenshot");
-        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("browser-upload-{}.png", self.backend.name()));
-        std::fs::write(&path, png).expect("writing the screenshot");
     }
 
     /// Asserts the store refuses the upload the page attempts, the page shows the store's
@@ -412,12 +393,6 @@ impl Page {
         assert_eq!(self.stored(&self.user).await, Vec::<String>::new());
         assert_eq!(self.stored(&self.victim).await, Vec::<String>::new());
     }
-
-    /// Ends the browser session; its browser exits.
-    async fn close(self) {
-        // A session that cannot close still ends with chromedriver.
-        let _ = self.browser.close().await;
-    }
 }
 
 /// How each store says no to a form. The memory backend answers S3's codes and statuses;
@@ -434,11 +409,36 @@ struct Refusal {
 /// Runs `case` on a page of the app on `backend`, closing the browser whatever happens.
 async fn run(backend: Backend, rules: UploadRules, case: impl AsyncFnOnce(&Page)) {
     let page = Page::open(backend, rules).await;
-    let outcome = AssertUnwindSafe(case(&page)).catch_unwind().await;
-    page.close().await;
+    let browser = page.browser.clone();
+    closing_after(browser, case(&page)).await;
+}
+
+/// Runs `case`, then ends `browser`'s session (its browser exits), whatever happened; a
+/// panic of the case goes on after.
+async fn closing_after(browser: Client, case: impl std::future::Future<Output = ()>) {
+    let outcome = AssertUnwindSafe(case).catch_unwind().await;
+    // A session that cannot close still ends with chromedriver.
+    let _ = browser.close().await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// Waits for an element of the page `browser` shows.
+async fn wait_for(browser: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    browser
+        .wait()
+        .at_most(PAGE_TIMEOUT)
+        .for_element(locator)
+        .await
+        .unwrap_or_else(|error| panic!("waiting for {locator:?} on the page: {error}"))
+}
+
+/// Saves a screenshot of the page `browser` shows to `target/tmp/{name}.png`.
+async fn screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("a screenshot");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("writing the screenshot");
 }
 
 /// A file of exactly the store's cap is stored with its Content-Type, listed by the page,
@@ -458,7 +458,11 @@ async fn file_at_the_cap_is_stored_and_downloads_identical(page: &Page) {
     let downloaded = page.download("scan.png").await;
     assert!(downloaded == bytes, "the download link gives other bytes");
     assert_eq!(page.stored(&page.user).await, [page.path("scan.png").key()]);
-    page.screenshot().await;
+    screenshot(
+        &page.browser,
+        &format!("browser-upload-{}", page.backend.name()),
+    )
+    .await;
 }
 
 /// One byte over the cap: the store refuses, the page says why, nothing is stored.
@@ -513,7 +517,7 @@ async fn type_the_app_does_not_accept_gets_no_policy(page: &Page) {
     let (outcome, text) = page.choose("page.html", b"<p>hello</p>").await;
     assert_eq!(outcome, "refused", "the page shows: {text}");
     assert!(text.contains("not accepted"), "the page shows: {text}");
-    let send = page.wait_for(Locator::Id("send")).await;
+    let send = wait_for(&page.browser, Locator::Id("send")).await;
     assert!(!send.is_enabled().await.expect("the button"));
     assert_eq!(page.stored(&page.user).await, Vec::<String>::new());
 }

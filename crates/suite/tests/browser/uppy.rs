@@ -10,12 +10,10 @@
 //! The three-part case leaves a screenshot in `target/tmp/browser-uppy-{memory,garage}.png`;
 //! `docs/browser-upload-uppy.png` is a copy of the Garage one.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use futures::FutureExt as _;
 use serde_json::{Value, json};
 use stowage::memory::HttpServer;
 use stowage::{ObjectStorage, S3Path};
@@ -25,7 +23,10 @@ use stowage_testkit::fault_proxy::{Fault, FaultProxy, FaultRule, RequestMatch};
 use stowage_testkit::support::{multipart_etag, pattern};
 use tokio::net::TcpListener;
 
-use super::{Backend, MEMORY_BUCKET, PAGE_TIMEOUT, allow_origin_on_garage, serve_app, unique_user};
+use super::{
+    Backend, MEMORY_BUCKET, allow_origin_on_garage, closing_after, screenshot, serve_app,
+    unique_user, wait_for,
+};
 use stowage_suite::upload_app::UploadRules;
 
 const MIB: u64 = 1024 * 1024;
@@ -229,20 +230,9 @@ impl UppyPage {
         };
         let url = format!("{origin}/?user={}", page.user);
         page.browser.goto(&url).await.expect("the page loads");
-        page.wait_for(Locator::Css("#files tbody[data-count]"))
-            .await;
-        page.wait_for(Locator::Css(".uppy-Dashboard")).await;
+        wait_for(&page.browser, Locator::Css("#files tbody[data-count]")).await;
+        wait_for(&page.browser, Locator::Css(".uppy-Dashboard")).await;
         page
-    }
-
-    /// Waits for an element of the page.
-    async fn wait_for(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
-        self.browser
-            .wait()
-            .at_most(PAGE_TIMEOUT)
-            .for_element(locator)
-            .await
-            .unwrap_or_else(|error| panic!("waiting for {locator:?} on the page: {error}"))
     }
 
     /// Writes `bytes` to a file called `name` and adds it in the Dashboard's file input, as
@@ -250,17 +240,20 @@ impl UppyPage {
     async fn choose(&self, name: &str, bytes: &[u8]) {
         let path = self.files.path().join(name);
         std::fs::write(&path, bytes).expect("writing the file to choose");
-        let input = self
-            .wait_for(Locator::Css(
-                r#"input.uppy-Dashboard-input[name="files[]"]:not([webkitdirectory])"#,
-            ))
-            .await;
+        let input = wait_for(
+            &self.browser,
+            Locator::Css(r#"input.uppy-Dashboard-input[name="files[]"]:not([webkitdirectory])"#),
+        )
+        .await;
         input
             .send_keys(path.to_str().expect("a UTF-8 temporary path"))
             .await
             .expect("choosing the file");
-        self.wait_for(Locator::Css(".uppy-StatusBar-actionBtn--upload"))
-            .await;
+        wait_for(
+            &self.browser,
+            Locator::Css(".uppy-StatusBar-actionBtn--upload"),
+        )
+        .await;
     }
 
     /// Clicks `button` and waits for Uppy's `complete`: the names that succeeded, and the
@@ -383,19 +376,6 @@ impl UppyPage {
         let key = encode(key);
         format!("/s3/multipart/{id}{suffix}?key={key}")
     }
-
-    /// Saves a screenshot to `target/tmp/browser-uppy-{backend}.png`.
-    async fn screenshot(&self) {
-        let png = self.browser.screenshot().await.expect("a screenshot");
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("browser-uppy-{}.png", self.backend.name()));
-        std::fs::write(&path, png).expect("writing the screenshot");
-    }
-
-    /// Ends the browser session.
-    async fn close(self) {
-        let _ = self.browser.close().await;
-    }
 }
 
 /// `text` percent-encoded as a URL component.
@@ -414,11 +394,8 @@ fn encode(text: &str) -> String {
 /// Runs `case` on the Uppy page on `backend`, closing the browser whatever happens.
 async fn run(backend: Backend, case: impl AsyncFnOnce(&UppyPage)) {
     let page = UppyPage::open(backend).await;
-    let outcome = AssertUnwindSafe(case(&page)).catch_unwind().await;
-    page.close().await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    let browser = page.browser.clone();
+    closing_after(browser, case(&page)).await;
 }
 
 /// A file of three parts is stored byte-identical with S3's multipart ETag, each part sent
@@ -444,9 +421,13 @@ async fn multipart_file_is_stored_identical(page: &UppyPage) {
         [1, 1, 1]
     );
     assert_eq!(page.form_posts(), 0);
-    page.wait_for(Locator::LinkText("study.bin")).await;
+    wait_for(&page.browser, Locator::LinkText("study.bin")).await;
     assert_eq!(page.stored_and_pending().await, (1, 0));
-    page.screenshot().await;
+    screenshot(
+        &page.browser,
+        &format!("browser-uppy-{}", page.backend.name()),
+    )
+    .await;
 }
 
 /// A file below the threshold goes through the POST policy: one form POST, no part.
