@@ -10,7 +10,7 @@ use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -27,6 +27,7 @@ use stowage_memory::MemoryStorage;
 use stowage_object_store::{ObjectStoreAdapter, ObjectStoreBridge};
 use stowage_testkit::areas::transfers::small_parts;
 use stowage_testkit::servers::moto::MotoServer;
+use stowage_testkit::support::unique_name;
 use stowage_testkit::{Backend, Capabilities, MemoryRedeemer, TestServer};
 
 /// The prefix of every key this binary writes through a bridge.
@@ -36,11 +37,7 @@ const BUCKET2: &str = "stowage-test-2";
 
 /// A fresh prefix for one test.
 fn prefix(name: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_nanos();
-    format!("{PREFIX}{name}-{nanos}")
+    format!("{PREFIX}{}", unique_name(name))
 }
 
 /// No log event may carry a key of this binary (or, once a server is up, its secret).

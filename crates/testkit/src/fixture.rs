@@ -2,12 +2,11 @@
 
 use std::any::Any;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use stowage_core::transfer::TransferSettings;
 use stowage_core::{ObjectStorage, S3Path};
 
+use crate::support::unique_name;
 use crate::{Capabilities, Redeemer};
 
 /// The backend under test and where it may write.
@@ -61,15 +60,9 @@ impl<'a> Fixture<'a> {
 
     /// A fresh prefix in the first bucket, unique within this process and across runs.
     pub fn fresh_prefix(&self, area: &str) -> S3Path {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         S3Path::new(
             &self.bucket,
-            format!("{}{area}-{nanos:x}-{n}/", crate::SUITE_KEY_PREFIX),
+            format!("{}{}/", crate::SUITE_KEY_PREFIX, unique_name(area)),
         )
         .expect("a short ASCII prefix is a valid key")
     }

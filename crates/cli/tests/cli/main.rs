@@ -12,13 +12,13 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use stowage_testkit::TestServer;
-use stowage_testkit::support::pattern;
+use stowage_testkit::support::{pattern, unique_name};
 
 const EXAMPLE_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const EXAMPLE_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -79,11 +79,7 @@ fn isolate(cmd: &mut Command) {
 }
 
 fn unique(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("cli-tests/{test}-{}-{nanos}/", std::process::id())
+    format!("cli-tests/{}/", unique_name(test))
 }
 
 fn stdout_of(output: &std::process::Output) -> String {

@@ -29,7 +29,7 @@ use stowage_core::{
 use stowage_s3::S3Storage;
 use stowage_testkit::TestServer;
 use stowage_testkit::servers::moto::MotoServer;
-use stowage_testkit::support::read_all;
+use stowage_testkit::support::{read_all, unique_name};
 
 /// The test server (`STOWAGE_TEST_S3_*`, or a private Garage), with the log capture on.
 fn env() -> &'static TestServer {
@@ -39,11 +39,7 @@ fn env() -> &'static TestServer {
 
 /// A key prefix unique to this test and this run.
 fn prefix(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let prefix = format!("t-{test}-{nanos}/");
+    let prefix = format!("t-{}/", unique_name(test));
     // No event of this binary may name a key a test wrote.
     stowage_testkit::logs::forbid([prefix.clone()]);
     prefix

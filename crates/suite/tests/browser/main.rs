@@ -15,7 +15,6 @@
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -28,7 +27,7 @@ use stowage::s3::aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use stowage::{ObjectStorage, PostPolicyRequest, S3Path};
 use stowage_testkit::TestServer;
 use stowage_testkit::browser::Driver;
-use stowage_testkit::support::pattern;
+use stowage_testkit::support::{pattern, unique_name};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
@@ -159,9 +158,7 @@ async fn allow_origin_on_garage(storage: &S3Storage, bucket: &str, origin: &str)
 
 /// A user name no other case uses, for stores shared by the whole binary.
 fn unique_user(name: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    format!("{name}-{:x}-{n}", std::process::id())
+    unique_name(name)
 }
 
 /// The app on a store, and the page open in a browser, as one user.

@@ -4,8 +4,10 @@ mod bytes;
 mod dead_endpoint;
 mod etag;
 mod scripted_server;
+mod unique;
 
 pub use bytes::{pattern, read_all};
 pub use dead_endpoint::dead_endpoint;
 pub use etag::multipart_etag;
 pub use scripted_server::{Received, ScriptedServer};
+pub use unique::unique_name;
