@@ -27,7 +27,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use stowage_core::{Clock, ManualClock};
+/// use stowage::{Clock, ManualClock};
 ///
 /// let clock = ManualClock::new(SystemTime::UNIX_EPOCH);
 /// clock.advance(Duration::from_secs(90));

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::path::{PathError, Redacted, S3Path};
 
-/// Shorthand for `Result<T, stowage_core::Error>`.
+/// Shorthand for `Result<T, stowage::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in a storage operation, by kind.
@@ -172,10 +172,10 @@ impl Error {
     /// the client's.
     ///
     /// ```
-    /// use stowage_core::{Error, S3Path};
+    /// use stowage::{Error, S3Path};
     /// let missing = Error::NotFound { path: S3Path::new("scans", "ct/1.dcm")? };
     /// assert_eq!(missing.http_status(), 404);
-    /// # Ok::<(), stowage_core::PathError>(())
+    /// # Ok::<(), stowage::PathError>(())
     /// ```
     pub fn http_status(&self) -> u16 {
         match self {

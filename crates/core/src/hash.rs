@@ -13,7 +13,7 @@ const KEY_HASH_HEX_LEN: usize = 16;
 /// `s3_client` logs, so logs correlate across services written in either language.
 ///
 /// ```
-/// assert_eq!(stowage_core::hash_s3_key(""), "e3b0c44298fc1c14");
+/// assert_eq!(stowage::hash_s3_key(""), "e3b0c44298fc1c14");
 /// ```
 pub fn hash_s3_key(key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());

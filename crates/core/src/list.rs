@@ -15,7 +15,7 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// Options for a listing: delimiter, where to start, page size.
 ///
 /// ```
-/// use stowage_core::ListOptions;
+/// use stowage::ListOptions;
 /// let options = ListOptions::new().delimiter("/").start_after("logs/2026-11-01").page_size(100);
 /// assert_eq!(options.page_size, Some(100));
 /// ```
@@ -109,7 +109,7 @@ pub trait ListStreamExt: ObjectStorage {
     ///
     /// ```
     /// use futures::TryStreamExt;
-    /// use stowage_core::{ListOptions, ListStreamExt, ObjectStorage, Result, S3Path};
+    /// use stowage::{ListOptions, ListStreamExt, ObjectStorage, Result, S3Path};
     ///
     /// async fn count(storage: &dyn ObjectStorage, prefix: &S3Path) -> Result<usize> {
     ///     let options = ListOptions::new();

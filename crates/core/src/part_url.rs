@@ -15,7 +15,7 @@ use crate::ttl::MAX_PUT_PRESIGNED_URL_TTL_SECONDS;
 ///
 /// ```
 /// use std::time::Duration;
-/// use stowage_core::PartUrlRequest;
+/// use stowage::PartUrlRequest;
 ///
 /// let request = PartUrlRequest::new(3, 8 * 1024 * 1024).ttl(Duration::from_secs(300));
 /// assert!(request.validate().is_ok());

@@ -73,13 +73,13 @@ pub enum PathError {
 /// up in a log line leaks nothing.
 ///
 /// ```
-/// use stowage_core::S3Path;
+/// use stowage::S3Path;
 ///
 /// let path: S3Path = "s3://scans/2024/patient 7/t1.nii.gz?v=2".parse()?;
 /// assert_eq!(path.bucket(), "scans");
 /// assert_eq!(path.key(), "2024/patient 7/t1.nii.gz?v=2");
 /// assert_eq!(path.to_string(), "s3://scans/2024/patient 7/t1.nii.gz?v=2");
-/// # Ok::<(), stowage_core::PathError>(())
+/// # Ok::<(), stowage::PathError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct S3Path {
@@ -157,10 +157,10 @@ impl S3Path {
     /// A path in the same bucket whose key is this key followed by `suffix`.
     ///
     /// ```
-    /// use stowage_core::S3Path;
+    /// use stowage::S3Path;
     /// let dir = S3Path::parse("s3://models/llama/")?;
     /// assert_eq!(dir.join("weights.bin")?.key(), "llama/weights.bin");
-    /// # Ok::<(), stowage_core::PathError>(())
+    /// # Ok::<(), stowage::PathError>(())
     /// ```
     pub fn join(&self, suffix: &str) -> Result<Self, PathError> {
         validate_key_len(self.key().len() + suffix.len())?;
@@ -183,9 +183,9 @@ impl S3Path {
 /// a missing scheme or a bad bucket name is a [`PathError`], and `?`/`#` stay in the key.
 ///
 /// ```
-/// let (bucket, key) = stowage_core::parse_s3_path("s3://bucket-name/a/b#1")?;
+/// let (bucket, key) = stowage::parse_s3_path("s3://bucket-name/a/b#1")?;
 /// assert_eq!((bucket.as_str(), key.as_str()), ("bucket-name", "a/b#1"));
-/// # Ok::<(), stowage_core::PathError>(())
+/// # Ok::<(), stowage::PathError>(())
 /// ```
 pub fn parse_s3_path(s: &str) -> Result<(String, String), PathError> {
     S3Path::parse(s).map(S3Path::into_parts)

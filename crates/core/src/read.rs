@@ -18,7 +18,7 @@ use crate::payload::{ByteStream, collect_stream};
 /// A byte range of an object, as an HTTP `Range` header names one.
 ///
 /// ```
-/// use stowage_core::ByteRange;
+/// use stowage::ByteRange;
 /// assert_eq!(ByteRange::inclusive(0, 99).to_header(), "bytes=0-99");
 /// assert_eq!(ByteRange::from_offset(100).resolve(150), Some(100..150));
 /// assert_eq!(ByteRange::suffix(500).resolve(150), Some(0..150));
@@ -94,7 +94,7 @@ impl ByteRange {
 /// a byte range and the four HTTP conditions.
 ///
 /// ```
-/// use stowage_core::{ByteRange, GetOptions};
+/// use stowage::{ByteRange, GetOptions};
 /// let options = GetOptions::new()
 ///     .range(ByteRange::suffix(8))
 ///     .if_match("\"5d41402abc4b2a76b9719d911017c592\"");

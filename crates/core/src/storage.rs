@@ -37,7 +37,7 @@ use crate::write::{PutOptions, PutResult};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use stowage_core::{ObjectStorage, S3Path, Result};
+/// use stowage::{ObjectStorage, S3Path, Result};
 ///
 /// /// Application code: it works with any backend.
 /// async fn archive(storage: Arc<dyn ObjectStorage>, report: &S3Path) -> Result<bool> {

@@ -20,7 +20,7 @@ pub const SIGV4_MAX_TTL_SECONDS: u64 = 7 * 24 * 3600;
 ///
 /// ```
 /// use std::time::Duration;
-/// use stowage_core::TtlLimits;
+/// use stowage::TtlLimits;
 ///
 /// let limits = TtlLimits::default().with_post_ceiling(Duration::from_secs(120));
 /// assert_eq!(limits.post_ceiling(), Duration::from_secs(120));

@@ -61,7 +61,7 @@ pub enum Encryption {
 /// replaces whatever is at the destination.
 ///
 /// ```
-/// use stowage_core::{CopyOptions, PutMode, PutOptions};
+/// use stowage::{CopyOptions, PutMode, PutOptions};
 /// let options = CopyOptions::new()
 ///     .mode(PutMode::Create)
 ///     .replace_attributes(PutOptions::new().content_type("text/csv").cache_control("no-store"));
@@ -118,7 +118,7 @@ impl CopyOptions {
 /// the write's mode, and where the store supports them, encryption and storage class.
 ///
 /// ```
-/// use stowage_core::{PutMode, PutOptions};
+/// use stowage::{PutMode, PutOptions};
 /// let options = PutOptions::new()
 ///     .content_type("application/gzip")
 ///     .content_disposition("attachment; filename=\"scan.nii.gz\"")

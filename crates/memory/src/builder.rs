@@ -20,8 +20,8 @@ impl MemoryStorage {
 /// parts, and the S3 size limits it enforces.
 ///
 /// ```
-/// use stowage_core::transfer::TransferSettings;
-/// use stowage_memory::MemoryStorage;
+/// use stowage::memory::MemoryStorage;
+/// use stowage::transfer::TransferSettings;
 ///
 /// const MIB: u64 = 1024 * 1024;
 /// // Multipart from 5 MiB on, and S3's 5 GiB single-request limit at 8 MiB, so a test

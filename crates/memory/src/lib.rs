@@ -62,8 +62,8 @@
 //!
 //! ```
 //! use bytes::Bytes;
-//! use stowage_core::{ObjectStorage, PostPolicyRequest, PutOptions, S3Path};
-//! use stowage_memory::MemoryStorage;
+//! use stowage::{ObjectStorage, PostPolicyRequest, PutOptions, S3Path};
+//! use stowage::memory::MemoryStorage;
 //!
 //! # futures::executor::block_on(async {
 //! let storage = MemoryStorage::builder().bucket("uploads").build();

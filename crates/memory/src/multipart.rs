@@ -22,8 +22,8 @@ use crate::uploads::Completion;
 /// every PutObject body, so the S3 backend stores it on every server.
 const DEFAULT_PUT_CONTENT_TYPE: &str = "application/octet-stream";
 
-/// The requests the transfer engine ([`stowage_core::transfer`]) sends: `put_object` and
-/// `copy_object_with` run on them. Each answers as S3 does:
+/// The requests the transfer engine ([`stowage::transfer`](stowage_core::transfer)) sends:
+/// `put_object` and `copy_object_with` run on them. Each answers as S3 does:
 ///
 /// - `put_single` (PutObject) and `upload_part` (UploadPart) above the single-request limit
 ///   (5 GiB, [`MemoryStorageBuilder::single_request_limit`](crate::MemoryStorageBuilder::single_request_limit)):

@@ -208,8 +208,8 @@ impl MemoryStorage {
     /// refusal.
     ///
     /// ```
-    /// use stowage_core::{ObjectStorage, PartUrlRequest, PutOptions, S3Path};
-    /// use stowage_memory::MemoryStorage;
+    /// use stowage::{ObjectStorage, PartUrlRequest, PutOptions, S3Path};
+    /// use stowage::memory::MemoryStorage;
     ///
     /// # futures::executor::block_on(async {
     /// let storage = MemoryStorage::builder().bucket("uploads").build();
@@ -221,7 +221,7 @@ impl MemoryStorage {
     /// assert!(storage.put_presigned_part(url.as_str(), "too long").is_err());
     /// let etag = storage.put_presigned_part(url.as_str(), "exact").unwrap();
     /// assert_eq!(storage.list_parts(&path, &upload).await?[0].etag, etag);
-    /// # Ok::<(), stowage_core::Error>(())
+    /// # Ok::<(), stowage::Error>(())
     /// # }).unwrap();
     /// ```
     pub fn put_presigned_part(
@@ -269,8 +269,8 @@ impl MemoryStorage {
     /// file part: [`submit_post`](Self::submit_post) with the form's own URL and fields.
     ///
     /// ```
-    /// use stowage_core::{ObjectStorage, PostPolicyRequest, S3Path};
-    /// use stowage_memory::MemoryStorage;
+    /// use stowage::{ObjectStorage, PostPolicyRequest, S3Path};
+    /// use stowage::memory::MemoryStorage;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -301,7 +301,7 @@ impl MemoryStorage {
     /// nothing is stored.
     ///
     /// `fields` are name/value pairs in form order: a form's own
-    /// [`fields`](stowage_core::PresignedPost::fields), or any altered copy of them.
+    /// [`fields`](PresignedPost::fields), or any altered copy of them.
     pub fn submit_post<N: AsRef<str>, V: AsRef<str>>(
         &self,
         url: &str,
@@ -330,7 +330,7 @@ impl MemoryStorage {
 impl ObjectStorage for MemoryStorage {
     /// Up to the transfer settings' multipart threshold one PutObject, above it (or for a
     /// payload of unknown length that turns out larger) a multipart upload, both under
-    /// S3's size rules ([`MultipartStore`](stowage_core::transfer::MultipartStore)).
+    /// S3's size rules ([`MultipartStore`]).
     async fn put_object(
         &self,
         path: &S3Path,

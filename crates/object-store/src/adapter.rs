@@ -29,7 +29,7 @@ pub(crate) struct Bucket {
 /// ```
 /// use std::sync::Arc;
 /// use object_store::memory::InMemory;
-/// use stowage_core::{ObjectStorage, PutOptions, S3Path};
+/// use stowage::{ObjectStorage, PutOptions, S3Path};
 /// use stowage_object_store::ObjectStoreAdapter;
 ///
 /// # futures::executor::block_on(async {

@@ -15,11 +15,13 @@ use crate::write::{Body, Write, refuse_store_settings, write};
 /// The operation copies report in errors and spans.
 const OPERATION: &str = "copy_object_with";
 
-/// Copies `from` to `to`; see [`stowage_core::ObjectStorage::copy_object_with`].
+/// Copies `from` to `to`; see [`stowage::ObjectStorage::copy_object_with`].
 ///
 /// `object_store` copies keep the source's attributes and know two modes, overwrite and
 /// create-only: replacing attributes, `If-Match` on the target, encryption and storage
 /// class are [`Error::Unsupported`] before anything is read or written.
+///
+/// [`stowage::ObjectStorage::copy_object_with`]: ObjectStorage::copy_object_with
 pub(crate) async fn copy_object_with(
     adapter: &ObjectStoreAdapter,
     from: &S3Path,

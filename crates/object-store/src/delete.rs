@@ -14,7 +14,9 @@ use crate::keys;
 /// Paths handed to one `delete_stream` call, as S3 takes at most 1000 keys per request.
 const BATCH: usize = 1000;
 
-/// Deletes every path; see [`stowage_core::ObjectStorage::delete_objects`].
+/// Deletes every path; see [`stowage::ObjectStorage::delete_objects`].
+///
+/// [`stowage::ObjectStorage::delete_objects`]: stowage_core::ObjectStorage::delete_objects
 pub(crate) async fn delete_objects(
     adapter: &ObjectStoreAdapter,
     paths: &[S3Path],

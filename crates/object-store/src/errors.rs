@@ -1,4 +1,4 @@
-//! The one place where `object_store` errors become [`stowage_core::Error`] kinds.
+//! The one place where `object_store` errors become [`stowage::Error`](Error) kinds.
 
 use std::error::Error as StdError;
 use std::io::ErrorKind;

@@ -16,7 +16,8 @@
 //! # The adapter
 //!
 //! [`ObjectStoreAdapter`] maps S3 bucket names to stores and implements
-//! [`stowage_core::ObjectStorage`] with S3 semantics where the store allows:
+//! [`stowage::ObjectStorage`](stowage_core::ObjectStorage) with S3 semantics where the store
+//! allows:
 //!
 //! - a bucket that was not configured is [`Error::NoSuchBucket`](stowage_core::Error);
 //! - downloads stream the store's chunks (split at 64 KiB, never copied or buffered);

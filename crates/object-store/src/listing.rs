@@ -24,7 +24,9 @@ use crate::errors::{Access, map_error};
 use crate::keys;
 
 /// Every object under `prefix` (complete: one pass over the keys), rolled up by
-/// `delimiter`; see [`stowage_core::ObjectStorage::list_objects`].
+/// `delimiter`; see [`stowage::ObjectStorage::list_objects`].
+///
+/// [`stowage::ObjectStorage::list_objects`]: stowage_core::ObjectStorage::list_objects
 pub(crate) async fn list_objects(
     adapter: &ObjectStoreAdapter,
     prefix: &S3Path,
@@ -46,7 +48,9 @@ pub(crate) async fn list_objects(
     })
 }
 
-/// One page of a listing; see [`stowage_core::ObjectStorage::list_page`].
+/// One page of a listing; see [`stowage::ObjectStorage::list_page`].
+///
+/// [`stowage::ObjectStorage::list_page`]: stowage_core::ObjectStorage::list_page
 pub(crate) async fn list_page(
     adapter: &ObjectStoreAdapter,
     prefix: &S3Path,

@@ -21,7 +21,9 @@ use crate::errors::{Access, map_error, unsupported};
 /// The operation reads report in errors and spans.
 const OPERATION: &str = "get_object_with";
 
-/// Reads `path`; see [`stowage_core::ObjectStorage::get_object_with`].
+/// Reads `path`; see [`stowage::ObjectStorage::get_object_with`].
+///
+/// [`stowage::ObjectStorage::get_object_with`]: stowage_core::ObjectStorage::get_object_with
 pub(crate) async fn get_object_with(
     adapter: &ObjectStoreAdapter,
     path: &S3Path,

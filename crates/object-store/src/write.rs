@@ -24,7 +24,7 @@ pub(crate) struct Write {
 }
 
 /// Stores `stream` at `path`, `length` bytes when known; see
-/// [`stowage_core::ObjectStorage::put_object`].
+/// [`stowage::ObjectStorage::put_object`](stowage_core::ObjectStorage::put_object).
 pub(crate) async fn put_object(
     adapter: &ObjectStoreAdapter,
     path: &S3Path,

@@ -28,11 +28,13 @@ pub(crate) struct Copier<'a> {
 }
 
 impl Copier<'_> {
-    /// A copy under `options`; see [`stowage_core::ObjectStorage::copy_object_with`].
+    /// A copy under `options`; see [`stowage::ObjectStorage::copy_object_with`].
     ///
     /// With the default threshold (S3's 5 GiB CopyObject limit) a copy is one CopyObject,
     /// and only a source the store refuses as too large is looked up and copied in parts.
     /// With a lower threshold the source's size is looked up first.
+    ///
+    /// [`stowage::ObjectStorage::copy_object_with`]: stowage_core::ObjectStorage::copy_object_with
     pub(crate) async fn copy(
         &self,
         from: &S3Path,

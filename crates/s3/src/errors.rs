@@ -1,4 +1,4 @@
-//! The one place where SDK failures become [`stowage_core::Error`] kinds.
+//! The one place where SDK failures become [`stowage::Error`](Error) kinds.
 
 use std::error::Error as StdError;
 

@@ -18,7 +18,9 @@ use crate::errors::failure;
 use crate::logging::SdkLogs;
 use crate::meta::{object_meta, system_time};
 
-/// GetObject under `options`; see [`stowage_core::ObjectStorage::get_object_with`].
+/// GetObject under `options`; see [`stowage::ObjectStorage::get_object_with`].
+///
+/// [`stowage::ObjectStorage::get_object_with`]: stowage_core::ObjectStorage::get_object_with
 pub(crate) async fn get_object_with(
     client: &Client,
     logs: SdkLogs,

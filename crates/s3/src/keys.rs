@@ -1,5 +1,5 @@
 //! How object keys appear in S3 requests and service messages: URL-path encoded with
-//! [`stowage_core::uri::PATH`], and redacted wherever a message repeats them.
+//! [`stowage::backend::uri::PATH`](uri::PATH), and redacted wherever a message repeats them.
 
 use std::borrow::Cow;
 

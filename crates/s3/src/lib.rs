@@ -1,5 +1,6 @@
-//! The S3 backend of stowage: [`S3Storage`] implements [`stowage_core::ObjectStorage`] on
-//! `aws-sdk-s3`, for AWS and for S3-compatible servers (MinIO, Garage, Ceph, R2).
+//! The S3 backend of stowage: [`S3Storage`] implements
+//! [`stowage::ObjectStorage`](stowage_core::ObjectStorage) on `aws-sdk-s3`, for AWS and for
+//! S3-compatible servers (MinIO, Garage, Ceph, R2).
 //!
 //! Build one from the environment ([`S3Storage::from_env`]), from a builder
 //! ([`S3Storage::builder`]: region, endpoint, path-style addressing, static credentials,
@@ -15,9 +16,9 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use stowage_s3::S3Storage;
+//! use stowage::s3::S3Storage;
 //!
-//! # async fn demo() -> stowage_core::Result<()> {
+//! # async fn demo() -> stowage::Result<()> {
 //! let storage = S3Storage::builder()
 //!     .endpoint_url("http://127.0.0.1:3900")
 //!     .force_path_style(true)
@@ -35,14 +36,14 @@
 //! turns out larger, is uploaded in parts sent concurrently, each in memory so the SDK's
 //! retries can resend it, each with a CRC32 the server checks; a failed or dropped upload is
 //! aborted. Copies above the copy threshold go as ranged part copies (see
-//! [`stowage_core::transfer`] and [`S3StorageBuilder::transfer_settings`]).
+//! [`stowage::transfer`](stowage_core::transfer) and [`S3StorageBuilder::transfer_settings`]).
 //!
 //! Logging goes through `tracing`, one span per operation in the shape every stowage backend
-//! shares ([`stowage_core::span`]: named `stowage`, with `backend = "s3"`, `op`, `bucket` and
-//! `key_hash`); no raw key, URL, signature, policy or credential is ever logged. Because the
-//! SDK's own DEBUG/TRACE events contain request URIs (raw keys) and signing material, they
-//! are suppressed while an SDK call runs, unless [`S3StorageBuilder::sdk_debug_logs`]
-//! turns them back on for debugging.
+//! shares ([`stowage::backend::span`](stowage_core::span): named `stowage`, with
+//! `backend = "s3"`, `op`, `bucket` and `key_hash`); no raw key, URL, signature, policy or
+//! credential is ever logged. Because the SDK's own DEBUG/TRACE events contain request URIs
+//! (raw keys) and signing material, they are suppressed while an SDK call runs, unless
+//! [`S3StorageBuilder::sdk_debug_logs`] turns them back on for debugging.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;

@@ -8,9 +8,11 @@ use crate::errors::failure;
 use crate::logging::SdkLogs;
 use crate::meta::object_summary;
 
-/// One ListObjectsV2 request; see [`stowage_core::ObjectStorage::list_page`].
+/// One ListObjectsV2 request; see [`stowage::ObjectStorage::list_page`].
 ///
 /// `start_after` applies to the first page only; later pages resume from `token`.
+///
+/// [`stowage::ObjectStorage::list_page`]: stowage_core::ObjectStorage::list_page
 pub(crate) async fn list_page(
     client: &Client,
     logs: &SdkLogs,

@@ -1,11 +1,11 @@
 //! Presigned GET and UploadPart URLs.
 //!
 //! With a credentials provider, a URL is minted by core's SigV4 module
-//! ([`stowage_core::sigv4::Presign`]), byte-identical to the SDK presigner's URLs (same
-//! parameters, same order, same encoding) at a fraction of the cost: the SDK runs its whole
-//! request orchestration for each URL, while here a URL is one string, one SHA-256 and one
-//! HMAC under a signing key derived once a day. Without one, the SDK presigns with the
-//! client's own credentials.
+//! ([`stowage::backend::sigv4::Presign`](Presign)), byte-identical to the SDK presigner's
+//! URLs (same parameters, same order, same encoding) at a fraction of the cost: the SDK
+//! runs its whole request orchestration for each URL, while here a URL is one string, one
+//! SHA-256 and one HMAC under a signing key derived once a day. Without one, the SDK
+//! presigns with the client's own credentials.
 
 use std::time::{Duration, SystemTime};
 

@@ -34,7 +34,9 @@ use crate::signing::Signing;
 use crate::uploads::{abort_multipart_upload, list_multipart_uploads};
 use crate::write::WriteSettings;
 
-/// The backend name in every span and [`stowage_core::Error::Unsupported`].
+/// The backend name in every span and [`stowage::Error::Unsupported`].
+///
+/// [`stowage::Error::Unsupported`]: stowage_core::Error::Unsupported
 pub(crate) const BACKEND: &str = "s3";
 
 /// An [`ObjectStorage`] on Amazon S3 or an S3-compatible server, through `aws-sdk-s3`.

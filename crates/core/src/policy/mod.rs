@@ -27,7 +27,7 @@ pub const MULTIPART_OVERHEAD_BUFFER_BYTES: u64 = 16 * 1024;
 ///
 /// ```
 /// use std::time::Duration;
-/// use stowage_core::PostPolicyRequest;
+/// use stowage::PostPolicyRequest;
 ///
 /// let request = PostPolicyRequest::new(10 * 1024 * 1024)
 ///     .content_type("image/png")

@@ -13,13 +13,13 @@ use crate::transfer::{MAX_OBJECT_SIZE, MIN_PART_SIZE, PartPlan};
 /// to a whole MiB when that is larger (S3 takes at most 10,000 parts), at most 5 GiB.
 ///
 /// ```
-/// use stowage_core::resumable::UploadPlan;
+/// use stowage::resumable::UploadPlan;
 ///
 /// let plan = UploadPlan::new(12 * 1024 * 1024 + 1, 5 * 1024 * 1024)?;
 /// assert_eq!(plan.part_count, 3);
 /// assert_eq!(plan.part_length(3), Some(2 * 1024 * 1024 + 1));
 /// assert_eq!(plan.part_length(4), None);
-/// # Ok::<(), stowage_core::resumable::ResumableError>(())
+/// # Ok::<(), stowage::resumable::ResumableError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -24,15 +24,15 @@ pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 ///
 /// ```
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
-/// use stowage_core::S3Path;
-/// use stowage_core::resumable::StartUpload;
+/// use stowage::S3Path;
+/// use stowage::resumable::StartUpload;
 ///
 /// let path = S3Path::new("uploads", "users/alice/study.zip")?;
 /// let start = StartUpload::new(path, "alice", 3 << 30)
 ///     .max_bytes(50 << 30)
 ///     .content_type("application/zip")
 ///     .ttl(Duration::from_secs(24 * 3600));
-/// # Ok::<(), stowage_core::Error>(())
+/// # Ok::<(), stowage::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -137,8 +137,8 @@ pub struct SignedPart {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use stowage_core::resumable::{GrantKey, ResumableUploads, StartUpload};
-/// use stowage_core::{ObjectStorage, S3Path};
+/// use stowage::resumable::{GrantKey, ResumableUploads, StartUpload};
+/// use stowage::{ObjectStorage, S3Path};
 ///
 /// async fn start(storage: Arc<dyn ObjectStorage>) -> Result<(), Box<dyn std::error::Error>> {
 ///     let uploads = ResumableUploads::new(storage, GrantKey::random()?);

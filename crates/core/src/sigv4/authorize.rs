@@ -24,8 +24,8 @@ use crate::sigv4::{ALGORITHM, UNSIGNED_PAYLOAD};
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use stowage_core::SigningCredentials;
-/// use stowage_core::sigv4::{Authorize, SigningKeyCache, SigningTime};
+/// use stowage::backend::SigningCredentials;
+/// use stowage::backend::sigv4::{Authorize, SigningKeyCache, SigningTime};
 ///
 /// let credentials = SigningCredentials::new("AKIDEXAMPLE", "secret");
 /// let time = SigningTime::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))?;
@@ -33,7 +33,7 @@ use crate::sigv4::{ALGORITHM, UNSIGNED_PAYLOAD};
 ///     .sign(&credentials, &time, &SigningKeyCache::new())?;
 /// assert_eq!(headers[0].0, "authorization");
 /// assert!(headers[0].1.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date"));
-/// # Ok::<(), stowage_core::Error>(())
+/// # Ok::<(), stowage::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Authorize<'a> {

@@ -22,7 +22,7 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
 /// `service`: four chained HMACs, as AWS documents them.
 ///
 /// ```
-/// use stowage_core::sigv4::signing_key;
+/// use stowage::backend::sigv4::signing_key;
 /// // AWS's documented example ("Examples of how to derive a signing key").
 /// let key = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
 /// assert_eq!(

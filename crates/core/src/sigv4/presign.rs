@@ -24,8 +24,8 @@ use crate::sigv4::{ALGORITHM, MAX_EXPIRES_SECONDS, UNSIGNED_PAYLOAD};
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use stowage_core::SigningCredentials;
-/// use stowage_core::sigv4::{Presign, SigningKeyCache, SigningTime};
+/// use stowage::backend::SigningCredentials;
+/// use stowage::backend::sigv4::{Presign, SigningKeyCache, SigningTime};
 ///
 /// let credentials = SigningCredentials::new("AKIDEXAMPLE", "secret");
 /// let time = SigningTime::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))?;
@@ -36,7 +36,7 @@ use crate::sigv4::{ALGORITHM, MAX_EXPIRES_SECONDS, UNSIGNED_PAYLOAD};
 ///     .expires(Duration::from_secs(600))
 ///     .sign(&credentials, &time, &SigningKeyCache::new())?;
 /// assert!(url.contains("X-Amz-SignedHeaders=content-length%3Bhost"));
-/// # Ok::<(), stowage_core::Error>(())
+/// # Ok::<(), stowage::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Presign<'a> {

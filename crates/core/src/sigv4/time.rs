@@ -11,13 +11,13 @@ use crate::error::{Error, Result};
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use stowage_core::sigv4::SigningTime;
+/// use stowage::backend::sigv4::SigningTime;
 ///
 /// let time = SigningTime::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))?;
 /// assert_eq!(time.amz_date(), "20231114T221320Z");
 /// assert_eq!(time.date(), "20231114");
 /// assert_eq!(time.iso8601(), "2023-11-14T22:13:20Z");
-/// # Ok::<(), stowage_core::Error>(())
+/// # Ok::<(), stowage::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SigningTime {

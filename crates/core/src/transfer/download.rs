@@ -35,12 +35,12 @@ use crate::transfer::tasks::PartTask;
 /// less: they write each range at its offset as it arrives.
 ///
 /// ```
-/// # async fn run() -> stowage_core::Result<()> {
+/// # async fn run() -> stowage::Result<()> {
 /// use std::sync::Arc;
-/// use stowage_core::{ObjectStorage, S3Path};
-/// use stowage_core::transfer::{TransferSettings, download};
+/// use stowage::{ObjectStorage, S3Path};
+/// use stowage::transfer::{TransferSettings, download};
 ///
-/// async fn checksum(storage: Arc<dyn ObjectStorage>, path: &S3Path) -> stowage_core::Result<u64> {
+/// async fn checksum(storage: Arc<dyn ObjectStorage>, path: &S3Path) -> stowage::Result<u64> {
 ///     let output = download(storage, path, &TransferSettings::default()).await?;
 ///     let bytes = output.body.bytes().await?;
 ///     Ok(bytes.iter().map(|&b| u64::from(b)).sum())
@@ -86,16 +86,16 @@ where
 /// Every read after the first is pinned to the ETag the first one saw, as in [`download`].
 ///
 /// ```
-/// # async fn run() -> stowage_core::Result<()> {
+/// # async fn run() -> stowage::Result<()> {
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use stowage_core::{ObjectStorage, S3Path};
-/// use stowage_core::transfer::{Download, TransferSettings};
+/// use stowage::{ObjectStorage, S3Path};
+/// use stowage::transfer::{Download, TransferSettings};
 ///
-/// async fn fetch(storage: Arc<dyn ObjectStorage>, path: &S3Path) -> stowage_core::Result<()> {
+/// async fn fetch(storage: Arc<dyn ObjectStorage>, path: &S3Path) -> stowage::Result<()> {
 ///     let download = Download::open(storage, path, &TransferSettings::default()).await?;
 ///     let size = download.meta().size;
-///     let file = std::fs::File::create("weights.bin").map_err(|e| stowage_core::Error::Io {
+///     let file = std::fs::File::create("weights.bin").map_err(|e| stowage::Error::Io {
 ///         message: e.to_string(),
 ///     })?;
 ///     let written = Arc::new(AtomicU64::new(0));

@@ -20,7 +20,7 @@ const GROWTH_INTERVAL: u32 = 625;
 /// the configured size and double every 625 parts, up to 5 GiB.
 ///
 /// ```
-/// use stowage_core::transfer::PartPlan;
+/// use stowage::transfer::PartPlan;
 /// let plan = PartPlan::for_length(5 * 1024u64.pow(4), 8 * 1024 * 1024).unwrap();
 /// assert!(plan.part_size(1) * 10_000 >= 5 * 1024u64.pow(4));
 /// ```

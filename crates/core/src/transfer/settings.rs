@@ -30,7 +30,7 @@ pub const MAX_SINGLE_REQUEST_SIZE: u64 = 5 * 1024 * MIB;
 /// upload or download holds at most `part_size x concurrency` bytes in memory.
 ///
 /// ```
-/// use stowage_core::transfer::TransferSettings;
+/// use stowage::transfer::TransferSettings;
 /// let settings = TransferSettings::default()
 ///     .part_size(32 * 1024 * 1024)
 ///     .concurrency(4);

@@ -28,10 +28,10 @@ pub struct StaleUploadReport {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use stowage_core::{ObjectStorage, S3Path};
-/// use stowage_core::transfer::abort_stale_uploads;
+/// use stowage::{ObjectStorage, S3Path};
+/// use stowage::transfer::abort_stale_uploads;
 ///
-/// async fn nightly(storage: &dyn ObjectStorage) -> stowage_core::Result<usize> {
+/// async fn nightly(storage: &dyn ObjectStorage) -> stowage::Result<usize> {
 ///     let prefix = S3Path::new("uploads", "users/")?;
 ///     let day = Duration::from_secs(24 * 3600);
 ///     let report = abort_stale_uploads(storage, &prefix, day, SystemTime::now()).await?;

@@ -67,7 +67,7 @@ const CORS_METHODS: &str = "GET, POST, PUT";
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
-/// use stowage_memory::{HttpServer, MemoryStorage};
+/// use stowage::memory::{HttpServer, MemoryStorage};
 ///
 /// let storage = MemoryStorage::builder().bucket("uploads").build();
 /// let server = HttpServer::start(&storage).await?;

@@ -1,4 +1,4 @@
-//! The one place where [`stowage_core::Error`] kinds become `object_store` errors.
+//! The one place where [`stowage::Error`](Error) kinds become `object_store` errors.
 //!
 //! `object_store` errors name the path they are about (its API promises that); their
 //! source is the stowage error, whose message shows a key only as its hash.

@@ -36,7 +36,7 @@ use crate::bridge::locations::Locations;
 /// ```
 /// use std::sync::Arc;
 /// use object_store::{ObjectStore, ObjectStoreExt, path::Path};
-/// use stowage_memory::MemoryStorage;
+/// use stowage::memory::MemoryStorage;
 /// use stowage_object_store::ObjectStoreBridge;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -93,7 +93,8 @@ pub struct ObjectStoreBridge {
 impl ObjectStoreBridge {
     /// Every key of `bucket` in `storage`.
     ///
-    /// An invalid bucket name is [`stowage_core::Error::InvalidPath`].
+    /// An invalid bucket name is
+    /// [`stowage::Error::InvalidPath`](stowage_core::Error::InvalidPath).
     pub fn new(storage: Arc<dyn ObjectStorage>, bucket: &str) -> stowage_core::Result<Self> {
         Ok(Self {
             locations: Locations::new(bucket, "")?,
@@ -105,7 +106,7 @@ impl ObjectStoreBridge {
     /// relative to it, and listings and deletes never reach outside it.
     ///
     /// A prefix that is not an `object_store` path is
-    /// [`stowage_core::Error::InvalidArgument`].
+    /// [`stowage::Error::InvalidArgument`](stowage_core::Error::InvalidArgument).
     pub fn with_prefix(self, prefix: &str) -> stowage_core::Result<Self> {
         Ok(Self {
             locations: Locations::new(self.locations.bucket(), prefix)?,

@@ -51,7 +51,7 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 /// not `.` or `..`, without `/`, `\` or control characters. A `400` otherwise.
 ///
 /// ```
-/// use stowage_core::resumable::uppy::check_file_name;
+/// use stowage::resumable::uppy::check_file_name;
 ///
 /// assert!(check_file_name("scan 7.dcm").is_ok());
 /// assert!(check_file_name("../etc/passwd").is_err());
@@ -148,11 +148,11 @@ where
 /// ```
 /// use std::sync::Arc;
 /// use axum::Router;
-/// use stowage_core::resumable::uppy::{Parts, Refusal, UppyCompanion, UserRules};
-/// use stowage_core::resumable::{GrantKey, ResumableUploads};
-/// use stowage_core::{ObjectStorage, S3Path};
+/// use stowage::resumable::uppy::{Parts, Refusal, UppyCompanion, UserRules};
+/// use stowage::resumable::{GrantKey, ResumableUploads};
+/// use stowage::{ObjectStorage, S3Path};
 ///
-/// fn app(storage: Arc<dyn ObjectStorage>) -> Result<Router, stowage_core::Error> {
+/// fn app(storage: Arc<dyn ObjectStorage>) -> Result<Router, stowage::Error> {
 ///     let uploads = ResumableUploads::new(storage, GrantKey::random()?);
 ///     let companion = UppyCompanion::new(uploads, |request: &Parts| {
 ///         let user = request
