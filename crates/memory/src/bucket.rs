@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::object::StoredObject;
 
@@ -22,9 +23,24 @@ pub(crate) struct Bucket {
     slots: Vec<Option<StoredObject>>,
     /// Slots emptied by deletes, reused by the next new keys.
     free: Vec<usize>,
+    /// When the bucket was created, as ListBuckets reports it.
+    created: Option<SystemTime>,
 }
 
 impl Bucket {
+    /// An empty bucket created at `created`.
+    pub(crate) fn created_at(created: SystemTime) -> Self {
+        Self {
+            created: Some(created),
+            ..Self::default()
+        }
+    }
+
+    /// When the bucket was created.
+    pub(crate) fn created(&self) -> Option<SystemTime> {
+        self.created
+    }
+
     /// Number of objects.
     pub(crate) fn len(&self) -> usize {
         self.by_key.len()

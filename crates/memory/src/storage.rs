@@ -67,6 +67,11 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// The credentials this store signs and checks with.
+    pub(crate) fn credentials(&self) -> &SigningCredentials {
+        &self.credentials
+    }
+
     /// Checks signatures with this store's credentials, region and clock.
     pub(crate) fn verifier(&self) -> Verifier<'_> {
         Verifier {
@@ -148,8 +153,21 @@ impl MemoryStorage {
     /// Creates a bucket; creating an existing one is a no-op.
     pub fn create_bucket(&self, bucket: &str) -> Result<()> {
         S3Path::bucket_root(bucket)?;
-        self.inner.store.create_bucket(bucket);
+        self.inner
+            .store
+            .create_bucket(bucket, self.inner.clock.now());
         Ok(())
+    }
+
+    /// Every bucket's name and creation time, in name order (ListBuckets).
+    pub fn buckets(&self) -> Vec<(String, Option<std::time::SystemTime>)> {
+        self.inner.store.buckets()
+    }
+
+    /// Deletes an empty bucket (DeleteBucket): a missing one is [`Error::NoSuchBucket`], one
+    /// that holds objects is S3's `BucketNotEmpty` ([`Error::Service`], 409).
+    pub fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        self.inner.store.delete_bucket(bucket)
     }
 
     /// The base URL of the URLs and forms this store mints: `http://stowage-memory.invalid`

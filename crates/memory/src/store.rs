@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::SystemTime;
 
 use stowage_core::{Error, PutMode, Result, S3Path};
 
@@ -35,9 +36,39 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Creates `bucket` if it does not exist yet.
-    pub(crate) fn create_bucket(&self, bucket: &str) {
-        self.write().entry(bucket.to_owned()).or_default();
+    /// Creates `bucket` at `now` if it does not exist yet.
+    pub(crate) fn create_bucket(&self, bucket: &str, now: SystemTime) {
+        self.write()
+            .entry(bucket.to_owned())
+            .or_insert_with(|| Bucket::created_at(now));
+    }
+
+    /// Every bucket's name and creation time, in name order.
+    pub(crate) fn buckets(&self) -> Vec<(String, Option<SystemTime>)> {
+        self.read()
+            .iter()
+            .map(|(name, bucket)| (name.clone(), bucket.created()))
+            .collect()
+    }
+
+    /// Deletes `bucket`, which must exist and hold no object (S3's `BucketNotEmpty`).
+    pub(crate) fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        let mut buckets = self.write();
+        match buckets.get(bucket) {
+            None => Err(Error::NoSuchBucket {
+                bucket: bucket.to_owned(),
+            }),
+            Some(found) if found.len() > 0 => Err(Error::Service {
+                code: "BucketNotEmpty".to_owned(),
+                status: 409,
+                message: "The bucket you tried to delete is not empty".to_owned(),
+                path: None,
+            }),
+            Some(_) => {
+                buckets.remove(bucket);
+                Ok(())
+            }
+        }
     }
 
     /// Stores `object` at `path` if `mode` allows it (see [`write_mode::check`]), checked

@@ -46,6 +46,26 @@ pub async fn memory() -> Backend {
     )
 }
 
+/// The S3 backend on the memory backend served as an S3 endpoint
+/// ([`MemoryEndpoint`](crate::servers::memory_endpoint::MemoryEndpoint)), redeeming over
+/// HTTP: every capability, conditional writes included.
+#[cfg(all(feature = "s3", feature = "http"))]
+pub async fn memory_endpoint() -> Backend {
+    let storage = crate::servers::memory_endpoint::MemoryEndpoint::get()
+        .s3_builder()
+        .transfer_settings(small_parts())
+        .build()
+        .await
+        .expect("an S3 backend on the memory endpoint");
+    Backend::new(
+        storage,
+        crate::HttpRedeemer::new(),
+        BUCKETS[0],
+        BUCKETS[1],
+        Capabilities::full(),
+    )
+}
+
 /// The S3 backend on the [`TestServer`](crate::TestServer) (Garage), redeeming over HTTP.
 #[cfg(all(feature = "s3", feature = "http"))]
 pub async fn s3() -> Backend {

@@ -1,7 +1,13 @@
-//! The memory backend over HTTP (feature `http`): what a browser needs from the fake.
+//! The memory backend over HTTP (feature `http`): an S3 endpoint any SDK, tool or browser
+//! can use.
 //!
 //! [`HttpServer`] serves one [`MemoryStorage`] on a local address and points the store's
-//! URLs and forms at itself. Routes:
+//! URLs and forms at itself. Every S3 request an SDK, the AWS CLI or rclone sends is
+//! answered as S3 answers it, its SigV4 signature checked against the store's credentials
+//! (those of [`MemoryStorage::builder`]): objects (Put, Get, Head, Delete, DeleteObjects,
+//! Copy), listings (V2, V1, ListBuckets), buckets (Create, Head, Delete, location, CORS)
+//! and the multipart family, path-style (`http://127.0.0.1:port/bucket/key`) or
+//! virtual-host-style (`http://bucket.localhost:port/key`). Besides, for browsers:
 //!
 //! - `POST /{bucket}`: a browser upload form (`multipart/form-data`, fields in order, `file`
 //!   last; fields after `file` are ignored, as Garage does). The form is judged by the same
@@ -13,55 +19,59 @@
 //!   judged as [`MemoryStorage::put_presigned_part`] judges it, against the request's
 //!   `Content-Length` before the body is read (a missing one is `411`). Success is `200`
 //!   with the part's `ETag`, which a page can read (`Access-Control-Expose-Headers: ETag`).
-//! - `OPTIONS` on any path: a CORS preflight, answered from the bucket's rule
-//!   ([`HttpServer::allow_origins`]).
-//! - anything else: `405 MethodNotAllowed`.
+//! - `OPTIONS` on any path: a CORS preflight, answered from the bucket's CORS rules
+//!   (PutBucketCors, or [`HttpServer::allow_origins`]).
 //!
 //! Refusals are S3's XML error documents (`<Error><Code>..</Code><Message>..</Message></Error>`)
 //! with S3's statuses, and carry `Access-Control-Allow-Origin: *` so that a page can read
-//! them, as Garage answers. Successful answers carry the request's `Origin` when the bucket's
-//! rule allows it, and no CORS header otherwise (the page then sees a CORS error, but the
-//! upload happened: CORS is not a guard, the policy is).
+//! them, as Garage answers. Successful answers carry the CORS headers of the bucket's first
+//! rule that allows the request's `Origin` and method, and none otherwise (the page then sees
+//! a CORS error, but the request happened: CORS is not a guard, signatures and policies are).
 //!
-//! Memory stays bounded whatever a client sends: at most 64 KiB of body is read before the
-//! `file` field, at most 64 fields of at most 20 KiB each; the policy is checked before the
-//! file is read, and the file is refused (`400 EntityTooLarge`) as soon as it passes the
-//! policy's `content-length-range` maximum, without reading the rest. Nothing is stored on
-//! any refusal.
+//! What S3 refuses is refused: a request without a valid signature (`403`), a presigned URL
+//! past its expiry or valid for more than 7 days, a signature from more than 15 minutes ago,
+//! SigV2, a body whose `Content-MD5` or `x-amz-checksum-*` does not match (`400 BadDigest`).
+//!
+//! Memory stays bounded whatever a client sends to the form route: at most 64 KiB of body is
+//! read before the `file` field, at most 64 fields of at most 20 KiB each; the policy is
+//! checked before the file is read, and the file is refused (`400 EntityTooLarge`) as soon
+//! as it passes the policy's `content-length-range` maximum, without reading the rest. An S3
+//! request body is held whole, up to S3's 5 GiB per request. Nothing is stored on any
+//! refusal.
 
+mod cors;
+mod endpoint;
 mod meter;
 mod part;
 mod response;
 mod upload;
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
-use http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
-    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, CONTENT_TYPE, HeaderValue,
-    ORIGIN,
-};
-use http::{Method, Request, StatusCode};
-use http_body_util::Full;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, ORIGIN};
+use http::{Method, Request};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use s3s::service::S3Service;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
+use tracing::Dispatch;
+use tracing::instrument::WithSubscriber as _;
 
 pub use upload::{MAX_FIELD_BYTES, MAX_FIELDS, MAX_FILE_BYTES, MAX_PRE_FILE_BYTES};
 
 use crate::errors::HttpRejection;
 use crate::storage::MemoryStorage;
+use cors::BucketCors;
+use endpoint::Logs;
 use response::Reply;
 
 /// How long a client may take to send a request's headers.
 const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-/// Methods a preflight may ask for: the three this server answers (a presigned URL's GET,
-/// a form's POST, a part URL's PUT). A HEAD would be a 405, so no preflight allows it.
-const CORS_METHODS: &str = "GET, POST, PUT";
+/// The longest a presigned URL may be valid, as S3 allows: 7 days.
+const MAX_PRESIGNED_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 /// A running HTTP server for one [`MemoryStorage`]; it stops when dropped.
 ///
@@ -98,8 +108,10 @@ impl std::fmt::Debug for HttpServer {
 struct State {
     /// The store the server answers for.
     storage: MemoryStorage,
-    /// Allowed origins per bucket; `*` allows any.
-    cors: RwLock<HashMap<String, Vec<String>>>,
+    /// Every bucket's CORS rules.
+    cors: Arc<BucketCors>,
+    /// The S3 operations.
+    s3: S3Service,
 }
 
 impl HttpServer {
@@ -117,9 +129,11 @@ impl HttpServer {
         let local_addr = listener.local_addr()?;
         let endpoint = format!("http://{local_addr}");
         storage.set_endpoint(&endpoint);
+        let cors = Arc::new(BucketCors::default());
         let state = Arc::new(State {
             storage: storage.clone(),
-            cors: RwLock::new(HashMap::new()),
+            s3: endpoint::service(storage.clone(), Arc::clone(&cors)),
+            cors,
         });
         let task = tokio::spawn(accept(listener, Arc::clone(&state)));
         tracing::info!(op = "http_serve", %local_addr, "memory storage serving over HTTP");
@@ -153,25 +167,22 @@ impl HttpServer {
             .set_endpoint(endpoint.trim_end_matches('/'));
     }
 
-    /// Sets `bucket`'s CORS rule, like PutBucketCors: pages from these origins (exact
-    /// `scheme://host[:port]`, or `*` for any) may read successful answers. Replaces the
-    /// bucket's earlier rule; no origins removes it.
+    /// Sets `bucket`'s CORS rules to one rule, like a PutBucketCors of it: pages from these
+    /// origins (exact `scheme://host[:port]`, one `*` wildcard, or `*` for any) may send
+    /// every method the server answers, with any header, and read the answers and their
+    /// `ETag`. Replaces the bucket's earlier rules; no origins removes them.
     pub fn allow_origins<I, S>(&self, bucket: &str, origins: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         let origins: Vec<String> = origins.into_iter().map(Into::into).collect();
-        let mut cors = self
-            .state
-            .cors
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if origins.is_empty() {
-            cors.remove(bucket);
+        let rules = if origins.is_empty() {
+            Vec::new()
         } else {
-            cors.insert(bucket.to_owned(), origins);
-        }
+            vec![cors::origins_rule(origins)]
+        };
+        self.state.cors.set(bucket, rules);
     }
 }
 
@@ -208,43 +219,73 @@ async fn accept(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-impl State {
-    /// Whether `bucket`'s CORS rule allows `origin`.
-    fn allows(&self, bucket: &str, origin: &HeaderValue) -> bool {
-        let cors = self.cors.read().unwrap_or_else(PoisonError::into_inner);
-        cors.get(bucket).is_some_and(|origins| {
-            origins
-                .iter()
-                .any(|allowed| allowed == "*" || origin.as_bytes() == allowed.as_bytes())
-        })
+/// The routes the store answers itself rather than as an S3 operation.
+enum OwnRoute {
+    /// `OPTIONS`: a CORS preflight.
+    Preflight,
+    /// `POST /{bucket}` without a query: a browser upload form (`multipart/form-data`; any
+    /// other body is S3's `400 MalformedPOSTRequest`).
+    Form,
+    /// `GET /{bucket}/{key}?X-Amz-Signature=..`: a presigned download.
+    PresignedGet,
+    /// `PUT /{bucket}/{key}?partNumber=..&X-Amz-Signature=..`: a presigned part.
+    PresignedPart,
+}
+
+impl OwnRoute {
+    /// The own route of `request` on an object (`has_key`) or a bucket, if any.
+    fn of(request: &Request<Incoming>, has_key: bool) -> Option<Self> {
+        let query = request.uri().query().unwrap_or_default();
+        let presigned = query_has(query, "X-Amz-Signature");
+        match *request.method() {
+            Method::OPTIONS => Some(Self::Preflight),
+            Method::POST if !has_key && query.is_empty() => Some(Self::Form),
+            Method::GET if has_key && presigned => Some(Self::PresignedGet),
+            Method::PUT if has_key && presigned && query_has(query, "partNumber") => {
+                Some(Self::PresignedPart)
+            }
+            _ => None,
+        }
     }
 }
 
 /// Answers one request; every refusal is an XML error.
 async fn route(state: &State, request: Request<Incoming>) -> Reply {
     let method = request.method().clone();
-    let origin = request.headers().get(ORIGIN).cloned();
-    let path = request.uri().path().trim_start_matches('/');
-    let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
-    let bucket = bucket.to_owned();
-    let has_key = !key.is_empty();
-    let outcome = match method {
-        Method::OPTIONS => preflight(state, &bucket, &request),
-        Method::POST if !bucket.is_empty() && !has_key => {
-            upload::handle(&state.storage, &bucket, request).await
+    let origin = request
+        .headers()
+        .get(ORIGIN)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let (bucket, has_key) = addressed_bucket(&request);
+    let outcome = match OwnRoute::of(&request, has_key) {
+        Some(OwnRoute::Preflight) => {
+            state
+                .cors
+                .preflight(&bucket, request.headers())
+                .map(|headers| {
+                    let mut reply = response::empty(http::StatusCode::OK);
+                    response::add_headers(&mut reply, headers);
+                    reply
+                })
         }
-        Method::GET if !bucket.is_empty() && has_key => download(state, &request),
-        Method::PUT if !bucket.is_empty() && has_key => part::handle(&state.storage, request).await,
-        _ => Err(HttpRejection::new(
-            405,
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-        )),
+        Some(OwnRoute::Form) => upload::handle(&state.storage, &bucket, request).await,
+        Some(OwnRoute::PresignedGet) => download(state, &request),
+        Some(OwnRoute::PresignedPart) => part::handle(&state.storage, request).await,
+        None => s3_operation(state, request).await,
     };
     match outcome {
         Ok(mut reply) => {
-            if let Some(origin) = origin.filter(|origin| state.allows(&bucket, origin)) {
-                response::allow_origin(&mut reply, &origin);
+            if let Some(origin) = origin.filter(|_| method != Method::OPTIONS) {
+                if reply.status().is_success() {
+                    let headers = state.cors.answer_headers(&bucket, &origin, method.as_str());
+                    response::add_headers(&mut reply, headers);
+                } else {
+                    reply.headers_mut().insert(
+                        http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                        HeaderValue::from_static("*"),
+                    );
+                }
             }
             tracing::debug!(op = "http", %method, bucket, status = reply.status().as_u16(), "answered");
             reply
@@ -256,6 +297,86 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
     }
 }
 
+/// An S3 operation, answered by `s3s` and the store, once the request passes the checks
+/// S3 makes that `s3s` does not: no SigV2, no presigned URL valid for more than 7 days.
+async fn s3_operation(
+    state: &State,
+    mut request: Request<Incoming>,
+) -> Result<Reply, HttpRejection> {
+    refuse_what_s3_refuses(&request)?;
+    // `s3s` logs paths and signatures: its events go nowhere, the store's where they went.
+    let logs = tracing::dispatcher::get_default(Dispatch::clone);
+    request.extensions_mut().insert(Logs(logs));
+    let answer = state
+        .s3
+        .call(request.map(s3s::Body::from))
+        .with_subscriber(tracing::subscriber::NoSubscriber::default())
+        .await;
+    Ok(answer.unwrap_or_else(|_| {
+        response::error(&HttpRejection::new(
+            500,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        ))
+    }))
+}
+
+/// S3's refusals of SigV2 and of presigned URLs valid for more than 7 days.
+fn refuse_what_s3_refuses(request: &Request<Incoming>) -> Result<(), HttpRejection> {
+    let query = request.uri().query().unwrap_or_default();
+    let sigv2_header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .is_some_and(|value| value.as_bytes().starts_with(b"AWS "));
+    if sigv2_header || query_has(query, "AWSAccessKeyId") {
+        return Err(HttpRejection::new(
+            400,
+            "InvalidRequest",
+            "The authorization mechanism you have provided is not supported. Please use \
+             AWS4-HMAC-SHA256.",
+        ));
+    }
+    let expires = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("X-Amz-Expires="));
+    if let Some(expires) = expires
+        && expires
+            .parse::<u64>()
+            .map_or(true, |seconds| seconds > MAX_PRESIGNED_SECONDS)
+    {
+        return Err(HttpRejection::new(
+            400,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+        ));
+    }
+    Ok(())
+}
+
+/// The bucket a request addresses, and whether it names an object: from the host
+/// (`bucket.localhost`) or else the first path segment.
+fn addressed_bucket(request: &Request<Incoming>) -> (String, bool) {
+    let path = request.uri().path().trim_start_matches('/');
+    let host = request
+        .headers()
+        .get(HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    if let Some(bucket) = host.strip_suffix(".localhost").filter(|b| !b.is_empty()) {
+        return (bucket.to_owned(), !path.is_empty());
+    }
+    let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
+    (bucket.to_owned(), !key.is_empty())
+}
+
+/// Whether the query has parameter `name`.
+fn query_has(query: &str, name: &str) -> bool {
+    query
+        .split('&')
+        .any(|pair| pair.split_once('=').map_or(pair, |(key, _)| key) == name)
+}
+
 /// `GET /{bucket}/{key}?X-Amz-...`: redeems a presigned URL.
 fn download(state: &State, request: &Request<Incoming>) -> Result<Reply, HttpRejection> {
     let path_and_query = request
@@ -264,45 +385,10 @@ fn download(state: &State, request: &Request<Incoming>) -> Result<Reply, HttpRej
         .map_or("/", |value| value.as_str());
     let url = format!("{}{path_and_query}", state.storage.endpoint());
     let data = state.storage.fetch_presigned(&url)?;
-    let mut reply = Reply::new(Full::new(data));
+    let mut reply = Reply::new(s3s::Body::from(data));
     reply.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    Ok(reply)
-}
-
-/// `OPTIONS`: a CORS preflight, allowed when the bucket's rule names the origin and the
-/// method is one the server answers.
-fn preflight(
-    state: &State,
-    bucket: &str,
-    request: &Request<Incoming>,
-) -> Result<Reply, HttpRejection> {
-    let headers = request.headers();
-    let method_allowed = headers
-        .get(ACCESS_CONTROL_REQUEST_METHOD)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|method| CORS_METHODS.split(", ").any(|allowed| allowed == method));
-    let origin_allowed = headers
-        .get(ORIGIN)
-        .is_some_and(|origin| state.allows(bucket, origin));
-    if !method_allowed || !origin_allowed {
-        return Err(HttpRejection::new(
-            403,
-            "AccessForbidden",
-            "CORSResponse: This CORS request is not allowed.",
-        ));
-    }
-    let mut reply = response::empty(StatusCode::OK);
-    let reply_headers = reply.headers_mut();
-    reply_headers.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(CORS_METHODS),
-    );
-    if let Some(asked) = headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
-        reply_headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
-    }
-    reply_headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     Ok(reply)
 }

@@ -1,20 +1,17 @@
 //! HTTP answers: S3-style XML errors, CORS headers.
 
 use bytes::Bytes;
-use http::header::{
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, CONTENT_TYPE, HeaderValue, VARY,
-};
+use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, HeaderValue};
 use http::{Response, StatusCode};
-use http_body_util::Full;
 
 use crate::errors::HttpRejection;
 
-/// The response type of every route.
-pub(super) type Reply = Response<Full<Bytes>>;
+/// The response type of every route: the store's own, and `s3s`'s.
+pub(super) type Reply = Response<s3s::Body>;
 
 /// A response with `status` and an empty body.
 pub(super) fn empty(status: StatusCode) -> Reply {
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(s3s::Body::empty());
     *response.status_mut() = status;
     response
 }
@@ -27,7 +24,7 @@ pub(super) fn error(rejection: &HttpRejection) -> Reply {
         escape(rejection.code),
         escape(&rejection.message)
     );
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let mut response = Response::new(s3s::Body::from(Bytes::from(body)));
     *response.status_mut() =
         StatusCode::from_u16(rejection.status).unwrap_or(StatusCode::BAD_REQUEST);
     let headers = response.headers_mut();
@@ -36,15 +33,9 @@ pub(super) fn error(rejection: &HttpRejection) -> Reply {
     response
 }
 
-/// Marks a successful answer readable by `origin` (a bucket's CORS rule allowed it).
-pub(super) fn allow_origin(response: &mut Reply, origin: &HeaderValue) {
-    let headers = response.headers_mut();
-    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-    headers.insert(VARY, HeaderValue::from_static("Origin"));
-    headers.insert(
-        ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("ETag"),
-    );
+/// Adds `headers` (a CORS rule's answer headers) to `response`.
+pub(super) fn add_headers(response: &mut Reply, headers: http::HeaderMap) {
+    response.headers_mut().extend(headers);
 }
 
 /// Escapes XML text.
