@@ -159,6 +159,13 @@ impl MemoryStorage {
         Ok(())
     }
 
+    /// The key pair this store signs its URLs and forms with and checks signatures against:
+    /// the one given to [`MemoryStorageBuilder::credentials`](crate::MemoryStorageBuilder::credentials),
+    /// or a random one. Clients of [`HttpServer`](crate::HttpServer) sign with it.
+    pub fn credentials(&self) -> &SigningCredentials {
+        self.inner.credentials()
+    }
+
     /// Every bucket's name and creation time, in name order (ListBuckets).
     pub fn buckets(&self) -> Vec<(String, Option<std::time::SystemTime>)> {
         self.inner.store.buckets()

@@ -10,13 +10,29 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) port: u16,
 
-    /// Create this bucket (repeat for more). Buckets must follow S3's naming rules.
+    /// Create this bucket (repeat for more). Buckets must follow S3's naming rules; clients
+    /// can also create them (CreateBucket).
     #[arg(long = "bucket", value_name = "NAME")]
     pub(crate) buckets: Vec<String>,
 
-    /// Let pages from this origin (e.g. http://localhost:8080, or * for any) read the
-    /// answers of every bucket, like a bucket CORS rule (repeat for more). Without it,
-    /// browsers can still post forms, but the page cannot read the answer.
+    /// Let pages from this origin (e.g. http://localhost:8080, or * for any) send requests
+    /// to every bucket and read the answers, like a bucket CORS rule (repeat for more).
+    /// Clients can also set a bucket's rules (PutBucketCors).
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub(crate) allow_origins: Vec<String>,
+
+    /// The access key id requests must be signed with. Default: AWS_ACCESS_KEY_ID, else a
+    /// fresh random one (printed).
+    #[arg(long, value_name = "ID", requires = "secret_access_key")]
+    pub(crate) access_key_id: Option<String>,
+
+    /// The secret access key requests must be signed with. Default: AWS_SECRET_ACCESS_KEY,
+    /// else a fresh random one (printed).
+    #[arg(long, value_name = "SECRET", requires = "access_key_id")]
+    pub(crate) secret_access_key: Option<String>,
+
+    /// Also answer requests that carry no signature, as a bucket open to anonymous access
+    /// does. Signed requests are still verified.
+    #[arg(long)]
+    pub(crate) anonymous: bool,
 }

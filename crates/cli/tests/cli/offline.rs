@@ -6,6 +6,8 @@ use super::*;
 struct Served {
     child: std::process::Child,
     endpoint: String,
+    /// The `export NAME=value` lines it printed, by name.
+    variables: std::collections::BTreeMap<String, String>,
 }
 
 impl Drop for Served {
@@ -15,24 +17,47 @@ impl Drop for Served {
     }
 }
 
-/// Starts `stowage serve` with the example credentials; waits for its endpoint line.
+/// Starts `stowage serve` with the example credentials; waits for its variables.
 fn serve(args: &[&str]) -> Served {
+    serve_with(
+        &[
+            ("AWS_ACCESS_KEY_ID", EXAMPLE_ACCESS_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET_ACCESS_KEY),
+        ],
+        args,
+    )
+}
+
+/// Starts `stowage serve` with `env` only; reads the four `export` lines it prints first.
+fn serve_with(env: &[(&str, &str)], args: &[&str]) -> Served {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stowage"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", EXAMPLE_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET_ACCESS_KEY)
+        .envs(env.iter().copied())
         .arg("serve")
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut endpoint = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut endpoint).unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let variables: std::collections::BTreeMap<String, String> = std::io::BufRead::lines(stdout)
+        .take(4)
+        .map(|line| {
+            let line = line.unwrap();
+            let (name, value) = line
+                .strip_prefix("export ")
+                .and_then(|rest| rest.split_once('='))
+                .unwrap_or_else(|| panic!("not an export line: {line:?}"));
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
     let served = Served {
         child,
-        endpoint: endpoint.trim().to_owned(),
+        endpoint: variables
+            .get("AWS_ENDPOINT_URL")
+            .cloned()
+            .unwrap_or_default(),
+        variables,
     };
     assert!(
         served.endpoint.starts_with("http://127.0.0.1:"),
@@ -117,6 +142,80 @@ async fn serve_redeems_forms_and_urls_signed_by_the_cli() {
             .await
             .unwrap()
             .contains("<Code>NoSuchKey</Code>")
+    );
+}
+
+#[test]
+fn serve_prints_the_variables_that_point_clients_at_it() {
+    let served = serve(&[]);
+    assert_eq!(
+        served.variables.keys().collect::<Vec<_>>(),
+        [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "AWS_SECRET_ACCESS_KEY"
+        ]
+    );
+    assert_eq!(served.variables["AWS_ACCESS_KEY_ID"], EXAMPLE_ACCESS_KEY_ID);
+    assert_eq!(served.variables["AWS_REGION"], "us-east-1");
+
+    // Flags win over the environment; without either, a fresh pair each time.
+    let flagged = serve(&[
+        "--access-key-id",
+        "flag-id",
+        "--secret-access-key",
+        "flag-secret",
+    ]);
+    assert_eq!(flagged.variables["AWS_ACCESS_KEY_ID"], "flag-id");
+    assert_eq!(flagged.variables["AWS_SECRET_ACCESS_KEY"], "flag-secret");
+    let first = serve_with(&[], &[]);
+    let second = serve_with(&[], &[]);
+    assert_ne!(
+        first.variables["AWS_SECRET_ACCESS_KEY"],
+        second.variables["AWS_SECRET_ACCESS_KEY"]
+    );
+    assert!(first.variables["AWS_SECRET_ACCESS_KEY"].len() >= 20);
+}
+
+#[tokio::test]
+async fn serve_refuses_unsigned_requests_unless_anonymous() {
+    let client = reqwest::Client::new();
+    let signed_only = serve(&["--bucket", "open"]);
+    let answer = client
+        .get(format!("{}/open", signed_only.endpoint))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 403);
+    assert!(
+        answer
+            .text()
+            .await
+            .unwrap()
+            .contains("<Code>AccessDenied</Code>")
+    );
+
+    let anonymous = serve(&["--bucket", "open", "--anonymous"]);
+    let put = client
+        .put(format!("{}/open/note.txt", anonymous.endpoint))
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let listing = client
+        .get(format!("{}/open?list-type=2", anonymous.endpoint))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listing.status(), 200);
+    assert!(
+        listing
+            .text()
+            .await
+            .unwrap()
+            .contains("<Key>note.txt</Key>")
     );
 }
 

@@ -49,6 +49,7 @@ mod upload;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, ORIGIN};
 use http::{Method, Request};
@@ -112,6 +113,8 @@ struct State {
     cors: Arc<BucketCors>,
     /// The S3 operations.
     s3: S3Service,
+    /// Whether unsigned S3 requests are answered (see [`HttpServer::allow_unsigned`]).
+    unsigned: Arc<AtomicBool>,
 }
 
 impl HttpServer {
@@ -130,10 +133,12 @@ impl HttpServer {
         let endpoint = format!("http://{local_addr}");
         storage.set_endpoint(&endpoint);
         let cors = Arc::new(BucketCors::default());
+        let unsigned = Arc::new(AtomicBool::new(false));
         let state = Arc::new(State {
             storage: storage.clone(),
-            s3: endpoint::service(storage.clone(), Arc::clone(&cors)),
+            s3: endpoint::service(storage.clone(), Arc::clone(&cors), Arc::clone(&unsigned)),
             cors,
+            unsigned,
         });
         let task = tokio::spawn(accept(listener, Arc::clone(&state)));
         tracing::info!(op = "http_serve", %local_addr, "memory storage serving over HTTP");
@@ -165,6 +170,13 @@ impl HttpServer {
         self.state
             .storage
             .set_endpoint(endpoint.trim_end_matches('/'));
+    }
+
+    /// Answers S3 requests that carry no signature (`true`), as a bucket open to anonymous
+    /// access would, or refuses them with `403 AccessDenied` (`false`, the default). A signed
+    /// request is verified either way: a wrong signature is still refused.
+    pub fn allow_unsigned(&self, allow: bool) {
+        self.state.unsigned.store(allow, Ordering::Relaxed);
     }
 
     /// Sets `bucket`'s CORS rules to one rule, like a PutBucketCors of it: pages from these

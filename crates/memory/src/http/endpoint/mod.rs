@@ -19,7 +19,9 @@ mod objects;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::dto::*;
 use s3s::service::{S3Service, S3ServiceBuilder};
@@ -40,11 +42,16 @@ const VIRTUAL_HOST_DOMAIN: &str = "localhost";
 pub(super) struct Logs(pub(super) Dispatch);
 
 /// The `s3s` service answering for `storage`, its signatures checked against the store's
-/// credentials.
-pub(super) fn service(storage: MemoryStorage, cors: Arc<BucketCors>) -> S3Service {
+/// credentials; unsigned requests are refused unless `unsigned` allows them.
+pub(super) fn service(
+    storage: MemoryStorage,
+    cors: Arc<BucketCors>,
+    unsigned: Arc<AtomicBool>,
+) -> S3Service {
     let credentials = storage.inner.credentials().clone();
     let mut builder = S3ServiceBuilder::new(Endpoint { storage, cors });
     builder.set_auth(Keys(credentials));
+    builder.set_access(Unsigned(unsigned));
     if let Ok(host) = s3s::host::SingleDomain::new(VIRTUAL_HOST_DOMAIN) {
         builder.set_host(host);
     }
@@ -64,6 +71,25 @@ impl S3Auth for Keys {
                 S3ErrorCode::InvalidAccessKeyId,
                 http::StatusCode::FORBIDDEN,
                 "The AWS Access Key Id you provided does not exist in our records.",
+            ))
+        }
+    }
+}
+
+/// Whether a request without a signature may proceed. A signed request is verified
+/// whatever this says: a wrong signature is refused before access is decided.
+struct Unsigned(Arc<AtomicBool>);
+
+#[async_trait::async_trait]
+impl S3Access for Unsigned {
+    async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
+        if cx.credentials().is_some() || self.0.load(Ordering::Relaxed) {
+            Ok(())
+        } else {
+            Err(errors::coded(
+                S3ErrorCode::AccessDenied,
+                http::StatusCode::FORBIDDEN,
+                "Access Denied: the request is not signed",
             ))
         }
     }
