@@ -60,6 +60,51 @@ mod differential {
         });
     }
 
+    /// The same random sequences, conditional writes included, in process and over HTTP
+    /// through the S3 backend on the memory endpoint: the endpoint loses nothing the store
+    /// says, and adds nothing.
+    #[test]
+    fn memory_and_its_s3_endpoint_agree_on_random_sequences() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let endpoint = stowage_testkit::servers::memory_endpoint::MemoryEndpoint::get();
+        stowage_testkit::logs::forbid([
+            "endpoint-differential/",
+            stowage_testkit::servers::memory_endpoint::CREDENTIALS.1,
+        ]);
+        let over_http = Arc::new(
+            runtime
+                .block_on(
+                    endpoint
+                        .s3_builder()
+                        .transfer_settings(stowage_testkit::areas::transfers::small_parts())
+                        .build(),
+                )
+                .expect("S3 backend on the memory endpoint"),
+        );
+        let config = ProptestConfig {
+            cases: cases(),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        println!("memory vs its S3 endpoint: {} cases of each kind", config.cases);
+        proptest!(config, |(
+            ops in stowage_testkit::differential::operations(12),
+            conditional in stowage_testkit::differential::conditional_operations(10),
+        )| {
+            let memory = Arc::new(memory_storage());
+            let sequence = format!("endpoint-differential/{:x}/", rand_suffix());
+            for ops in [&ops, &conditional] {
+                let in_process = runtime.block_on(stowage_testkit::differential::run(&memory, &S3Path::new(BUCKETS[0], &sequence).unwrap(), ops));
+                let over_endpoint = runtime.block_on(stowage_testkit::differential::run(&over_http, &S3Path::new(BUCKETS[0], &sequence).unwrap(), ops));
+                prop_assert_eq!(in_process, over_endpoint, "operations: {:?}", ops);
+            }
+        });
+    }
+
     /// A per-sequence suffix so shrinking runs never see each other's objects.
     pub(super) fn rand_suffix() -> u128 {
         use std::sync::atomic::{AtomicU64, Ordering};
