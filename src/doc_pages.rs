@@ -17,6 +17,11 @@ pub struct ContributingPage;
 #[cfg(doctest)]
 pub struct BackendsPage;
 
+/// `docs/s3-endpoint.md`.
+#[doc = include_str!("../docs/s3-endpoint.md")]
+#[cfg(doctest)]
+pub struct S3EndpointPage;
+
 /// `docs/memory.md`.
 #[doc = include_str!("../docs/memory.md")]
 #[cfg(doctest)]

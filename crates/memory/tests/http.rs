@@ -518,3 +518,67 @@ async fn cors_preflight_follows_the_bucket_rule() {
     let answer = Answer::of(preflight(PAGE, "POST").await.unwrap()).await;
     assert_eq!(answer.status, 403);
 }
+
+#[tokio::test]
+async fn virtual_host_style_requests_name_the_bucket_in_the_host() {
+    use stowage_core::sigv4::{Authorize, SigningKeyCache, SigningTime};
+    let storage = MemoryStorage::builder().bucket("vhost-bucket").build();
+    let server = HttpServer::start(&storage).await.unwrap();
+    let port = server.local_addr().port();
+    let host = format!("vhost-bucket.localhost:{port}");
+    // `*.localhost` need not resolve here: the client sends it to the server's address.
+    let client = reqwest::Client::builder()
+        .resolve("vhost-bucket.localhost", server.local_addr())
+        .build()
+        .unwrap();
+    let url = format!("http://{host}/scans/0001.dcm");
+    let signed = |method: &'static str| {
+        Authorize::new(method, &url, "us-east-1")
+            .sign(
+                storage.credentials(),
+                &SigningTime::new(SystemTime::now()).unwrap(),
+                &SigningKeyCache::new(),
+            )
+            .unwrap()
+    };
+    let mut put = client.put(&url).body("dicom");
+    for (name, value) in signed("PUT") {
+        put = put.header(name, value);
+    }
+    let answer = put.send().await.unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    let stored = storage
+        .get_object(&S3Path::new("vhost-bucket", "scans/0001.dcm").unwrap())
+        .await
+        .unwrap()
+        .body
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored, "dicom");
+
+    let mut get = client.get(&url);
+    for (name, value) in signed("GET") {
+        get = get.header(name, value);
+    }
+    let answer = get.send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "dicom");
+
+    // `localhost` itself, like an IP address, is path-style.
+    let path_style = format!("http://localhost:{port}/vhost-bucket/scans/0001.dcm");
+    let headers = Authorize::new("GET", &path_style, "us-east-1")
+        .sign(
+            storage.credentials(),
+            &SigningTime::new(SystemTime::now()).unwrap(),
+            &SigningKeyCache::new(),
+        )
+        .unwrap();
+    let mut get = reqwest::Client::new().get(&path_style);
+    for (name, value) in headers {
+        get = get.header(name, value);
+    }
+    let answer = get.send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "dicom");
+}

@@ -374,8 +374,7 @@ fn addressed_bucket(request: &Request<Incoming>) -> (String, bool) {
         .get(HOST)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let host = host.rsplit_once(':').map_or(host, |(name, _)| name);
-    if let Some(bucket) = host.strip_suffix(".localhost").filter(|b| !b.is_empty()) {
+    if let Some(bucket) = endpoint::virtual_host_bucket(host) {
         return (bucket.to_owned(), !path.is_empty());
     }
     let (bucket, key) = path.split_once('/').unwrap_or((path, ""));

@@ -11,7 +11,8 @@
 //! server that records the request.
 //!
 //! One module per area: `objects` (round trips, presigning, error kinds, logs), `reads`,
-//! `writes`, `listing`, `moto`, `canned` and `odd_answers`; the helpers they share are here.
+//! `writes`, `listing`, `moto`, `canned`, `odd_answers`, and `endpoint` (the raw SDK against
+//! the memory backend served as an S3 endpoint); the helpers they share are here.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -113,6 +114,7 @@ async fn on_canned(endpoint: &str) -> S3Storage {
 }
 
 mod canned;
+mod endpoint;
 mod listing;
 mod moto;
 mod objects;

@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::dto::*;
+use s3s::host::{S3Host, VirtualHost};
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{S3, S3ErrorCode, S3Request, S3Response, S3Result};
 use stowage_core::SigningCredentials;
@@ -52,10 +53,33 @@ pub(super) fn service(
     let mut builder = S3ServiceBuilder::new(Endpoint { storage, cors });
     builder.set_auth(Keys(credentials));
     builder.set_access(Unsigned(unsigned));
-    if let Ok(host) = s3s::host::SingleDomain::new(VIRTUAL_HOST_DOMAIN) {
-        builder.set_host(host);
-    }
+    builder.set_host(Hosts);
     builder.build()
+}
+
+/// Where a request names its bucket: in the host under `localhost`
+/// (`bucket.localhost:port`, virtual-host style), else in the path (an IP address,
+/// `localhost` itself, or any other name the server is reached by).
+struct Hosts;
+
+impl S3Host for Hosts {
+    fn parse_host_header<'a>(&'a self, host: &'a str) -> S3Result<VirtualHost<'a>> {
+        Ok(match virtual_host_bucket(host) {
+            Some(bucket) => VirtualHost::new(VIRTUAL_HOST_DOMAIN).with_bucket(bucket),
+            None => VirtualHost::new(host),
+        })
+    }
+}
+
+/// The bucket a `Host` header names, if it is `bucket.localhost`, with or without a port.
+pub(super) fn virtual_host_bucket(host: &str) -> Option<&str> {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    name.strip_suffix(VIRTUAL_HOST_DOMAIN)
+        .and_then(|rest| rest.strip_suffix('.'))
+        .filter(|bucket| !bucket.is_empty())
 }
 
 /// The store's one key pair: any other access key is `403 InvalidAccessKeyId`.
@@ -288,5 +312,20 @@ async fn with_logs<F: Future>(logs: Option<Logs>, operation: F) -> F::Output {
     match logs {
         Some(Logs(dispatch)) => operation.with_subscriber(dispatch).await,
         None => operation.await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::virtual_host_bucket;
+
+    #[test]
+    fn only_names_under_localhost_carry_the_bucket() {
+        assert_eq!(virtual_host_bucket("photos.localhost:9000"), Some("photos"));
+        assert_eq!(virtual_host_bucket("photos.localhost"), Some("photos"));
+        assert_eq!(virtual_host_bucket("localhost:9000"), None);
+        assert_eq!(virtual_host_bucket("127.0.0.1:9000"), None);
+        assert_eq!(virtual_host_bucket("s3.example.com"), None);
+        assert_eq!(virtual_host_bucket(".localhost"), None);
     }
 }
