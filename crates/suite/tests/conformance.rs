@@ -90,7 +90,10 @@ mod differential {
             failure_persistence: None,
             ..ProptestConfig::default()
         };
-        println!("memory vs its S3 endpoint: {} cases of each kind", config.cases);
+        println!(
+            "memory vs its S3 endpoint: {} cases of each kind",
+            config.cases
+        );
         proptest!(config, |(
             ops in stowage_testkit::differential::operations(12),
             conditional in stowage_testkit::differential::conditional_operations(10),
