@@ -6,8 +6,8 @@
 //!
 //! One module per area: `offline` (hash-key, help, presign vectors, serve), `invalid_input`
 //! (exit code 2), `round_trips` (the subcommands against Garage), `options` (ranges,
-//! conditions, attributes, conditional writes, listing options) and `uploads`; the helpers
-//! they share are here.
+//! conditions, attributes, conditional writes, listing options), `uploads` and `real_clients`
+//! (boto3, the AWS CLI and rclone against `stowage serve`); the helpers they share are here.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -93,5 +93,6 @@ fn json_of(output: &std::process::Output) -> Value {
 mod invalid_input;
 mod offline;
 mod options;
+mod real_clients;
 mod round_trips;
 mod uploads;

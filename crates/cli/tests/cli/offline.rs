@@ -3,11 +3,11 @@
 use super::*;
 
 /// A `stowage serve` child process, killed when dropped.
-struct Served {
+pub(super) struct Served {
     child: std::process::Child,
-    endpoint: String,
+    pub(super) endpoint: String,
     /// The `export NAME=value` lines it printed, by name.
-    variables: std::collections::BTreeMap<String, String>,
+    pub(super) variables: std::collections::BTreeMap<String, String>,
 }
 
 impl Drop for Served {
@@ -29,7 +29,7 @@ fn serve(args: &[&str]) -> Served {
 }
 
 /// Starts `stowage serve` with `env` only; reads the four `export` lines it prints first.
-fn serve_with(env: &[(&str, &str)], args: &[&str]) -> Served {
+pub(super) fn serve_with(env: &[(&str, &str)], args: &[&str]) -> Served {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stowage"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -43,6 +43,7 @@ mod cors;
 mod endpoint;
 mod meter;
 mod part;
+mod request_id;
 mod response;
 mod upload;
 
@@ -286,7 +287,8 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
         Some(OwnRoute::PresignedPart) => part::handle(&state.storage, request).await,
         None => s3_operation(state, request).await,
     };
-    match outcome {
+    let id = request_id::next();
+    let mut reply = match outcome {
         Ok(mut reply) => {
             if let Some(origin) = origin.filter(|_| method != Method::OPTIONS) {
                 if reply.status().is_success() {
@@ -299,14 +301,16 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
                     );
                 }
             }
-            tracing::debug!(op = "http", %method, bucket, status = reply.status().as_u16(), "answered");
+            tracing::debug!(op = "http", %method, bucket, status = reply.status().as_u16(), request_id = id, "answered");
             reply
         }
         Err(rejection) => {
-            tracing::debug!(op = "http", %method, bucket, status = rejection.status, code = rejection.code, "refused");
+            tracing::debug!(op = "http", %method, bucket, status = rejection.status, code = rejection.code, request_id = id, "refused");
             response::error(&rejection)
         }
-    }
+    };
+    request_id::stamp(&mut reply, &id);
+    reply
 }
 
 /// An S3 operation, answered by `s3s` and the store, once the request passes the checks

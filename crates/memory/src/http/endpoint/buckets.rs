@@ -6,8 +6,9 @@ use s3s::S3ErrorCode;
 use s3s::dto::{
     CreateBucketInput, CreateBucketOutput, DeleteBucketCorsInput, DeleteBucketCorsOutput,
     DeleteBucketInput, DeleteBucketOutput, GetBucketCorsInput, GetBucketCorsOutput,
-    GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput, HeadBucketOutput,
-    PutBucketCorsInput, PutBucketCorsOutput,
+    GetBucketLocationInput, GetBucketLocationOutput, GetBucketVersioningInput,
+    GetBucketVersioningOutput, HeadBucketInput, HeadBucketOutput, PutBucketCorsInput,
+    PutBucketCorsOutput,
 };
 use s3s::{S3Request, S3Response, S3Result};
 
@@ -64,6 +65,15 @@ pub(super) fn location(
     Ok(S3Response::new(GetBucketLocationOutput {
         location_constraint: None,
     }))
+}
+
+/// GetBucketVersioning: never versioned, which S3 answers with an empty configuration.
+pub(super) fn versioning(
+    storage: &MemoryStorage,
+    request: S3Request<GetBucketVersioningInput>,
+) -> S3Result<S3Response<GetBucketVersioningOutput>> {
+    existing(storage, &request.input.bucket)?;
+    Ok(S3Response::new(GetBucketVersioningOutput::default()))
 }
 
 /// PutBucketCors: the rules, checked as S3 checks them, replace the bucket's.

@@ -11,6 +11,7 @@
 
 mod body;
 mod buckets;
+mod checksums;
 mod convert;
 mod errors;
 mod listing;
@@ -33,6 +34,7 @@ use tracing::instrument::WithSubscriber as _;
 
 use super::cors::BucketCors;
 use crate::storage::MemoryStorage;
+use checksums::Checksums;
 
 /// The base domain of virtual-host-style requests: `bucket.localhost:port`.
 const VIRTUAL_HOST_DOMAIN: &str = "localhost";
@@ -50,7 +52,11 @@ pub(super) fn service(
     unsigned: Arc<AtomicBool>,
 ) -> S3Service {
     let credentials = storage.inner.credentials().clone();
-    let mut builder = S3ServiceBuilder::new(Endpoint { storage, cors });
+    let mut builder = S3ServiceBuilder::new(Endpoint {
+        storage,
+        cors,
+        checksums: Checksums::default(),
+    });
     builder.set_auth(Keys(credentials));
     builder.set_access(Unsigned(unsigned));
     builder.set_host(Hosts);
@@ -125,6 +131,8 @@ struct Endpoint {
     storage: MemoryStorage,
     /// Bucket CORS rules, shared with the server's preflight route.
     cors: Arc<BucketCors>,
+    /// The checksums objects were uploaded with.
+    checksums: Checksums,
 }
 
 #[async_trait::async_trait]
@@ -134,7 +142,7 @@ impl S3 for Endpoint {
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, objects::put(&self.storage, req)).await
+        with_logs(logs, objects::put(&self.storage, &self.checksums, req)).await
     }
 
     async fn get_object(
@@ -142,7 +150,7 @@ impl S3 for Endpoint {
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, objects::get(&self.storage, req)).await
+        with_logs(logs, objects::get(&self.storage, &self.checksums, req)).await
     }
 
     async fn head_object(
@@ -150,7 +158,7 @@ impl S3 for Endpoint {
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, objects::head(&self.storage, req)).await
+        with_logs(logs, objects::head(&self.storage, &self.checksums, req)).await
     }
 
     async fn delete_object(
@@ -158,7 +166,7 @@ impl S3 for Endpoint {
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, objects::delete(&self.storage, req)).await
+        with_logs(logs, objects::delete(&self.storage, &self.checksums, req)).await
     }
 
     async fn delete_objects(
@@ -166,7 +174,11 @@ impl S3 for Endpoint {
         req: S3Request<DeleteObjectsInput>,
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, objects::delete_many(&self.storage, req)).await
+        with_logs(
+            logs,
+            objects::delete_many(&self.storage, &self.checksums, req),
+        )
+        .await
     }
 
     async fn copy_object(
@@ -174,7 +186,7 @@ impl S3 for Endpoint {
         req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, objects::copy(&self.storage, req)).await
+        with_logs(logs, objects::copy(&self.storage, &self.checksums, req)).await
     }
 
     async fn list_objects_v2(
@@ -228,6 +240,13 @@ impl S3 for Endpoint {
         buckets::location(&self.storage, req)
     }
 
+    async fn get_bucket_versioning(
+        &self,
+        req: S3Request<GetBucketVersioningInput>,
+    ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
+        buckets::versioning(&self.storage, req)
+    }
+
     async fn put_bucket_cors(
         &self,
         req: S3Request<PutBucketCorsInput>,
@@ -254,7 +273,7 @@ impl S3 for Endpoint {
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, multipart::create(&self.storage, req)).await
+        with_logs(logs, multipart::create(&self.storage, &self.checksums, req)).await
     }
 
     async fn upload_part(
@@ -262,7 +281,11 @@ impl S3 for Endpoint {
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, multipart::upload_part(&self.storage, req)).await
+        with_logs(
+            logs,
+            multipart::upload_part(&self.storage, &self.checksums, req),
+        )
+        .await
     }
 
     async fn upload_part_copy(
@@ -286,7 +309,11 @@ impl S3 for Endpoint {
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, multipart::complete(&self.storage, req)).await
+        with_logs(
+            logs,
+            multipart::complete(&self.storage, &self.checksums, req),
+        )
+        .await
     }
 
     async fn abort_multipart_upload(
@@ -294,7 +321,7 @@ impl S3 for Endpoint {
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, multipart::abort(&self.storage, req)).await
+        with_logs(logs, multipart::abort(&self.storage, &self.checksums, req)).await
     }
 
     async fn list_multipart_uploads(

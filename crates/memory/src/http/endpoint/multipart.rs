@@ -15,6 +15,7 @@ use stowage_core::transfer::{CompletedPart, MultipartStore as _, PendingUpload, 
 use stowage_core::{ObjectStorage as _, PutMode};
 
 use super::body::{self, Claims};
+use super::checksums::Checksums;
 use super::convert::{self, Attributes};
 use super::errors::{bucket_root, invalid_argument, object_path, s3_error};
 use super::listing::owner;
@@ -29,6 +30,7 @@ const MAX_PAGE: i32 = 1000;
 /// CreateMultipartUpload: the object's attributes are kept until completion.
 pub(super) async fn create(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let input = request.input;
@@ -46,10 +48,16 @@ pub(super) async fn create(
         .create_upload(&path, &options)
         .await
         .map_err(s3_error)?;
+    let checksum_type = input
+        .checksum_algorithm
+        .clone()
+        .map(|algorithm| checksums.start_upload(upload.as_str(), algorithm, input.checksum_type));
     Ok(S3Response::new(CreateMultipartUploadOutput {
         bucket: Some(input.bucket),
         key: Some(input.key),
         upload_id: Some(upload.as_str().to_owned()),
+        checksum_algorithm: input.checksum_algorithm,
+        checksum_type,
         ..Default::default()
     }))
 }
@@ -57,6 +65,7 @@ pub(super) async fn create(
 /// UploadPart: the body read whole and checked, kept as part `partNumber`.
 pub(super) async fn upload_part(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<UploadPartInput>,
 ) -> S3Result<S3Response<UploadPartOutput>> {
     let S3Request {
@@ -79,9 +88,15 @@ pub(super) async fn upload_part(
     };
     let body = body::read_checked(input.body, claims, trailing_headers.as_ref()).await?;
     let part = storage
-        .upload_part(&path, &UploadId::new(input.upload_id), number, body.bytes)
+        .upload_part(
+            &path,
+            &UploadId::new(input.upload_id.clone()),
+            number,
+            body.bytes,
+        )
         .await
         .map_err(s3_error)?;
+    checksums.record_part(&input.upload_id, number, &body.checksums);
     let checksums = body.checksums;
     Ok(S3Response::new(UploadPartOutput {
         e_tag: Some(convert::etag(&part.etag)),
@@ -196,11 +211,12 @@ pub(super) async fn list_parts(
 /// `If-None-Match: *` or `If-Match` and `x-amz-mp-object-size` when sent.
 pub(super) async fn complete(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<CompleteMultipartUploadInput>,
 ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
     let input = request.input;
     let path = object_path(&input.bucket, &input.key)?;
-    let upload = UploadId::new(input.upload_id);
+    let upload = UploadId::new(input.upload_id.clone());
     let mode = convert::write_mode(input.if_none_match.as_ref(), input.if_match.as_ref())?;
     let parts = input
         .multipart_upload
@@ -235,6 +251,7 @@ pub(super) async fn complete(
         .mpu_object_size
         .map(|size| u64::try_from(size).map_err(|_| invalid_argument("x-amz-mp-object-size")))
         .transpose()?;
+    let numbers: Vec<u32> = parts.iter().map(|part| part.number).collect();
     let result = if mode == PutMode::Overwrite {
         storage
             .complete_multipart_upload(&path, &upload, parts, object_size)
@@ -243,11 +260,29 @@ pub(super) async fn complete(
         storage.complete_upload(&path, &upload, parts, &mode).await
     }
     .map_err(s3_error)?;
+    let whole = if checksums.wants_whole(&input.upload_id) {
+        let object = storage.get_object(&path).await.map_err(s3_error)?;
+        Some(object.body.bytes().await.map_err(s3_error)?)
+    } else {
+        None
+    };
+    let finished = checksums.finish_upload(&input.upload_id, &numbers, whole);
+    if let (Some(finished), Some(etag)) = (&finished, result.etag.as_deref()) {
+        checksums.record_finished(&path, etag, finished);
+    }
+    let (checksum, checksum_type) =
+        finished.map_or_else(Default::default, |done| (done.checksum, Some(done.kind)));
     Ok(S3Response::new(CompleteMultipartUploadOutput {
         bucket: Some(input.bucket),
         key: Some(input.key.clone()),
         location: Some(format!("/{}/{}", path.bucket(), input.key)),
         e_tag: result.etag.as_deref().map(convert::etag),
+        checksum_crc32: checksum.checksum_crc32,
+        checksum_crc32c: checksum.checksum_crc32c,
+        checksum_crc64nvme: checksum.checksum_crc64nvme,
+        checksum_sha1: checksum.checksum_sha1,
+        checksum_sha256: checksum.checksum_sha256,
+        checksum_type,
         ..Default::default()
     }))
 }
@@ -255,14 +290,16 @@ pub(super) async fn complete(
 /// AbortMultipartUpload: the parts are dropped; an unknown upload is `404 NoSuchUpload`.
 pub(super) async fn abort(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<AbortMultipartUploadInput>,
 ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
     let input = request.input;
     let path = object_path(&input.bucket, &input.key)?;
     storage
-        .abort_upload(&path, &UploadId::new(input.upload_id))
+        .abort_upload(&path, &UploadId::new(input.upload_id.clone()))
         .await
         .map_err(s3_error)?;
+    checksums.abort_upload(&input.upload_id);
     Ok(S3Response::new(AbortMultipartUploadOutput::default()))
 }
 

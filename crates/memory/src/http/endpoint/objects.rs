@@ -18,6 +18,7 @@ use stowage_core::{
 };
 
 use super::body::{self, Claims};
+use super::checksums::Checksums;
 use super::convert::{self, Attributes};
 use super::errors::{coded, invalid_argument, not_implemented, object_path, s3_error};
 use crate::storage::MemoryStorage;
@@ -26,6 +27,7 @@ use crate::storage::MemoryStorage;
 /// attributes and conditions.
 pub(super) async fn put(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<PutObjectInput>,
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let S3Request {
@@ -61,6 +63,7 @@ pub(super) async fn put(
         .put_single(&path, body.bytes, &options)
         .await
         .map_err(s3_error)?;
+    checksums.record(&path, result.etag.as_deref(), &body.checksums);
     let checksums = body.checksums;
     Ok(S3Response::new(PutObjectOutput {
         e_tag: result.etag.as_deref().map(convert::etag),
@@ -78,12 +81,14 @@ pub(super) async fn put(
 /// the `response-*` overrides.
 pub(super) async fn get(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<GetObjectInput>,
 ) -> S3Result<S3Response<GetObjectOutput>> {
     let input = request.input;
     if input.part_number.is_some() {
         return Err(not_implemented("GetObject of one part (partNumber)"));
     }
+    let checksum_mode = enabled(input.checksum_mode.as_ref());
     if input.version_id.is_some() {
         return Err(not_implemented("GetObject of a version (versionId)"));
     }
@@ -111,6 +116,13 @@ pub(super) async fn get(
     let range = output.range;
     // The store's bodies are in memory: the whole range is one shared slice.
     let data = output.body.bytes().await.map_err(s3_error)?;
+    // S3 gives an object's checksum with a whole object only.
+    let (checksum, checksum_type) = checksum_of(
+        checksums,
+        checksum_mode && options.range.is_none(),
+        &path,
+        &meta,
+    );
     let content_range = options.range.is_some().then(|| {
         format!(
             "bytes {}-{}/{}",
@@ -124,6 +136,12 @@ pub(super) async fn get(
         content_length: Some((range.end - range.start) as i64),
         content_range,
         accept_ranges: Some("bytes".to_owned()),
+        checksum_crc32: checksum.checksum_crc32,
+        checksum_crc32c: checksum.checksum_crc32c,
+        checksum_crc64nvme: checksum.checksum_crc64nvme,
+        checksum_sha1: checksum.checksum_sha1,
+        checksum_sha256: checksum.checksum_sha256,
+        checksum_type,
         e_tag: meta.etag.as_deref().map(convert::etag),
         last_modified: meta.last_modified.map(convert::timestamp),
         metadata: convert::metadata(&meta),
@@ -140,6 +158,7 @@ pub(super) async fn get(
 /// evaluates them on a HEAD.
 pub(super) async fn head(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<HeadObjectInput>,
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = request.input;
@@ -154,9 +173,21 @@ pub(super) async fn head(
     conditions.if_modified_since = input.if_modified_since.map(convert::system_time);
     conditions.if_unmodified_since = input.if_unmodified_since.map(convert::system_time);
     check_conditions(&conditions, &meta)?;
+    let (checksum, checksum_type) = checksum_of(
+        checksums,
+        enabled(input.checksum_mode.as_ref()),
+        &path,
+        &meta,
+    );
     Ok(S3Response::new(HeadObjectOutput {
         content_length: Some(meta.size as i64),
         accept_ranges: Some("bytes".to_owned()),
+        checksum_crc32: checksum.checksum_crc32,
+        checksum_crc32c: checksum.checksum_crc32c,
+        checksum_crc64nvme: checksum.checksum_crc64nvme,
+        checksum_sha1: checksum.checksum_sha1,
+        checksum_sha256: checksum.checksum_sha256,
+        checksum_type,
         e_tag: meta.etag.as_deref().map(convert::etag),
         last_modified: meta.last_modified.map(convert::timestamp),
         metadata: convert::metadata(&meta),
@@ -172,6 +203,7 @@ pub(super) async fn head(
 /// DeleteObject: idempotent, as S3's.
 pub(super) async fn delete(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<DeleteObjectInput>,
 ) -> S3Result<S3Response<DeleteObjectOutput>> {
     let input = request.input;
@@ -180,12 +212,14 @@ pub(super) async fn delete(
     }
     let path = object_path(&input.bucket, &input.key)?;
     storage.delete_object(&path).await.map_err(s3_error)?;
+    checksums.forget(&path);
     Ok(S3Response::new(DeleteObjectOutput::default()))
 }
 
 /// DeleteObjects: every key reported, deleted or failed with its code.
 pub(super) async fn delete_many(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<DeleteObjectsInput>,
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
     let input = request.input;
@@ -203,6 +237,9 @@ pub(super) async fn delete_many(
         .map(|object| object_path(&input.bucket, &object.key))
         .collect::<S3Result<Vec<S3Path>>>()?;
     let report = storage.delete_objects(&paths).await.map_err(s3_error)?;
+    for path in &report.deleted {
+        checksums.forget(path);
+    }
     let quiet = input.delete.quiet.unwrap_or(false);
     let deleted = (!quiet).then(|| {
         report
@@ -235,6 +272,7 @@ pub(super) async fn delete_many(
 /// and the metadata directive.
 pub(super) async fn copy(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let S3Request { input, headers, .. } = request;
@@ -266,10 +304,8 @@ pub(super) async fn copy(
             .copy_source_if_unmodified_since
             .map(convert::system_time),
     };
-    if source_conditions.any() {
-        let meta = storage.head_object(&source).await.map_err(s3_error)?;
-        source_conditions.check(&meta)?;
-    }
+    let source_meta = storage.head_object(&source).await.map_err(s3_error)?;
+    source_conditions.check(&source_meta)?;
     let mut options = CopyOptions::new().mode(target_mode(&headers)?);
     if replace {
         let attributes = Attributes {
@@ -287,6 +323,12 @@ pub(super) async fn copy(
         .await
         .map_err(s3_error)?;
     let copied = storage.head_object(&target).await.map_err(s3_error)?;
+    checksums.copy(
+        &source,
+        source_meta.etag.as_deref(),
+        &target,
+        copied.etag.as_deref(),
+    );
     Ok(S3Response::new(CopyObjectOutput {
         copy_object_result: Some(CopyObjectResult {
             e_tag: copied.etag.as_deref().map(convert::etag),
@@ -295,6 +337,24 @@ pub(super) async fn copy(
         }),
         ..Default::default()
     }))
+}
+
+/// Whether `x-amz-checksum-mode` asks for the object's checksum.
+fn enabled(mode: Option<&s3s::dto::ChecksumMode>) -> bool {
+    mode.is_some_and(|mode| mode.as_str() == s3s::dto::ChecksumMode::ENABLED)
+}
+
+/// The checksum the object at `path` was uploaded with, when `wanted` and known.
+fn checksum_of(
+    checksums: &Checksums,
+    wanted: bool,
+    path: &S3Path,
+    meta: &ObjectMeta,
+) -> (s3s::dto::Checksum, Option<s3s::dto::ChecksumType>) {
+    wanted
+        .then(|| checksums.lookup(path, meta.etag.as_deref()?))
+        .flatten()
+        .map_or_else(Default::default, |(checksum, kind)| (checksum, Some(kind)))
 }
 
 /// The object an `x-amz-copy-source` names; versions and access points are not kept here.
@@ -338,14 +398,6 @@ pub(super) struct SourceConditions {
 }
 
 impl SourceConditions {
-    /// Whether any condition was sent.
-    pub(super) fn any(&self) -> bool {
-        self.if_match.is_some()
-            || self.if_none_match.is_some()
-            || self.if_modified_since.is_some()
-            || self.if_unmodified_since.is_some()
-    }
-
     /// Checks the conditions against the source's `meta`.
     pub(super) fn check(&self, meta: &ObjectMeta) -> S3Result<()> {
         let mut options = GetOptions::new();
