@@ -638,3 +638,79 @@ fn rclone_round_trips_and_is_refused_a_wrong_secret() {
     println!("rclone test: {:.1?}", started.elapsed());
     differences.assert_none("rclone");
 }
+
+/// What `enforcement.py` answers for each request, as received.
+fn enforcement_answers(endpoint: &str, key: &str, secret: &str, bucket: &str) -> Value {
+    require(
+        "python3",
+        &["-c", "import boto3"],
+        "python3 -m pip install boto3",
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/enforcement.py");
+    let out = succeed(
+        std::process::Command::new("python3")
+            .arg(&script)
+            .args([endpoint, key, secret, bucket])
+            .env("AWS_CONFIG_FILE", "/nonexistent/stowage-enforcement/config")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null()),
+    );
+    serde_json::from_slice(&out.stdout).expect("enforcement.py prints JSON")
+}
+
+/// The table of docs/s3-endpoint.md: the same boto3 requests refused by `stowage serve` as
+/// S3 refuses them, and accepted by moto, which checks neither signatures, expiry,
+/// checksums nor policies.
+#[test]
+fn stowage_serve_refuses_what_s3_refuses_and_moto_accepts() {
+    let served = serve_bucket("enforced");
+    let ours = enforcement_answers(
+        &served.endpoint,
+        &served.variables["AWS_ACCESS_KEY_ID"],
+        &served.variables["AWS_SECRET_ACCESS_KEY"],
+        "enforced",
+    );
+    let expected = serde_json::json!({
+        "wrong secret": "403 SignatureDoesNotMatch",
+        "unknown access key": "403 InvalidAccessKeyId",
+        "signed 20 minutes ago": "403 RequestTimeTooSkewed",
+        "presigned GET past its expiry": "403 AccessDenied",
+        "presigned GET valid for 8 days": "400 AuthorizationQueryParametersError",
+        "SigV2": "400 InvalidRequest",
+        "wrong Content-MD5": "400 BadDigest",
+        "wrong CRC32": "400 BadDigest",
+        "wrong SHA256": "400 BadDigest",
+        "POST over its content-length-range": "400 EntityTooLarge",
+        "If-None-Match * on an existing key": "412 PreconditionFailed",
+        "CORS preflight, allowed origin": "200",
+        "CORS preflight, other origin": "403 AccessForbidden",
+        "stored": [],
+    });
+    assert_eq!(ours, expected);
+
+    let moto = stowage_testkit::servers::moto::MotoServer::get();
+    let theirs = enforcement_answers(&moto.endpoint, "testing", "testing", &moto.bucket);
+    for accepted in [
+        "wrong secret",
+        "unknown access key",
+        "SigV2",
+        "wrong Content-MD5",
+        "wrong CRC32",
+        "wrong SHA256",
+    ] {
+        assert_eq!(theirs[accepted], "OK", "moto, {accepted}: {theirs}");
+    }
+    for served in [
+        "signed 20 minutes ago",
+        "presigned GET past its expiry",
+        "presigned GET valid for 8 days",
+    ] {
+        assert_eq!(theirs[served], "200", "moto, {served}: {theirs}");
+    }
+    assert_eq!(theirs["POST over its content-length-range"], "204");
+    assert_eq!(
+        theirs["If-None-Match * on an existing key"],
+        "412 PreconditionFailed"
+    );
+    assert_eq!(theirs["CORS preflight, allowed origin"], "403");
+}
