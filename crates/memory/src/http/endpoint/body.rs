@@ -30,6 +30,25 @@ pub(super) struct Claims {
     pub(super) checksums: Checksum,
 }
 
+/// The [`Claims`] of an upload's input (PutObject, UploadPart): its `content_md5` and
+/// `checksum_*` fields.
+macro_rules! claims_of {
+    ($input:ident) => {
+        $crate::http::endpoint::body::Claims {
+            md5: $input.content_md5,
+            checksums: s3s::dto::Checksum {
+                checksum_crc32: $input.checksum_crc32,
+                checksum_crc32c: $input.checksum_crc32c,
+                checksum_crc64nvme: $input.checksum_crc64nvme,
+                checksum_sha1: $input.checksum_sha1,
+                checksum_sha256: $input.checksum_sha256,
+                ..Default::default()
+            },
+        }
+    };
+}
+pub(super) use claims_of;
+
 /// A body that passed every check, and the checksums it was checked against, to echo.
 #[derive(Debug)]
 pub(super) struct CheckedBody {

@@ -14,7 +14,7 @@ use s3s::{S3Request, S3Response, S3Result};
 use stowage_core::transfer::{CompletedPart, MultipartStore as _, PendingUpload, UploadId};
 use stowage_core::{ObjectStorage as _, PutMode};
 
-use super::body::{self, Claims};
+use super::body;
 use super::checksums::Checksums;
 use super::convert::{self, Attributes};
 use super::errors::{bucket_root, invalid_argument, object_path, s3_error};
@@ -75,17 +75,7 @@ pub(super) async fn upload_part(
     } = request;
     let path = object_path(&input.bucket, &input.key)?;
     let number = part_number(input.part_number)?;
-    let claims = Claims {
-        md5: input.content_md5,
-        checksums: s3s::dto::Checksum {
-            checksum_crc32: input.checksum_crc32,
-            checksum_crc32c: input.checksum_crc32c,
-            checksum_crc64nvme: input.checksum_crc64nvme,
-            checksum_sha1: input.checksum_sha1,
-            checksum_sha256: input.checksum_sha256,
-            ..Default::default()
-        },
-    };
+    let claims = body::claims_of!(input);
     let body = body::read_checked(input.body, claims, trailing_headers.as_ref()).await?;
     let part = storage
         .upload_part(

@@ -17,11 +17,37 @@ use stowage_core::{
     PutMode, S3Path,
 };
 
-use super::body::{self, Claims};
+use super::body;
 use super::checksums::Checksums;
 use super::convert::{self, Attributes};
 use super::errors::{coded, invalid_argument, not_implemented, object_path, s3_error};
 use crate::storage::MemoryStorage;
+
+/// A GetObject or HeadObject output (`$output`): the `$meta`'s attributes, its checksum
+/// and checksum type, and the `{ .. }` fields particular to the operation.
+macro_rules! object_output {
+    ($output:ident, $meta:ident, $checksum:ident, $checksum_type:ident, { $($field:ident: $value:expr),* $(,)? }) => {
+        $output {
+            $($field: $value,)*
+            accept_ranges: Some("bytes".to_owned()),
+            checksum_crc32: $checksum.checksum_crc32,
+            checksum_crc32c: $checksum.checksum_crc32c,
+            checksum_crc64nvme: $checksum.checksum_crc64nvme,
+            checksum_sha1: $checksum.checksum_sha1,
+            checksum_sha256: $checksum.checksum_sha256,
+            checksum_type: $checksum_type,
+            e_tag: $meta.etag.as_deref().map(convert::etag),
+            last_modified: $meta.last_modified.map(convert::timestamp),
+            metadata: convert::metadata(&$meta),
+            content_type: $meta.content_type,
+            cache_control: $meta.cache_control,
+            content_disposition: $meta.content_disposition,
+            content_encoding: $meta.content_encoding,
+            content_language: $meta.content_language,
+            ..Default::default()
+        }
+    };
+}
 
 /// PutObject: the body read whole and checked, stored in one piece under the request's
 /// attributes and conditions.
@@ -37,17 +63,7 @@ pub(super) async fn put(
     } = request;
     let path = object_path(&input.bucket, &input.key)?;
     let mode = convert::write_mode(input.if_none_match.as_ref(), input.if_match.as_ref())?;
-    let claims = Claims {
-        md5: input.content_md5,
-        checksums: s3s::dto::Checksum {
-            checksum_crc32: input.checksum_crc32,
-            checksum_crc32c: input.checksum_crc32c,
-            checksum_crc64nvme: input.checksum_crc64nvme,
-            checksum_sha1: input.checksum_sha1,
-            checksum_sha256: input.checksum_sha256,
-            ..Default::default()
-        },
-    };
+    let claims = body::claims_of!(input);
     let body = body::read_checked(input.body, claims, trailing_headers.as_ref()).await?;
     let size = body.bytes.len() as i64;
     let options = Attributes {
@@ -131,27 +147,17 @@ pub(super) async fn get(
             meta.size
         )
     });
-    Ok(S3Response::new(GetObjectOutput {
-        body: Some(StreamingBlob::from(s3s::Body::from(data))),
-        content_length: Some((range.end - range.start) as i64),
-        content_range,
-        accept_ranges: Some("bytes".to_owned()),
-        checksum_crc32: checksum.checksum_crc32,
-        checksum_crc32c: checksum.checksum_crc32c,
-        checksum_crc64nvme: checksum.checksum_crc64nvme,
-        checksum_sha1: checksum.checksum_sha1,
-        checksum_sha256: checksum.checksum_sha256,
+    Ok(S3Response::new(object_output!(
+        GetObjectOutput,
+        meta,
+        checksum,
         checksum_type,
-        e_tag: meta.etag.as_deref().map(convert::etag),
-        last_modified: meta.last_modified.map(convert::timestamp),
-        metadata: convert::metadata(&meta),
-        content_type: meta.content_type,
-        cache_control: meta.cache_control,
-        content_disposition: meta.content_disposition,
-        content_encoding: meta.content_encoding,
-        content_language: meta.content_language,
-        ..Default::default()
-    }))
+        {
+            body: Some(StreamingBlob::from(s3s::Body::from(data))),
+            content_length: Some((range.end - range.start) as i64),
+            content_range: content_range,
+        }
+    )))
 }
 
 /// HeadObject: the object's attributes under the four conditions, evaluated as S3
@@ -179,25 +185,13 @@ pub(super) async fn head(
         &path,
         &meta,
     );
-    Ok(S3Response::new(HeadObjectOutput {
-        content_length: Some(meta.size as i64),
-        accept_ranges: Some("bytes".to_owned()),
-        checksum_crc32: checksum.checksum_crc32,
-        checksum_crc32c: checksum.checksum_crc32c,
-        checksum_crc64nvme: checksum.checksum_crc64nvme,
-        checksum_sha1: checksum.checksum_sha1,
-        checksum_sha256: checksum.checksum_sha256,
+    Ok(S3Response::new(object_output!(
+        HeadObjectOutput,
+        meta,
+        checksum,
         checksum_type,
-        e_tag: meta.etag.as_deref().map(convert::etag),
-        last_modified: meta.last_modified.map(convert::timestamp),
-        metadata: convert::metadata(&meta),
-        content_type: meta.content_type,
-        cache_control: meta.cache_control,
-        content_disposition: meta.content_disposition,
-        content_encoding: meta.content_encoding,
-        content_language: meta.content_language,
-        ..Default::default()
-    }))
+        { content_length: Some(meta.size as i64) }
+    )))
 }
 
 /// DeleteObject: idempotent, as S3's.
