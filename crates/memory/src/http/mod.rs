@@ -43,6 +43,7 @@ mod cors;
 mod endpoint;
 mod meter;
 mod part;
+mod request_body;
 mod request_id;
 mod response;
 mod upload;
@@ -68,10 +69,15 @@ use crate::errors::HttpRejection;
 use crate::storage::MemoryStorage;
 use cors::BucketCors;
 use endpoint::Logs;
+use request_body::RequestBody;
 use response::Reply;
 
 /// How long a client may take to send a request's headers.
 const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// S3's largest request header section (the request line and the headers).
+const MAX_HEADER_SECTION_BYTES: usize = 8 * 1024;
+/// S3's largest XML request body (DeleteObjects, CompleteMultipartUpload, PutBucketCors).
+const MAX_XML_BODY_BYTES: u64 = 20 * 1024 * 1024;
 /// The longest a presigned URL may be valid, as S3 allows: 7 days.
 const MAX_PRESIGNED_SECONDS: u64 = 7 * 24 * 60 * 60;
 
@@ -215,8 +221,11 @@ async fn accept(listener: TcpListener, state: Arc<State>) {
                 let Ok((stream, _)) = accepted else { continue };
                 let state = Arc::clone(&state);
                 connections.spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
+                    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                         let state = Arc::clone(&state);
+                        let (parts, body) = request.into_parts();
+                        let body = RequestBody::new(body, &parts.headers);
+                        let request = Request::from_parts(parts, body);
                         async move { Ok::<_, Infallible>(route(&state, request).await) }
                     });
                     // A client that goes away mid-request is not the server's failure.
@@ -247,7 +256,7 @@ enum OwnRoute {
 
 impl OwnRoute {
     /// The own route of `request` on an object (`has_key`) or a bucket, if any.
-    fn of(request: &Request<Incoming>, has_key: bool) -> Option<Self> {
+    fn of(request: &Request<RequestBody>, has_key: bool) -> Option<Self> {
         let query = request.uri().query().unwrap_or_default();
         let presigned = query_has(query, "X-Amz-Signature");
         match *request.method() {
@@ -263,7 +272,7 @@ impl OwnRoute {
 }
 
 /// Answers one request; every refusal is an XML error.
-async fn route(state: &State, request: Request<Incoming>) -> Reply {
+async fn route(state: &State, request: Request<RequestBody>) -> Reply {
     let method = request.method().clone();
     let origin = request
         .headers()
@@ -271,28 +280,52 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let (bucket, has_key) = addressed_bucket(&request);
-    let outcome = match OwnRoute::of(&request, has_key) {
+    let outcome = match header_section_too_large(&request) {
+        Err(rejection) => Err(rejection),
+        Ok(()) => route_within_limits(state, request, &bucket, has_key).await,
+    };
+    finish(state, outcome, origin, &method, &bucket)
+}
+
+/// Answers a request whose head is within S3's limits.
+async fn route_within_limits(
+    state: &State,
+    request: Request<RequestBody>,
+    bucket: &str,
+    has_key: bool,
+) -> Result<Reply, HttpRejection> {
+    match OwnRoute::of(&request, has_key) {
         Some(OwnRoute::Preflight) => {
             state
                 .cors
-                .preflight(&bucket, request.headers())
+                .preflight(bucket, request.headers())
                 .map(|headers| {
                     let mut reply = response::empty(http::StatusCode::OK);
                     response::add_headers(&mut reply, headers);
                     reply
                 })
         }
-        Some(OwnRoute::Form) => upload::handle(&state.storage, &bucket, request).await,
+        Some(OwnRoute::Form) => upload::handle(&state.storage, bucket, request).await,
         Some(OwnRoute::PresignedGet) => download(state, &request),
         Some(OwnRoute::PresignedPart) => part::handle(&state.storage, request).await,
-        None => s3_operation(state, request).await,
-    };
+        None => s3_operation(state, request, has_key).await,
+    }
+}
+
+/// The answer to send: CORS headers as the bucket's rules say, the request id stamped.
+fn finish(
+    state: &State,
+    outcome: Result<Reply, HttpRejection>,
+    origin: Option<String>,
+    method: &Method,
+    bucket: &str,
+) -> Reply {
     let id = request_id::next();
     let mut reply = match outcome {
         Ok(mut reply) => {
             if let Some(origin) = origin.filter(|_| method != Method::OPTIONS) {
                 if reply.status().is_success() {
-                    let headers = state.cors.answer_headers(&bucket, &origin, method.as_str());
+                    let headers = state.cors.answer_headers(bucket, &origin, method.as_str());
                     response::add_headers(&mut reply, headers);
                 } else {
                     reply.headers_mut().insert(
@@ -313,19 +346,44 @@ async fn route(state: &State, request: Request<Incoming>) -> Reply {
     reply
 }
 
+/// S3's `400 RequestHeaderSectionTooLarge` for a head over 8 KiB.
+fn header_section_too_large(request: &Request<RequestBody>) -> Result<(), HttpRejection> {
+    let line = request.method().as_str().len()
+        + request
+            .uri()
+            .path_and_query()
+            .map_or(1, |value| value.as_str().len())
+        + " HTTP/1.1\r\n".len();
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + ": \r\n".len())
+        .sum();
+    if line + headers > MAX_HEADER_SECTION_BYTES {
+        return Err(HttpRejection::new(
+            400,
+            "RequestHeaderSectionTooLarge",
+            "Your request header section exceeds the maximum allowed size.",
+        ));
+    }
+    Ok(())
+}
+
 /// An S3 operation, answered by `s3s` and the store, once the request passes the checks
 /// S3 makes that `s3s` does not: no SigV2, no presigned URL valid for more than 7 days.
 async fn s3_operation(
     state: &State,
-    mut request: Request<Incoming>,
+    mut request: Request<RequestBody>,
+    has_key: bool,
 ) -> Result<Reply, HttpRejection> {
     refuse_what_s3_refuses(&request)?;
+    refuse_xml_over_the_limit(&request, has_key)?;
     // `s3s` logs paths and signatures: its events go nowhere, the store's where they went.
     let logs = tracing::dispatcher::get_default(Dispatch::clone);
     request.extensions_mut().insert(Logs(logs));
     let answer = state
         .s3
-        .call(request.map(s3s::Body::from))
+        .call(request.map(s3s::Body::http_body))
         .with_subscriber(tracing::subscriber::NoSubscriber::default())
         .await;
     Ok(answer.unwrap_or_else(|_| {
@@ -337,8 +395,30 @@ async fn s3_operation(
     }))
 }
 
+/// S3's `400 MaxMessageLengthExceeded` for an XML body (a POST, or a PUT on a bucket) over
+/// 20 MiB, before a byte of it is read.
+fn refuse_xml_over_the_limit(
+    request: &Request<RequestBody>,
+    has_key: bool,
+) -> Result<(), HttpRejection> {
+    let xml = *request.method() == Method::POST || (*request.method() == Method::PUT && !has_key);
+    let length = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if xml && length.is_some_and(|length| length > MAX_XML_BODY_BYTES) {
+        return Err(HttpRejection::new(
+            400,
+            "MaxMessageLengthExceeded",
+            "Your request was too big.",
+        ));
+    }
+    Ok(())
+}
+
 /// S3's refusals of SigV2 and of presigned URLs valid for more than 7 days.
-fn refuse_what_s3_refuses(request: &Request<Incoming>) -> Result<(), HttpRejection> {
+fn refuse_what_s3_refuses(request: &Request<RequestBody>) -> Result<(), HttpRejection> {
     let query = request.uri().query().unwrap_or_default();
     let sigv2_header = request
         .headers()
@@ -371,7 +451,7 @@ fn refuse_what_s3_refuses(request: &Request<Incoming>) -> Result<(), HttpRejecti
 
 /// The bucket a request addresses, and whether it names an object: from the host
 /// (`bucket.localhost`) or else the first path segment.
-fn addressed_bucket(request: &Request<Incoming>) -> (String, bool) {
+fn addressed_bucket(request: &Request<RequestBody>) -> (String, bool) {
     let path = request.uri().path().trim_start_matches('/');
     let host = request
         .headers()
@@ -393,7 +473,7 @@ fn query_has(query: &str, name: &str) -> bool {
 }
 
 /// `GET /{bucket}/{key}?X-Amz-...`: redeems a presigned URL.
-fn download(state: &State, request: &Request<Incoming>) -> Result<Reply, HttpRejection> {
+fn download(state: &State, request: &Request<RequestBody>) -> Result<Reply, HttpRejection> {
     let path_and_query = request
         .uri()
         .path_and_query()

@@ -4,7 +4,6 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, ETAG, HeaderValue};
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 
 use super::response::{self, Reply};
 use crate::errors::HttpRejection;
@@ -15,7 +14,7 @@ use crate::storage::MemoryStorage;
 /// Success is `200 OK` with the part's `ETag`, as S3 answers.
 pub(super) async fn handle(
     storage: &MemoryStorage,
-    request: Request<Incoming>,
+    request: Request<super::request_body::RequestBody>,
 ) -> Result<Reply, HttpRejection> {
     let length = request
         .headers()

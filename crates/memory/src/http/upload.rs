@@ -5,7 +5,6 @@ use bytes::{Bytes, BytesMut};
 use http::header::{CONTENT_TYPE, ETAG, HeaderValue};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
-use hyper::body::Incoming;
 
 use super::meter::{Meter, MeteredBody};
 use super::response::{self, Reply};
@@ -54,7 +53,7 @@ fn too_large() -> HttpRejection {
 pub(super) async fn handle(
     storage: &MemoryStorage,
     bucket: &str,
-    request: Request<Incoming>,
+    request: Request<super::request_body::RequestBody>,
 ) -> Result<Reply, HttpRejection> {
     let boundary = request
         .headers()

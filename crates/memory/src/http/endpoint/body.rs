@@ -61,15 +61,33 @@ pub(super) struct CheckedBody {
 /// Reads `body` (at most [`MAX_BODY_BYTES`]), adds the checksums of `trailers` to
 /// `claims`, and verifies each claim: a mismatch is `400 BadDigest`, a malformed MD5
 /// `400 InvalidDigest`, a bad chunk signature `403 SignatureDoesNotMatch`, a body that ends
-/// early `400 IncompleteBody`.
+/// early or differs from its `x-amz-decoded-content-length` `400 IncompleteBody`, a trailer
+/// `x-amz-trailer` announced and never sent `400 MalformedTrailerError`, a client idle for
+/// 20 s `400 RequestTimeout`. `headers` are the request's.
 pub(super) async fn read_checked(
     body: Option<StreamingBlob>,
     mut claims: Claims,
+    headers: &HeaderMap,
     trailers: Option<&TrailingHeaders>,
 ) -> S3Result<CheckedBody> {
     let bytes = read(body).await?;
+    if let Some(declared) = headers.get("x-amz-decoded-content-length")
+        && declared.to_str().ok().and_then(|n| n.parse::<u64>().ok()) != Some(bytes.len() as u64)
+    {
+        return Err(incomplete_body());
+    }
     if let Some(trailers) = trailers.and_then(TrailingHeaders::take) {
         add_trailers(&mut claims.checksums, &trailers);
+    }
+    if let Some(announced) = headers.get("x-amz-trailer")
+        && !announced_was_sent(announced.as_bytes(), &claims.checksums)
+    {
+        return Err(coded(
+            S3ErrorCode::Custom("MalformedTrailerError".into()),
+            StatusCode::BAD_REQUEST,
+            "The request contained trailing data that was not well-formed or did not conform \
+             to our published schema.",
+        ));
     }
     if let Some(md5) = &claims.md5 {
         check_md5(md5, &bytes)?;
@@ -101,10 +119,40 @@ async fn read(body: Option<StreamingBlob>) -> S3Result<Bytes> {
     Ok(collected.freeze())
 }
 
-/// A failure `s3s` reported while decoding the body. Its error types are private: only
-/// their text tells a bad chunk signature from a bad payload hash or a cut body.
+/// Whether the checksum trailer `announced` in `x-amz-trailer` arrived.
+fn announced_was_sent(announced: &[u8], checksums: &Checksum) -> bool {
+    let value = match announced.to_ascii_lowercase().as_slice() {
+        b"x-amz-checksum-crc32" => &checksums.checksum_crc32,
+        b"x-amz-checksum-crc32c" => &checksums.checksum_crc32c,
+        b"x-amz-checksum-crc64nvme" => &checksums.checksum_crc64nvme,
+        b"x-amz-checksum-sha1" => &checksums.checksum_sha1,
+        b"x-amz-checksum-sha256" => &checksums.checksum_sha256,
+        _ => return false,
+    };
+    value.is_some()
+}
+
+/// `400 IncompleteBody`.
+fn incomplete_body() -> S3Error {
+    coded(
+        S3ErrorCode::IncompleteBody,
+        StatusCode::BAD_REQUEST,
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    )
+}
+
+/// A failure reported while the body was read: by `s3s` (its error types are private: only
+/// their text tells a bad chunk signature from a bad payload hash or a cut body), or by the
+/// server's own reading (`RequestTimeout`, framing).
 fn stream_error(text: &str) -> S3Error {
-    if text.contains("SignatureMismatch") {
+    if text.contains("RequestTimeout") {
+        coded(
+            S3ErrorCode::RequestTimeout,
+            StatusCode::BAD_REQUEST,
+            "Your socket connection to the server was not read from or written to within the \
+             timeout period. Idle connections will be closed.",
+        )
+    } else if text.contains("SignatureMismatch") {
         coded(
             S3ErrorCode::SignatureDoesNotMatch,
             StatusCode::FORBIDDEN,
@@ -117,11 +165,7 @@ fn stream_error(text: &str) -> S3Error {
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
         )
     } else {
-        coded(
-            S3ErrorCode::IncompleteBody,
-            StatusCode::BAD_REQUEST,
-            "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-        )
+        incomplete_body()
     }
 }
 
@@ -246,7 +290,9 @@ mod tests {
                 ..Checksum::default()
             },
         };
-        let body = read_checked(blob(b"hello"), claims, None).await.unwrap();
+        let body = read_checked(blob(b"hello"), claims, &HeaderMap::new(), None)
+            .await
+            .unwrap();
         assert_eq!(body.bytes, "hello");
         assert_eq!(body.checksums.checksum_crc32, Some(crc32_of(b"hello")));
     }
@@ -260,7 +306,7 @@ mod tests {
                 ..Checksum::default()
             },
         };
-        let error = read_checked(blob(b"hello"), claims, None)
+        let error = read_checked(blob(b"hello"), claims, &HeaderMap::new(), None)
             .await
             .unwrap_err();
         assert_eq!(error.code(), &S3ErrorCode::BadDigest);
@@ -272,24 +318,49 @@ mod tests {
                 ..Checksum::default()
             },
         };
-        let error = read_checked(blob(b"hello"), sha, None).await.unwrap_err();
+        let error = read_checked(blob(b"hello"), sha, &HeaderMap::new(), None)
+            .await
+            .unwrap_err();
         assert_eq!(error.code(), &S3ErrorCode::BadDigest);
 
         let md5 = Claims {
             md5: Some(STANDARD.encode(md5::Md5::digest(b"other"))),
             checksums: Checksum::default(),
         };
-        let error = read_checked(blob(b"hello"), md5, None).await.unwrap_err();
+        let error = read_checked(blob(b"hello"), md5, &HeaderMap::new(), None)
+            .await
+            .unwrap_err();
         assert_eq!(error.code(), &S3ErrorCode::BadDigest);
 
         let malformed = Claims {
             md5: Some("not base64!".into()),
             checksums: Checksum::default(),
         };
-        let error = read_checked(blob(b"hello"), malformed, None)
+        let error = read_checked(blob(b"hello"), malformed, &HeaderMap::new(), None)
             .await
             .unwrap_err();
         assert_eq!(error.code(), &S3ErrorCode::InvalidDigest);
+    }
+
+    #[tokio::test]
+    async fn a_body_unlike_its_declared_length_or_without_its_trailer_is_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-decoded-content-length", "6".parse().unwrap());
+        let error = read_checked(blob(b"hello"), Claims::default(), &headers, None)
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), &S3ErrorCode::IncompleteBody);
+
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-trailer", "x-amz-checksum-crc32".parse().unwrap());
+        let error = read_checked(blob(b"hello"), Claims::default(), &headers, None)
+            .await
+            .unwrap_err();
+        assert_eq!(error.code().as_str(), "MalformedTrailerError");
+        assert_eq!(
+            stream_error("RequestTimeout: idle").code(),
+            &S3ErrorCode::RequestTimeout
+        );
     }
 
     #[test]

@@ -85,8 +85,13 @@ pub(super) fn put_cors(
     let input = request.input;
     existing(storage, &input.bucket)?;
     let rules = input.cors_configuration.cors_rules;
-    cors::validate(&rules)
-        .map_err(|message| coded(S3ErrorCode::MalformedXML, StatusCode::BAD_REQUEST, message))?;
+    cors::validate(&rules).map_err(|message| {
+        coded(
+            S3ErrorCode::InvalidRequest,
+            StatusCode::BAD_REQUEST,
+            message,
+        )
+    })?;
     cors.set(&input.bucket, rules);
     Ok(S3Response::new(PutBucketCorsOutput {}))
 }

@@ -98,8 +98,22 @@ pub(super) struct Attributes {
 }
 
 impl Attributes {
-    /// The store's options for a write of these attributes under `mode`.
-    pub(super) fn into_put_options(self, mode: PutMode) -> PutOptions {
+    /// The store's options for a write of these attributes under `mode`; user metadata over
+    /// S3's 2 KiB (names and values, in UTF-8 bytes) is `400 MetadataTooLarge`.
+    pub(super) fn into_put_options(self, mode: PutMode) -> S3Result<PutOptions> {
+        let metadata_bytes: usize = self
+            .metadata
+            .iter()
+            .flatten()
+            .map(|(name, value)| name.len() + value.len())
+            .sum();
+        if metadata_bytes > MAX_METADATA_BYTES {
+            return Err(super::errors::coded(
+                s3s::S3ErrorCode::MetadataTooLarge,
+                http::StatusCode::BAD_REQUEST,
+                "Your metadata headers exceed the maximum allowed metadata size.",
+            ));
+        }
         let mut options = PutOptions::new().mode(mode);
         options.content_type = self.content_type;
         options.cache_control = self.cache_control;
@@ -110,9 +124,12 @@ impl Attributes {
             .metadata
             .map(|metadata| metadata.into_iter().collect::<BTreeMap<_, _>>())
             .unwrap_or_default();
-        options
+        Ok(options)
     }
 }
+
+/// S3's limit on an object's user metadata, names and values together.
+const MAX_METADATA_BYTES: usize = 2 * 1024;
 
 /// `Content-Encoding` without `aws-chunked`, which names how the upload was framed and is
 /// not stored, as S3 does; `None` when nothing else remains.
@@ -163,6 +180,17 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("if-none-match", "*".parse().unwrap());
         assert_eq!(write_mode_of_headers(&headers).unwrap(), PutMode::Create);
+    }
+
+    #[test]
+    fn user_metadata_over_2_kib_is_refused() {
+        let with = |len: usize| Attributes {
+            metadata: Some([("k".to_owned(), "v".repeat(len))].into_iter().collect()),
+            ..Attributes::default()
+        };
+        assert!(with(2047).into_put_options(PutMode::Overwrite).is_ok());
+        let error = with(2048).into_put_options(PutMode::Overwrite).unwrap_err();
+        assert_eq!(error.code(), &s3s::S3ErrorCode::MetadataTooLarge);
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub(super) async fn create(
         content_language: input.content_language,
         metadata: input.metadata,
     }
-    .into_put_options(PutMode::Overwrite);
+    .into_put_options(PutMode::Overwrite)?;
     let upload = storage
         .create_upload(&path, &options)
         .await
@@ -70,13 +70,14 @@ pub(super) async fn upload_part(
 ) -> S3Result<S3Response<UploadPartOutput>> {
     let S3Request {
         input,
+        headers,
         trailing_headers,
         ..
     } = request;
     let path = object_path(&input.bucket, &input.key)?;
     let number = part_number(input.part_number)?;
     let claims = body::claims_of!(input);
-    let body = body::read_checked(input.body, claims, trailing_headers.as_ref()).await?;
+    let body = body::read_checked(input.body, claims, &headers, trailing_headers.as_ref()).await?;
     let part = storage
         .upload_part(
             &path,

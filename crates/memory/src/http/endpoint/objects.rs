@@ -58,13 +58,14 @@ pub(super) async fn put(
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let S3Request {
         input,
+        headers,
         trailing_headers,
         ..
     } = request;
     let path = object_path(&input.bucket, &input.key)?;
     let mode = convert::write_mode(input.if_none_match.as_ref(), input.if_match.as_ref())?;
     let claims = body::claims_of!(input);
-    let body = body::read_checked(input.body, claims, trailing_headers.as_ref()).await?;
+    let body = body::read_checked(input.body, claims, &headers, trailing_headers.as_ref()).await?;
     let size = body.bytes.len() as i64;
     let options = Attributes {
         content_type: input.content_type,
@@ -74,7 +75,7 @@ pub(super) async fn put(
         content_language: input.content_language,
         metadata: input.metadata,
     }
-    .into_put_options(mode);
+    .into_put_options(mode)?;
     let result = storage
         .put_single(&path, body.bytes, &options)
         .await
@@ -310,7 +311,7 @@ pub(super) async fn copy(
             content_language: input.content_language,
             metadata: input.metadata,
         };
-        options = options.replace_attributes(attributes.into_put_options(PutMode::Overwrite));
+        options = options.replace_attributes(attributes.into_put_options(PutMode::Overwrite)?);
     }
     storage
         .copy_object_with(&source, &target, &options)
