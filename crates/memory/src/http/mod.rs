@@ -30,7 +30,9 @@
 //!
 //! What S3 refuses is refused: a request without a valid signature (`403`), a presigned URL
 //! past its expiry or valid for more than 7 days, a signature from more than 15 minutes ago,
-//! SigV2, a body whose `Content-MD5` or `x-amz-checksum-*` does not match (`400 BadDigest`).
+//! SigV2, a body whose `Content-MD5` or `x-amz-checksum-*` does not match (`400 BadDigest`),
+//! an `aws-chunked` body cut short or mis-framed, a head over 8 KiB, user metadata over
+//! 2 KiB, an XML body over 20 MiB, a client silent for 20 s in the middle of a body.
 //!
 //! Memory stays bounded whatever a client sends to the form route: at most 64 KiB of body is
 //! read before the `file` field, at most 64 fields of at most 20 KiB each; the policy is
