@@ -6,6 +6,7 @@
 #   scripts/bench.sh server     # Garage on 127.0.0.1 only (stowage, boto3, curl)
 #   scripts/bench.sh transfer   # 1 GiB uploads and downloads on Garage (stowage, boto3, rclone, curl)
 #   scripts/bench.sh small      # 1 KiB PUT/GET/HEAD on Garage: stowage, aws-sdk-s3, object_store, boto3
+#   scripts/bench.sh endpoint   # 1 KiB PUT/GET/HEAD on `stowage serve`, Garage and moto; serve's start time
 #   scripts/bench.sh browser    # a 1 GiB upload through Uppy in Chromium to Garage, by the example app
 #   scripts/bench.sh big        # not part of `all`: a 6 GiB upload, copy and download on Garage
 #
@@ -27,6 +28,14 @@
 # object_store's AmazonS3 (crates/bench/benches/small_objects.rs) and boto3
 # (crates/bench/benches/small_objects_boto3.py): ops/s and client CPU per 1000 requests,
 # medians of the rounds.
+# Endpoint: `stowage serve --bucket stowage-bench` (the release binary), Garage and moto
+# (`python3 -m moto.server`, threaded, on a free port) side by side: ENDPOINT_ROUNDS
+# interleaved rounds (3 by default; the server order rotates) of the small mode's PUT, GET
+# and HEAD of 1 KiB at concurrency 1 and 32 by stowage's S3 backend and boto3 (the same two
+# programs, pointed at each server by their SMALL_* variables): ops/s, medians of the
+# rounds, and stowage serve's ratio to moto and to Garage on each row. Before them,
+# `stowage serve` started SERVE_STARTS times (20 by default), each timed from the spawn to
+# its endpoint line (crates/bench/benches/serve_startup.py): median and max.
 # Browser: the upload_app example (release build, its own process) on a private Garage,
 # one BROWSER_MIB file (1024 by default) uploaded through real Uppy in headless Chromium
 # (crates/bench/benches/browser_upload.rs): the wall time, and the app's peak RSS and CPU
@@ -40,9 +49,9 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-all}"
 case "$mode" in
-all | cpu | server | transfer | small | browser | big) ;;
+all | cpu | server | transfer | small | endpoint | browser | big) ;;
 *)
-    echo "usage: $0 [all|cpu|server|transfer|small|browser|big]" >&2
+    echo "usage: $0 [all|cpu|server|transfer|small|endpoint|browser|big]" >&2
     exit 2
     ;;
 esac
@@ -50,11 +59,18 @@ DOWNLOAD_RUNS="${DOWNLOAD_RUNS:-5}"
 TRANSFER_RUNS="${TRANSFER_RUNS:-4}"
 TRANSFER_MIB="${TRANSFER_MIB:-1024}"
 BIG_MIB="${BIG_MIB:-6144}"
+ENDPOINT_ROUNDS="${ENDPOINT_ROUNDS:-3}"
+SERVE_STARTS="${SERVE_STARTS:-20}"
 
 python3 -c "import boto3" 2>/dev/null || python3 -m pip install --quiet boto3
 out="$(mktemp -d)"
 state="$out/garage"
+# The `stowage serve` and moto of the endpoint mode, when started.
+serve_pid=
+moto_pid=
 cleanup() {
+    [[ -n "$serve_pid" ]] && kill "$serve_pid" 2>/dev/null || true
+    [[ -n "$moto_pid" ]] && kill "$moto_pid" 2>/dev/null || true
     [[ -d "$state" ]] && scripts/garage.sh stop "$state" >/dev/null 2>&1 || true
     rm -rf "$out"
 }
@@ -132,6 +148,92 @@ run_small() {
     for round in $(seq "${SMALL_ROUNDS:-3}"); do
         "$bench" "$round" | tee -a "$out/small.jsonl" >&2
         python3 crates/bench/benches/small_objects_boto3.py "$round" | tee -a "$out/small.jsonl" >&2
+    done
+}
+
+# `stowage serve --bucket stowage-bench` ($1, the release binary) on a free port; sets
+# serve_pid and serve_env (the file of its four export lines).
+start_serve() {
+    serve_env="$out/serve.env"
+    "$1" serve --bucket stowage-bench >"$serve_env" 2>"$out/serve.log" &
+    serve_pid=$!
+    for _ in $(seq 100); do
+        (($(cat "$serve_env" 2>/dev/null | grep -c '^export ' || true) >= 4)) && return
+        kill -0 "$serve_pid" 2>/dev/null || {
+            echo "bench.sh: stowage serve exited: $(cat "$out/serve.log")" >&2
+            exit 1
+        }
+        sleep 0.1
+    done
+    echo "bench.sh: stowage serve printed no endpoint within 10 s" >&2
+    exit 1
+}
+
+# moto's threaded server on a free port of 127.0.0.1 with the bucket stowage-bench (moto
+# checks no signature; its region is us-east-1); sets moto_pid and moto_endpoint.
+start_moto() {
+    python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5.2,<6'
+    local port
+    port="$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')"
+    python3 -m moto.server -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
+    moto_pid=$!
+    moto_endpoint="http://127.0.0.1:$port"
+    for _ in $(seq 300); do
+        curl -sf -o /dev/null -X PUT "$moto_endpoint/stowage-bench" && return
+        kill -0 "$moto_pid" 2>/dev/null || {
+            echo "bench.sh: moto exited: $(cat "$out/moto.log")" >&2
+            exit 1
+        }
+        sleep 0.2
+    done
+    echo "bench.sh: moto did not answer within 60 s" >&2
+    exit 1
+}
+
+# One round of the small-object cells on one server: `endpoint_round ROUND NAME ENDPOINT
+# REGION ACCESS_KEY_ID SECRET_ACCESS_KEY BUCKET`, by stowage and boto3.
+endpoint_round() {
+    local round="$1"
+    export SMALL_SERVER="$2" SMALL_ENDPOINT="$3" SMALL_REGION="$4" SMALL_ACCESS_KEY_ID="$5" \
+        SMALL_SECRET_ACCESS_KEY="$6" SMALL_BUCKET="$7" SMALL_CLIENTS=stowage,boto3
+    "$small_bench" "$round" | tee -a "$out/endpoint.jsonl" >&2
+    python3 crates/bench/benches/small_objects_boto3.py "$round" | tee -a "$out/endpoint.jsonl" >&2
+    unset SMALL_SERVER SMALL_ENDPOINT SMALL_REGION SMALL_ACCESS_KEY_ID SMALL_SECRET_ACCESS_KEY \
+        SMALL_BUCKET SMALL_CLIENTS
+}
+
+run_endpoint() {
+    start_garage
+    local stowage
+    stowage="$(stowage_binary)"
+    cargo bench -p stowage-bench --bench small_objects --no-run >&2
+    small_bench="$(bench_executable small_objects)"
+
+    echo "== stowage serve: $SERVE_STARTS starts, spawn to endpoint line (crates/bench/benches/serve_startup.py)" >&2
+    python3 crates/bench/benches/serve_startup.py "$stowage" "$SERVE_STARTS" | tee "$out/serve_startup.json" >&2
+
+    start_serve "$stowage"
+    start_moto
+    local serve_vars
+    # shellcheck disable=SC1090
+    serve_vars="$(source "$serve_env" && echo "$AWS_ENDPOINT_URL $AWS_REGION $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY")"
+    # shellcheck disable=SC2086
+    set -- $serve_vars
+    local targets=(
+        "stowage-serve $1 $2 $3 $4 stowage-bench"
+        "garage $STOWAGE_TEST_S3_ENDPOINT $STOWAGE_TEST_S3_REGION $STOWAGE_TEST_S3_ACCESS_KEY_ID $STOWAGE_TEST_S3_SECRET_ACCESS_KEY $STOWAGE_TEST_S3_BUCKET"
+        "moto $moto_endpoint us-east-1 testing testing stowage-bench"
+    )
+    echo "== 1 KiB PUT/GET/HEAD on stowage serve, Garage and moto, $ENDPOINT_ROUNDS interleaved rounds: stowage, boto3" >&2
+    : >"$out/endpoint.jsonl"
+    for round in $(seq "$ENDPOINT_ROUNDS"); do
+        for i in 0 1 2; do
+            # shellcheck disable=SC2086
+            endpoint_round "$round" ${targets[$(((i + round) % 3))]}
+        done
     done
 }
 
@@ -237,11 +339,12 @@ PY
 }
 
 case "$mode" in
-all) run_cpu && run_server && run_transfer && run_small && run_browser ;;
+all) run_cpu && run_server && run_transfer && run_small && run_endpoint && run_browser ;;
 cpu) run_cpu ;;
 server) run_server ;;
 transfer) run_transfer ;;
 small) run_small ;;
+endpoint) run_endpoint ;;
 browser) run_browser ;;
 big) run_big ;;
 esac

@@ -4,7 +4,8 @@
 
 RESULTS_DIR holds what bench.sh wrote (boto3_cpu.json; stowage_server.json,
 boto3_server.json, downloads.jsonl); rows whose results are missing are left out, so the
-`cpu` and `server` modes print their half.
+`cpu` and `server` modes print their half. The endpoint mode's figures (endpoint.jsonl:
+`stowage serve`, Garage and moto through two clients) make a second table below the first.
 """
 import json
 import os
@@ -250,6 +251,7 @@ def small_rows(out):
     if not os.path.exists(path):
         return []
     runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
+    runs = [r for r in runs if r.get("server", "garage") == "garage"]
     cells = {}
     for run in runs:
         key = (run["op"], run["concurrency"], run["client"])
@@ -281,6 +283,64 @@ def small_rows(out):
     return rows
 
 
+# The endpoint mode's servers, in the table's column order, and their names there.
+ENDPOINT_SERVERS = (("stowage-serve", "stowage serve"), ("garage", "Garage"), ("moto", "moto"))
+# stowage serve's goals on every row: this many times moto's ops/s, and Garage's.
+GOAL_MOTO, GOAL_GARAGE = 10, 1
+
+
+def startup_rows(out):
+    """How fast `stowage serve` printed its endpoint (crates/bench/benches/serve_startup.py)."""
+    run = load(os.path.join(out, "serve_startup.json"))
+    if run is None:
+        return []
+    met = "met" if run["max_ms"] < 100 else "missed"
+    return [(f"`stowage serve` start: spawn to endpoint line read, median of {run['runs']}",
+             f"{run['median_ms']:.1f} ms (max {run['max_ms']:.1f})", "", "",
+             f"< 100 ms, every start ({met})")]
+
+
+def endpoint_table(out):
+    """scripts/bench.sh endpoint: 1 KiB ops/s on each server by each client, medians of the
+    rounds, and stowage serve's ratios to moto and Garage; the lines of a markdown table."""
+    path = os.path.join(out, "endpoint.jsonl")
+    if not os.path.exists(path):
+        return []
+    runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
+    cells = {}
+    for run in runs:
+        key = (run["server"], run["client"], run["op"], run["concurrency"])
+        cells.setdefault(key, []).append(run["requests"] / run["secs"])
+    rounds = max(len(cell) for cell in cells.values())
+    clients = [c for c in ("stowage", "boto3") if any(k[1] == c for k in cells)]
+    names = {"stowage": "stowage S3 backend", "boto3": "boto3"}
+
+    def ratio(ours, theirs, goal):
+        if ours is None or theirs is None:
+            return ""
+        value = ours / theirs
+        return f"{value:.1f}x ({'met' if value >= goal else 'missed'})"
+
+    lines = [f"1 KiB objects on three servers, ops/s, median of {rounds} interleaved rounds "
+             f"(goal: stowage serve >= {GOAL_MOTO}x moto and >= {GOAL_GARAGE}x Garage on every row)",
+             "",
+             "| client | op | concurrency | " + " | ".join(n for _, n in ENDPOINT_SERVERS)
+             + " | serve / moto | serve / Garage |",
+             "|---|---|---|" + "---|" * len(ENDPOINT_SERVERS) + "---|---|"]
+    for client in clients:
+        for op in ("PUT", "GET", "HEAD"):
+            for concurrency in (1, 32):
+                ops = {}
+                for server, _ in ENDPOINT_SERVERS:
+                    cell = cells.get((server, client, op, concurrency))
+                    ops[server] = statistics.median(cell) if cell else None
+                figures = [f"{ops[s]:,.0f}" if ops[s] is not None else "" for s, _ in ENDPOINT_SERVERS]
+                lines.append(f"| {names[client]} | {op} | {concurrency} | " + " | ".join(figures)
+                             + f" | {ratio(ops['stowage-serve'], ops['moto'], GOAL_MOTO)}"
+                             + f" | {ratio(ops['stowage-serve'], ops['garage'], GOAL_GARAGE)} |")
+    return lines
+
+
 def browser_rows(out):
     """The browser upload of scripts/bench.sh browser: time, and what the app held."""
     path = os.path.join(out, "browser.jsonl")
@@ -298,7 +358,8 @@ def browser_rows(out):
 def main():
     out, criterion = sys.argv[1], sys.argv[2]
     rows = (cpu_rows(out, criterion) + server_rows(out) + listing_rows(out)
-            + transfer_rows(out) + small_rows(out) + browser_rows(out) + big_rows(out))
+            + transfer_rows(out) + small_rows(out) + startup_rows(out) + browser_rows(out)
+            + big_rows(out))
     import boto3
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
@@ -308,6 +369,10 @@ def main():
     print("|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    endpoint = endpoint_table(out)
+    if endpoint:
+        print()
+        print("\n".join(endpoint))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,15 @@
 //!
 //! Each client runs the same request count per cell (1,000 at concurrency 1, 4,000 at 32)
 //! against the Garage `STOWAGE_TEST_S3_*` names, in a rotating client order, and prints one
-//! JSON line per cell: `{"client", "op", "concurrency", "requests", "secs", "cpu_secs"}`.
-//! `SMALL_VARIANTS=1` adds the SDK client with one setting changed at a time. With
+//! JSON line per cell: `{"server", "client", "op", "concurrency", "requests", "secs",
+//! "cpu_secs", "round"}`. `SMALL_VARIANTS=1` adds the SDK client with one setting changed
+//! at a time.
+//!
+//! Another server (`scripts/bench.sh endpoint` measures `stowage serve`, Garage and moto):
+//! `SMALL_ENDPOINT`, `SMALL_REGION`, `SMALL_ACCESS_KEY_ID`, `SMALL_SECRET_ACCESS_KEY` and
+//! `SMALL_BUCKET` name it instead (all five, path-style), and `SMALL_SERVER` is the name the
+//! JSON lines give it (`garage` by default). `SMALL_CLIENTS=stowage,boto3` (a comma-separated
+//! list of client names) runs only those clients; boto3's script reads the same variables. With
 //! `ROUND CLIENT OP CONCURRENCY REQUESTS` it runs that one cell only, for a profiler:
 //! `perf record -g target/release/deps/small_objects-* 0 stowage GET 1 20000`.
 //! CPU is this process's user plus system time over the cell, so it is the client's alone:
@@ -300,16 +307,55 @@ fn variants(sdk: &aws_sdk_s3::Client, endpoint: &str) -> Vec<Client> {
     ]
 }
 
-#[tokio::main]
-async fn main() {
-    let server = match TestServer::from_env() {
-        Ok(Some(server)) => server,
+/// The server measured and its name in the JSON lines: the `SMALL_*` target when
+/// `SMALL_ENDPOINT` is set, else the Garage the `STOWAGE_TEST_S3_*` names point at.
+fn target() -> (String, TestServer) {
+    let name = std::env::var("SMALL_SERVER").unwrap_or_else(|_| "garage".to_owned());
+    if std::env::var_os("SMALL_ENDPOINT").is_some() {
+        let var = |suffix: &str| {
+            let variable = format!("SMALL_{suffix}");
+            std::env::var(&variable)
+                .ok()
+                .filter(|value| !value.is_empty())
+                .unwrap_or_else(|| panic!("SMALL_ENDPOINT is set but {variable} is not"))
+        };
+        let bucket = var("BUCKET");
+        let server = TestServer {
+            endpoint: var("ENDPOINT"),
+            region: var("REGION"),
+            access_key_id: var("ACCESS_KEY_ID"),
+            secret_access_key: var("SECRET_ACCESS_KEY"),
+            bucket2: bucket.clone(),
+            bucket,
+        };
+        return (name, server);
+    }
+    match TestServer::from_env() {
+        Ok(Some(server)) => (name, server),
         Ok(None) => panic!(
             "STOWAGE_TEST_S3_* is not set: start Garage with scripts/garage.sh start DIR and \
-             source DIR/env, or run scripts/bench.sh small"
+             source DIR/env, or run scripts/bench.sh small (or name another server with \
+             SMALL_ENDPOINT and the other SMALL_* variables)"
         ),
         Err(problem) => panic!("{problem}"),
-    };
+    }
+}
+
+/// The client names `SMALL_CLIENTS` lists (comma-separated), or `None` for every client.
+fn selected_clients() -> Option<Vec<String>> {
+    let list = std::env::var("SMALL_CLIENTS").ok()?;
+    Some(
+        list.split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let (server_name, server) = target();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let round: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(0);
     let stowage = server.s3_storage().await;
@@ -342,9 +388,23 @@ async fn main() {
             keys: stowage::backend::sigv4::SigningKeyCache::new(),
         })));
     }
+    // `ROUND CLIENT OP CONCURRENCY REQUESTS`: that one cell only, for a profiler.
+    let one_cell = args.len() == 5;
+    if !one_cell && let Some(names) = selected_clients() {
+        let known: Vec<&str> = clients.iter().map(Client::name).collect();
+        if let Some(unknown) = names
+            .iter()
+            .find(|name| *name != "boto3" && !known.contains(&name.as_str()))
+        {
+            panic!("SMALL_CLIENTS names {unknown:?}: the clients are boto3, {known:?}");
+        }
+        clients.retain(|client| names.iter().any(|name| name == client.name()));
+    }
+    if clients.is_empty() {
+        return;
+    }
     let count = clients.len();
     clients.rotate_left(round % count);
-    // `ROUND CLIENT OP CONCURRENCY REQUESTS`: that one cell only, for a profiler.
     if let [_, name, op, concurrency, requests] = args.as_slice() {
         let client = clients
             .iter()
@@ -365,7 +425,7 @@ async fn main() {
         .await;
         println!(
             "{}",
-            json!({"client": name, "op": op.name(), "secs": secs, "cpu_secs": cpu_secs})
+            json!({"server": server_name, "client": name, "op": op.name(), "secs": secs, "cpu_secs": cpu_secs})
         );
         return;
     }
@@ -381,6 +441,7 @@ async fn main() {
                 println!(
                     "{}",
                     json!({
+                        "server": server_name,
                         "client": client.name(),
                         "op": op.name(),
                         "concurrency": concurrency,

@@ -124,6 +124,9 @@ struct State {
     s3: S3Service,
     /// Whether unsigned S3 requests are answered (see [`HttpServer::allow_unsigned`]).
     unsigned: Arc<AtomicBool>,
+    /// Where `s3s`'s events go: nowhere. Made once: each new dispatcher makes `tracing`
+    /// recompute the interest of every callsite.
+    silent: Dispatch,
 }
 
 impl HttpServer {
@@ -148,6 +151,7 @@ impl HttpServer {
             s3: endpoint::service(storage.clone(), Arc::clone(&cors), Arc::clone(&unsigned)),
             cors,
             unsigned,
+            silent: Dispatch::new(tracing::subscriber::NoSubscriber::default()),
         });
         let task = tokio::spawn(accept(listener, Arc::clone(&state)));
         tracing::info!(op = "http_serve", %local_addr, "memory storage serving over HTTP");
@@ -386,7 +390,7 @@ async fn s3_operation(
     let answer = state
         .s3
         .call(request.map(s3s::Body::http_body))
-        .with_subscriber(tracing::subscriber::NoSubscriber::default())
+        .with_subscriber(state.silent.clone())
         .await;
     Ok(answer.unwrap_or_else(|_| {
         response::error(&HttpRejection::new(
