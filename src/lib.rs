@@ -24,9 +24,9 @@
 //! ```
 //!
 //! Features: `memory` (default), `s3`, `mock`, `memory-http` (the memory backend as an S3
-//! endpoint over HTTP, [`memory::HttpServer`], for browsers, SDKs and tools) and `axum` (an [`Error`] is an
-//! `axum` response with its [`Error::http_status`], and [`resumable::uppy`] serves Uppy's
-//! S3 protocol).
+//! endpoint over HTTP, [`memory::HttpServer`], for browsers, SDKs and tools) and `axum` (an
+//! [`Error`] is an `axum` response with its [`Error::http_status`], and [`resumable::uppy`]
+//! serves Uppy's S3 protocol).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "mock")]
