@@ -59,6 +59,16 @@ impl From<stowage_core::Error> for HttpRejection {
             stowage_core::Error::NoSuchBucket { .. } => {
                 Self::new(404, "NoSuchBucket", "The specified bucket does not exist")
             }
+            stowage_core::Error::PreconditionFailed { .. } => Self::new(
+                412,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+            ),
+            stowage_core::Error::RangeNotSatisfiable { .. } => Self::new(
+                416,
+                "InvalidRange",
+                "The requested range is not satisfiable",
+            ),
             other => Self::bad_request(other.to_string()),
         }
     }

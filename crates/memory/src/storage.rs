@@ -217,9 +217,17 @@ impl MemoryStorage {
     /// A tampered URL, a URL from another store or an expired one is refused with the
     /// status S3 gives (403); a missing object is a 404.
     pub fn fetch_presigned(&self, url: &str) -> std::result::Result<Bytes, HttpRejection> {
-        let inner = &self.inner;
-        let path = presign_get::verify(&self.endpoint(), url, &inner.verifier())?;
-        Ok(inner.store.get(&path, |object| object.data.clone())?)
+        let path = self.verify_presigned_get(url)?;
+        Ok(self.inner.store.get(&path, |object| object.data.clone())?)
+    }
+
+    /// The object a presigned GET URL of this store grants, once its signature, credential
+    /// and expiry are checked.
+    pub(crate) fn verify_presigned_get(
+        &self,
+        url: &str,
+    ) -> std::result::Result<S3Path, HttpRejection> {
+        presign_get::verify(&self.endpoint(), url, &self.inner.verifier())
     }
 
     /// Uploads `body` as the part a presigned UploadPart URL

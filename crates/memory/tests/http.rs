@@ -582,3 +582,91 @@ async fn virtual_host_style_requests_name_the_bucket_in_the_host() {
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.text().await.unwrap(), "dicom");
 }
+
+#[tokio::test]
+async fn presigned_downloads_take_ranges_conditions_and_overrides() {
+    let storage = MemoryStorage::builder().bucket("downloads").build();
+    let server = HttpServer::start(&storage).await.unwrap();
+    let path = S3Path::new("downloads", "reports/r1.csv").unwrap();
+    let options = PutOptions::new()
+        .content_type("text/csv")
+        .metadata("study", "ct-0001");
+    let etag = storage
+        .put_object(&path, Bytes::from_static(b"0123456789").into(), options)
+        .await
+        .unwrap()
+        .etag
+        .unwrap();
+    let url = storage
+        .presigned_get_url(&path, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+
+    let whole = client.get(url.as_str()).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["content-type"], "text/csv");
+    assert_eq!(whole.headers()["etag"], etag.as_str());
+    assert_eq!(whole.headers()["x-amz-meta-study"], "ct-0001");
+    assert!(whole.headers().contains_key("last-modified"));
+    assert_eq!(whole.text().await.unwrap(), "0123456789");
+
+    let ranged = client
+        .get(url.as_str())
+        .header("range", "bytes=2-4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.headers()["content-range"], "bytes 2-4/10");
+    assert_eq!(ranged.text().await.unwrap(), "234");
+    let past_end = client
+        .get(url.as_str())
+        .header("range", "bytes=20-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(past_end.status(), 416);
+
+    let cached = client
+        .get(url.as_str())
+        .header("if-none-match", etag.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    assert_eq!(cached.headers()["etag"], etag.as_str());
+    let changed = client
+        .get(url.as_str())
+        .header("if-match", "\"0000\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 412);
+
+    // The overrides a URL signed replace the stored headers.
+    let overridden = {
+        use stowage_core::sigv4::{Presign, SigningKeyCache, SigningTime};
+        let object = format!("{}/downloads/reports/r1.csv", server.endpoint());
+        let url = Presign::new("GET", &object, "us-east-1")
+            .query("response-content-type", "application/json")
+            .query(
+                "response-content-disposition",
+                "attachment; filename=\"r1.json\"",
+            )
+            .expires(Duration::from_secs(60))
+            .sign(
+                storage.credentials(),
+                &SigningTime::new(SystemTime::now()).unwrap(),
+                &SigningKeyCache::new(),
+            )
+            .unwrap();
+        client.get(url).send().await.unwrap()
+    };
+    assert_eq!(overridden.status(), 200);
+    assert_eq!(overridden.headers()["content-type"], "application/json");
+    assert_eq!(
+        overridden.headers()["content-disposition"],
+        "attachment; filename=\"r1.json\""
+    );
+}

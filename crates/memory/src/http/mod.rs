@@ -14,7 +14,8 @@
 //!   code as [`MemoryStorage::submit_post`]: signature, expiry, every policy condition.
 //!   Success is `204 No Content` with the `ETag`.
 //! - `GET /{bucket}/{key}?X-Amz-...`: a presigned download, judged as
-//!   [`MemoryStorage::fetch_presigned`] judges it.
+//!   [`MemoryStorage::fetch_presigned`] judges it, then served with the object's
+//!   attributes, a `Range`, conditions and the URL's `response-*` overrides.
 //! - `PUT /{bucket}/{key}?partNumber=..&uploadId=..&X-Amz-...`: a presigned UploadPart,
 //!   judged as [`MemoryStorage::put_presigned_part`] judges it, against the request's
 //!   `Content-Length` before the body is read (a missing one is `411`). Success is `200`
@@ -42,6 +43,8 @@
 //! refusal.
 
 mod cors;
+mod dates;
+mod download;
 mod endpoint;
 mod meter;
 mod part;
@@ -55,7 +58,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, ORIGIN};
+use http::header::{AUTHORIZATION, HOST, HeaderValue, ORIGIN};
 use http::{Method, Request};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -312,7 +315,7 @@ async fn route_within_limits(
                 })
         }
         Some(OwnRoute::Form) => upload::handle(&state.storage, bucket, request).await,
-        Some(OwnRoute::PresignedGet) => download(state, &request),
+        Some(OwnRoute::PresignedGet) => download::handle(&state.storage, &request).await,
         Some(OwnRoute::PresignedPart) => part::handle(&state.storage, request).await,
         None => s3_operation(state, request, has_key).await,
     }
@@ -476,20 +479,4 @@ fn query_has(query: &str, name: &str) -> bool {
     query
         .split('&')
         .any(|pair| pair.split_once('=').map_or(pair, |(key, _)| key) == name)
-}
-
-/// `GET /{bucket}/{key}?X-Amz-...`: redeems a presigned URL.
-fn download(state: &State, request: &Request<RequestBody>) -> Result<Reply, HttpRejection> {
-    let path_and_query = request
-        .uri()
-        .path_and_query()
-        .map_or("/", |value| value.as_str());
-    let url = format!("{}{path_and_query}", state.storage.endpoint());
-    let data = state.storage.fetch_presigned(&url)?;
-    let mut reply = Reply::new(s3s::Body::from(data));
-    reply.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    Ok(reply)
 }

@@ -441,23 +441,13 @@ fn not_modified(etag: Option<&str>, last_modified: Option<SystemTime>) -> S3Erro
         headers.insert(http::header::ETAG, value);
     }
     if let Some(value) = last_modified
-        .map(httpdate)
+        .map(crate::http::dates::format)
         .and_then(|date| date.parse().ok())
     {
         headers.insert(http::header::LAST_MODIFIED, value);
     }
     error.set_headers(headers);
     error
-}
-
-/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
-fn httpdate(time: SystemTime) -> String {
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::OffsetDateTime::from(time)
-        .format(&format)
-        .unwrap_or_default()
 }
 
 /// S3's byte range as the store's.
