@@ -379,6 +379,16 @@ async fn unsigned_s3_requests_are_refused_with_xml() {
         );
         assert_eq!(answer.acao(), Some("*"));
     }
+    // Refused before its body was read: the connection is not reused.
+    let refused = f
+        .client
+        .put(format!("{endpoint}/uploads/with-body"))
+        .body("not stored")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(refused.headers()["connection"], "close");
     // A presigned part URL: without a length it is refused as S3 refuses it, and without
     // the rest of its signature parameters too.
     let url = format!("{endpoint}/uploads/k?partNumber=1&uploadId=x&X-Amz-Signature=00");

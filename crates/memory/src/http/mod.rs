@@ -289,11 +289,30 @@ async fn route(state: &State, request: Request<RequestBody>) -> Reply {
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let (bucket, has_key) = addressed_bucket(&request);
+    let sends_body = sends_body(&request);
     let outcome = match header_section_too_large(&request) {
         Err(rejection) => Err(rejection),
         Ok(()) => route_within_limits(state, request, &bucket, has_key).await,
     };
-    finish(state, outcome, origin, &method, &bucket)
+    let mut reply = finish(state, outcome, origin, &method, &bucket);
+    // A refusal may come before the body is read (a bad signature, a wrong length): the
+    // connection then cannot carry another request, and the client must know not to reuse
+    // it, as S3 tells it.
+    if sends_body && !reply.status().is_success() {
+        reply
+            .headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    reply
+}
+
+/// Whether the request announces a body: a non-zero `Content-Length`, or chunked.
+fn sends_body(request: &Request<RequestBody>) -> bool {
+    let headers = request.headers();
+    headers.contains_key(http::header::TRANSFER_ENCODING)
+        || headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0")
 }
 
 /// Answers a request whose head is within S3's limits.
