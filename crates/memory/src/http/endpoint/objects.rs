@@ -264,7 +264,8 @@ pub(super) async fn delete_many(
 }
 
 /// CopyObject: the source's conditions, the target's (`If-None-Match: *`, `If-Match`),
-/// and the metadata directive.
+/// and the metadata directive. A copy onto itself succeeds, as in process and on Garage
+/// (S3 refuses one that changes nothing): the endpoint answers what the store decides.
 pub(super) async fn copy(
     storage: &MemoryStorage,
     checksums: &Checksums,
@@ -277,15 +278,6 @@ pub(super) async fn copy(
         .metadata_directive
         .as_ref()
         .is_some_and(|directive| directive.as_str() == MetadataDirective::REPLACE);
-    if source == target && !replace {
-        return Err(coded(
-            S3ErrorCode::InvalidRequest,
-            StatusCode::BAD_REQUEST,
-            "This copy request is illegal because it is trying to copy an object to itself \
-             without changing the object's metadata, storage class, website redirect location \
-             or encryption attributes.",
-        ));
-    }
     let source_conditions = SourceConditions {
         if_match: input.copy_source_if_match.as_ref().map(convert::condition),
         if_none_match: input
