@@ -90,20 +90,10 @@ impl BucketCors {
                 )
             })?;
         let mut answer = HeaderMap::new();
-        insert(
-            &mut answer,
-            ACCESS_CONTROL_ALLOW_ORIGIN,
-            allowed_origin(rule, origin),
-        );
-        insert(
-            &mut answer,
-            ACCESS_CONTROL_ALLOW_METHODS,
-            &rule.allowed_methods.join(", "),
-        );
+        allow(&mut answer, rule, origin);
         if !asked.is_empty() {
             insert(&mut answer, ACCESS_CONTROL_ALLOW_HEADERS, &asked.join(", "));
         }
-        expose(&mut answer, rule);
         if let Some(seconds) = rule.max_age_seconds {
             insert(&mut answer, ACCESS_CONTROL_MAX_AGE, &seconds.to_string());
         }
@@ -127,17 +117,7 @@ impl BucketCors {
                 .find(|rule| allows_origin(rule, origin) && allows_method(rule, method))
         });
         if let Some(rule) = rule {
-            insert(
-                &mut answer,
-                ACCESS_CONTROL_ALLOW_ORIGIN,
-                allowed_origin(rule, origin),
-            );
-            insert(
-                &mut answer,
-                ACCESS_CONTROL_ALLOW_METHODS,
-                &rule.allowed_methods.join(", "),
-            );
-            expose(&mut answer, rule);
+            allow(&mut answer, rule, origin);
             answer.insert(VARY, HeaderValue::from_static("Origin"));
         }
         answer
@@ -221,6 +201,22 @@ fn allowed_origin<'a>(rule: &CORSRule, origin: &'a str) -> &'a str {
     } else {
         origin
     }
+}
+
+/// What every answer a `rule` allows carries: the origin, the rule's methods, and the
+/// headers it exposes.
+fn allow(answer: &mut HeaderMap, rule: &CORSRule, origin: &str) {
+    insert(
+        answer,
+        ACCESS_CONTROL_ALLOW_ORIGIN,
+        allowed_origin(rule, origin),
+    );
+    insert(
+        answer,
+        ACCESS_CONTROL_ALLOW_METHODS,
+        &rule.allowed_methods.join(", "),
+    );
+    expose(answer, rule);
 }
 
 fn expose(answer: &mut HeaderMap, rule: &CORSRule) {

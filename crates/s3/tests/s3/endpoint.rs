@@ -124,6 +124,7 @@ async fn the_multipart_family_with_a_copied_part_and_paged_listings() {
         .bucket(BUCKET)
         .key(&key)
         .content_type("application/x-test")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32C)
         .send()
         .await
         .unwrap();
@@ -164,6 +165,12 @@ async fn the_multipart_family_with_a_copied_part_and_paged_listings() {
         .unwrap();
     assert_eq!(page.parts().len(), 1);
     assert_eq!(page.is_truncated(), Some(true));
+    assert_eq!(
+        page.parts()[0].checksum_crc32_c(),
+        part1.checksum_crc32_c(),
+        "a part keeps the checksum it was uploaded with"
+    );
+    assert!(part1.checksum_crc32_c().is_some());
     let rest = sdk
         .list_parts()
         .bucket(BUCKET)

@@ -207,6 +207,25 @@ impl Checksums {
         })
     }
 
+    /// The algorithm `upload` was started with, if any.
+    pub(super) fn upload_algorithm(&self, upload: &str) -> Option<ChecksumAlgorithm> {
+        let uploads = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
+        uploads.get(upload).map(|open| open.algorithm.clone())
+    }
+
+    /// Part `number`'s checksum of `upload`, in its algorithm's field, as ListParts reports
+    /// it (empty when the upload has no algorithm or the part no checksum).
+    pub(super) fn part(&self, upload: &str, number: u32) -> Checksum {
+        let uploads = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut checksum = Checksum::default();
+        if let Some(open) = uploads.get(upload)
+            && let Some(field) = field_mut(&mut checksum, &open.algorithm)
+        {
+            *field = open.parts.get(&number).cloned();
+        }
+        checksum
+    }
+
     /// Forgets an aborted upload's parts.
     pub(super) fn abort_upload(&self, upload: &str) {
         let mut uploads = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
@@ -235,6 +254,21 @@ fn value_of<'a>(checksum: &'a Checksum, algorithm: &ChecksumAlgorithm) -> Option
         ChecksumAlgorithm::CRC64NVME => checksum.checksum_crc64nvme.as_deref(),
         ChecksumAlgorithm::SHA1 => checksum.checksum_sha1.as_deref(),
         ChecksumAlgorithm::SHA256 => checksum.checksum_sha256.as_deref(),
+        _ => None,
+    }
+}
+
+/// The field of `algorithm` in `checksum`.
+fn field_mut<'a>(
+    checksum: &'a mut Checksum,
+    algorithm: &ChecksumAlgorithm,
+) -> Option<&'a mut Option<String>> {
+    match algorithm.as_str() {
+        ChecksumAlgorithm::CRC32 => Some(&mut checksum.checksum_crc32),
+        ChecksumAlgorithm::CRC32C => Some(&mut checksum.checksum_crc32c),
+        ChecksumAlgorithm::CRC64NVME => Some(&mut checksum.checksum_crc64nvme),
+        ChecksumAlgorithm::SHA1 => Some(&mut checksum.checksum_sha1),
+        ChecksumAlgorithm::SHA256 => Some(&mut checksum.checksum_sha256),
         _ => None,
     }
 }
@@ -304,6 +338,12 @@ mod tests {
             };
             checksums.record_part("u", number, &part);
         }
+        let algorithm = checksums.upload_algorithm("u").unwrap();
+        assert_eq!(algorithm.as_str(), ChecksumAlgorithm::CRC32);
+        assert_eq!(
+            checksums.part("u", 2).checksum_crc32,
+            Some(crc32(b"second"))
+        );
         let finished = checksums.finish_upload("u", &[1, 2], None).unwrap();
         let mut raw = crc32fast::hash(b"first").to_be_bytes().to_vec();
         raw.extend(crc32fast::hash(b"second").to_be_bytes());

@@ -301,7 +301,11 @@ impl S3 for Endpoint {
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
         let logs = req.extensions.get::<Logs>().cloned();
-        with_logs(logs, multipart::list_parts(&self.storage, req)).await
+        with_logs(
+            logs,
+            multipart::list_parts(&self.storage, &self.checksums, req),
+        )
+        .await
     }
 
     async fn complete_multipart_upload(

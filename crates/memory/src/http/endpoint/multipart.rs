@@ -153,6 +153,7 @@ pub(super) async fn upload_part_copy(
 /// ListParts: the upload's parts in order, a page at a time after `part-number-marker`.
 pub(super) async fn list_parts(
     storage: &MemoryStorage,
+    checksums: &Checksums,
     request: S3Request<ListPartsInput>,
 ) -> S3Result<S3Response<ListPartsOutput>> {
     let input = request.input;
@@ -175,7 +176,8 @@ pub(super) async fn list_parts(
     Ok(S3Response::new(ListPartsOutput {
         bucket: Some(input.bucket),
         key: Some(input.key),
-        upload_id: Some(input.upload_id),
+        checksum_algorithm: checksums.upload_algorithm(&input.upload_id),
+        upload_id: Some(input.upload_id.clone()),
         max_parts: Some(max_parts),
         part_number_marker: input.part_number_marker,
         next_part_number_marker: next_marker,
@@ -186,11 +188,19 @@ pub(super) async fn list_parts(
         parts: Some(
             after
                 .into_iter()
-                .map(|part| Part {
-                    part_number: Some(part.number as i32),
-                    e_tag: Some(convert::etag(&part.etag)),
-                    size: Some(part.size as i64),
-                    ..Default::default()
+                .map(|part| {
+                    let checksum = checksums.part(&input.upload_id, part.number);
+                    Part {
+                        part_number: Some(part.number as i32),
+                        e_tag: Some(convert::etag(&part.etag)),
+                        size: Some(part.size as i64),
+                        checksum_crc32: checksum.checksum_crc32,
+                        checksum_crc32c: checksum.checksum_crc32c,
+                        checksum_crc64nvme: checksum.checksum_crc64nvme,
+                        checksum_sha1: checksum.checksum_sha1,
+                        checksum_sha256: checksum.checksum_sha256,
+                        ..Default::default()
+                    }
                 })
                 .collect(),
         ),
