@@ -103,6 +103,28 @@ async fn list_objects_v1_pages_past_rolled_up_prefixes() {
         );
     }
     assert_eq!(seen, ["a/", "b", "c/", "d"]);
+
+    // `max-keys=0`: an empty page of an existing bucket, `NoSuchBucket` for a missing one.
+    let none = sdk
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .prefix(&prefix)
+        .max_keys(0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (none.key_count(), none.is_truncated()),
+        (Some(0), Some(false))
+    );
+    let missing = sdk
+        .list_objects()
+        .bucket("no-such-bucket-here")
+        .max_keys(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&missing), Some("NoSuchBucket"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

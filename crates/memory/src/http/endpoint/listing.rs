@@ -5,7 +5,7 @@ use s3s::dto::{
     ListObjectsV2Input, ListObjectsV2Output, Object, ObjectStorageClass, Owner,
 };
 use s3s::{S3Request, S3Response, S3Result};
-use stowage_core::{ListOptions, ListPage, ListToken, ObjectStorage as _};
+use stowage_core::{ListOptions, ListPage, ListToken, ObjectStorage as _, S3Path};
 
 use super::convert;
 use super::errors::{invalid_argument, object_path, s3_error};
@@ -42,19 +42,11 @@ pub(super) async fn list_v2(
         ..Default::default()
     };
     let root = object_path(&input.bucket, &prefix)?;
-    if max_keys == 0 {
-        storage
-            .list_page(&root, &ListOptions::new(), None)
-            .await
-            .map_err(s3_error)?;
-        return Ok(S3Response::new(output));
-    }
     let options = list_options(input.delimiter, input.start_after, max_keys);
     let token = input.continuation_token.map(ListToken::new);
-    let page = storage
-        .list_page(&root, &options, token.as_ref())
-        .await
-        .map_err(s3_error)?;
+    let Some(page) = page_of(storage, &root, options, token.as_ref()).await? else {
+        return Ok(S3Response::new(output));
+    };
     output.next_continuation_token = page.next.as_ref().map(|token| token.as_str().to_owned());
     output.is_truncated = Some(page.next.is_some());
     let (contents, common_prefixes) = entries(page);
@@ -82,21 +74,13 @@ pub(super) async fn list_v1(
         ..Default::default()
     };
     let root = object_path(&input.bucket, &prefix)?;
-    if max_keys == 0 {
-        storage
-            .list_page(&root, &ListOptions::new(), None)
-            .await
-            .map_err(s3_error)?;
-        return Ok(S3Response::new(output));
-    }
     let start_after = input
         .marker
         .map(|marker| past_rolled_up(&prefix, input.delimiter.as_deref(), marker));
     let options = list_options(input.delimiter, start_after, max_keys);
-    let page = storage
-        .list_page(&root, &options, None)
-        .await
-        .map_err(s3_error)?;
+    let Some(page) = page_of(storage, &root, options, None).await? else {
+        return Ok(S3Response::new(output));
+    };
     let truncated = page.next.is_some();
     let (contents, common_prefixes) = entries(page);
     if truncated {
@@ -133,6 +117,30 @@ pub(super) async fn list_buckets(
         owner: Some(owner()),
         ..Default::default()
     }))
+}
+
+/// The page `options` and `token` ask for, or none for `max-keys=0`, which still answers
+/// `NoSuchBucket` for a missing bucket (checked with a page of one entry).
+async fn page_of(
+    storage: &MemoryStorage,
+    root: &S3Path,
+    options: ListOptions,
+    token: Option<&ListToken>,
+) -> S3Result<Option<ListPage>> {
+    if options.page_size == Some(0) {
+        let mut one = ListOptions::new();
+        one.page_size = Some(1);
+        storage
+            .list_page(root, &one, None)
+            .await
+            .map_err(s3_error)?;
+        return Ok(None);
+    }
+    let page = storage
+        .list_page(root, &options, token)
+        .await
+        .map_err(s3_error)?;
+    Ok(Some(page))
 }
 
 /// `max-keys` within S3's bounds: negative is refused, above 1000 is 1000.
