@@ -43,7 +43,7 @@ pub(crate) fn body_stream(
 }
 
 /// The error of a body that sent nothing for `idle`.
-fn stalled(idle: Duration) -> Error {
+pub(crate) fn stalled(idle: Duration) -> Error {
     Error::Timeout {
         message: format!(
             "the object body sent nothing for {} ms (read timeout)",

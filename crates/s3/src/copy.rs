@@ -64,7 +64,12 @@ impl Copier<'_> {
         self.writes
             .conditions(&options.mode, "conditional copy_object")?;
         let source = head_object(self.client, self.logs, from).await?;
-        let store = S3Multipart::new(self.client.clone(), self.logs.clone(), self.writes.clone());
+        let store = S3Multipart::new(
+            self.client.clone(),
+            None,
+            self.logs.clone(),
+            self.writes.clone(),
+        );
         copy_in_parts(&store, from, &source, to, options, self.transfer).await?;
         Ok(())
     }

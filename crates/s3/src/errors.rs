@@ -79,19 +79,19 @@ where
 }
 
 /// What an error answer of the service says.
-struct ServiceFailure<'a> {
+pub(crate) struct ServiceFailure<'a> {
     /// The S3 error code, empty when the answer has none (a HEAD, a 304).
-    code: &'a str,
+    pub(crate) code: &'a str,
     /// The HTTP status.
-    status: u16,
+    pub(crate) status: u16,
     /// The service's message, which may repeat the key.
-    message: &'a str,
+    pub(crate) message: &'a str,
     /// The object's size, from the `Content-Range: bytes */N` of a 416 answer.
-    size: Option<u64>,
+    pub(crate) size: Option<u64>,
 }
 
 /// Maps an S3 error code and HTTP status onto the core kinds.
-fn from_service(failure: &ServiceFailure<'_>, path: &S3Path) -> Error {
+pub(crate) fn from_service(failure: &ServiceFailure<'_>, path: &S3Path) -> Error {
     let &ServiceFailure {
         code,
         status,
@@ -136,7 +136,7 @@ fn from_service(failure: &ServiceFailure<'_>, path: &S3Path) -> Error {
 
 /// `": <io error kind>"` when the source chain holds an I/O error; never the error's text,
 /// which may name the endpoint.
-fn io_detail(error: &(dyn StdError + 'static)) -> String {
+pub(crate) fn io_detail(error: &(dyn StdError + 'static)) -> String {
     let mut source = error.source();
     while let Some(current) = source {
         if let Some(io) = current.downcast_ref::<std::io::Error>() {

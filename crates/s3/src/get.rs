@@ -1,6 +1,7 @@
 //! GetObject with a byte range and conditions: the body streamed, a 304 as
 //! [`GetOutcome::NotModified`], a 206 read through its `Content-Range`.
 
+use std::ops::Range;
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
@@ -9,7 +10,8 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput as SdkGetObjectOutput;
 use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use stowage_core::{
-    Error, GetObjectOutput, GetOptions, GetOutcome, NotModified, ObjectBody, Result, S3Path,
+    Error, GetObjectOutput, GetOptions, GetOutcome, NotModified, ObjectBody, ObjectMeta, Result,
+    S3Path,
 };
 
 use crate::body::body_stream;
@@ -61,15 +63,30 @@ fn found(
     idle: Option<Duration>,
 ) -> Result<GetObjectOutput> {
     let mut meta = object_meta(path, &output);
-    let range = match output.content_range() {
-        None => 0..meta.size,
+    let range = served_range(path, &mut meta, output.content_range())?;
+    Ok(GetObjectOutput {
+        meta,
+        range,
+        body: ObjectBody::new(body_stream(output.body, logs, idle)),
+    })
+}
+
+/// The bytes a GetObject answer holds: all of them without a `Content-Range`, else the
+/// range it names, `meta.size` then set to the object's total.
+pub(crate) fn served_range(
+    path: &S3Path,
+    meta: &mut ObjectMeta,
+    content_range: Option<&str>,
+) -> Result<Range<u64>> {
+    match content_range {
+        None => Ok(0..meta.size),
         // No byte of an empty object can be served, whatever a server answers (Garage 2.5
         // sends 206 with `bytes 0-18446744073709551615/0` for a suffix range); S3 says 416.
         Some(header) if content_range::total(header) == Some(0) => {
-            return Err(Error::RangeNotSatisfiable {
+            Err(Error::RangeNotSatisfiable {
                 path: path.clone(),
                 size: Some(0),
-            });
+            })
         }
         Some(header) => {
             let parsed = content_range::parse(header).ok_or_else(|| Error::Service {
@@ -79,14 +96,9 @@ fn found(
                 path: Some(path.clone()),
             })?;
             meta.size = parsed.total;
-            parsed.range
+            Ok(parsed.range)
         }
-    };
-    Ok(GetObjectOutput {
-        meta,
-        range,
-        body: ObjectBody::new(body_stream(output.body, logs, idle)),
-    })
+    }
 }
 
 /// The SDK reports a 304 as an error with no code; its headers name the current version.

@@ -59,6 +59,7 @@ mod errors;
 mod get;
 mod head;
 mod keys;
+mod lean;
 mod list;
 mod logging;
 mod meta;

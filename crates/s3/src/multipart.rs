@@ -3,6 +3,7 @@
 //! checks.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
@@ -16,6 +17,7 @@ use stowage_core::{Error, PutMode, PutOptions, PutResult, Result, S3Path};
 
 use crate::errors::failure;
 use crate::keys::copy_source;
+use crate::lean::{self, Lean};
 use crate::logging::SdkLogs;
 use crate::uploads::abort_multipart_upload;
 use crate::write::{WriteSettings, with_object_fields};
@@ -24,15 +26,23 @@ use crate::write::{WriteSettings, with_object_fields};
 #[derive(Clone)]
 pub(crate) struct S3Multipart {
     client: Client,
+    lean: Option<Arc<Lean>>,
     logs: SdkLogs,
     writes: WriteSettings,
 }
 
 impl S3Multipart {
-    /// Requests through `client` under `writes`, SDK events filtered by `logs`.
-    pub(crate) fn new(client: Client, logs: SdkLogs, writes: WriteSettings) -> Self {
+    /// Requests through `client` (a single PutObject through `lean` when given) under
+    /// `writes`, SDK events filtered by `logs`.
+    pub(crate) fn new(
+        client: Client,
+        lean: Option<Arc<Lean>>,
+        logs: SdkLogs,
+        writes: WriteSettings,
+    ) -> Self {
         Self {
             client,
+            lean,
             logs,
             writes,
         }
@@ -41,13 +51,13 @@ impl S3Multipart {
 
 /// The Content-Type of an object put without one. The SDK sends it with every PutObject
 /// body, so a multipart upload names it too: an object's type does not depend on its size.
-const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
 /// The base64 CRC32 of `body`, as `x-amz-checksum-crc32` carries it.
 ///
 /// Sent with every body instead of a signed payload hash: the server rejects a body whose
 /// CRC32 differs (a byte corrupted in transit) and the client skips hashing it with SHA-256.
-fn crc32(body: &[u8]) -> String {
+pub(crate) fn crc32(body: &[u8]) -> String {
     STANDARD.encode(crc32fast::hash(body).to_be_bytes())
 }
 
@@ -63,6 +73,12 @@ impl MultipartStore for S3Multipart {
         body: Bytes,
         options: &PutOptions,
     ) -> Result<PutResult> {
+        if let Some(lean) = &self.lean
+            && Lean::serves(path.bucket())
+            && lean::sends_put(options)
+        {
+            return lean::put_object(lean, &self.logs, &self.writes, path, body, options).await;
+        }
         let conditions = self
             .writes
             .conditions(&options.mode, "conditional put_object")?;

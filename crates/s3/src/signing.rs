@@ -17,8 +17,8 @@ pub(crate) struct Signing {
     signer: PostPolicySigner,
     clock: Arc<dyn Clock>,
     ttl_limits: TtlLimits,
-    credentials: Option<CredentialsCache>,
-    bucket_urls: BucketUrls,
+    credentials: Option<Arc<CredentialsCache>>,
+    bucket_urls: Arc<BucketUrls>,
 }
 
 impl Default for Signing {
@@ -29,7 +29,7 @@ impl Default for Signing {
             clock: Arc::new(SystemClock),
             ttl_limits: TtlLimits::default(),
             credentials: None,
-            bucket_urls: BucketUrls::default(),
+            bucket_urls: Arc::default(),
         }
     }
 }
@@ -47,7 +47,7 @@ impl Signing {
 
     /// Replaces the credentials provider, forgetting credentials resolved from the old one.
     pub(crate) fn set_credentials_provider(&mut self, provider: impl ProvideCredentials + 'static) {
-        self.credentials = Some(CredentialsCache::new(provider));
+        self.credentials = Some(Arc::new(CredentialsCache::new(provider)));
     }
 
     /// The TTL ceilings in force.
@@ -71,8 +71,13 @@ impl Signing {
     }
 
     /// The credentials to sign with; `None` without a credentials provider.
-    pub(crate) fn credentials(&self) -> Option<&CredentialsCache> {
+    pub(crate) fn credentials(&self) -> Option<&Arc<CredentialsCache>> {
         self.credentials.as_ref()
+    }
+
+    /// The bucket URLs found so far, shared with the lean request path.
+    pub(crate) fn bucket_urls(&self) -> &Arc<BucketUrls> {
+        &self.bucket_urls
     }
 
     /// The base URL of `bucket`; see [`BucketUrls::get`].

@@ -1,7 +1,7 @@
 //! [`S3Storage`] and its [`ObjectStorage`] implementation.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,6 +25,7 @@ use crate::endpoint::custom_endpoint;
 use crate::errors::failure;
 use crate::get::get_object_with;
 use crate::head::head_object;
+use crate::lean::{self, Lean};
 use crate::list::list_page;
 use crate::logging::SdkLogs;
 use crate::multipart::S3Multipart;
@@ -44,6 +45,10 @@ pub(crate) const BACKEND: &str = "s3";
 /// Cheap to share: hold it in an `Arc<dyn ObjectStorage>`. `Debug` shows no credentials.
 pub struct S3Storage {
     client: Client,
+    /// Whether GetObject, HeadObject, PutObject and DeleteObject may take the lean path.
+    lean_requests: bool,
+    /// The lean path, made at the first request that may take it.
+    lean: OnceLock<Option<Arc<Lean>>>,
     signing: Signing,
     delete_concurrency: usize,
     sdk_debug_logs: bool,
@@ -85,9 +90,14 @@ impl S3Storage {
     ///
     /// Conditional writes are on when the config names no custom endpoint URL (AWS) and off
     /// when it does; see [`S3StorageBuilder::conditional_writes`].
+    ///
+    /// GetObject, HeadObject, PutObject and DeleteObject take the lean path (see
+    /// [`S3StorageBuilder::lean_requests`]) unless the config names an HTTP client of its
+    /// own, which only the SDK's requests would go through.
     pub fn from_sdk_config(config: &aws_config::SdkConfig) -> Self {
         let storage = Self::from_client(Client::new(config))
-            .with_conditional_writes(!custom_endpoint(config));
+            .with_conditional_writes(!custom_endpoint(config))
+            .with_lean_requests(config.http_client().is_none());
         match config.credentials_provider() {
             Some(provider) => storage.with_credentials_provider(provider),
             None => storage,
@@ -106,11 +116,17 @@ impl S3Storage {
     /// start off: a create-only or compare-and-swap write is [`Error::Unsupported`] until
     /// [`S3Storage::with_conditional_writes`] says the store enforces them (AWS does).
     ///
+    /// Every request goes through the client, which may carry an HTTP client, interceptors
+    /// or a retry classifier of its own: the lean path stays off until
+    /// [`S3Storage::with_lean_requests`] turns it on.
+    ///
     /// [`Error::InvalidArgument`]: stowage_core::Error::InvalidArgument
     /// [`Error::Unsupported`]: stowage_core::Error::Unsupported
     pub fn from_client(client: Client) -> Self {
         Self {
             client,
+            lean_requests: false,
+            lean: OnceLock::new(),
             signing: Signing::default(),
             delete_concurrency: 8,
             sdk_debug_logs: false,
@@ -176,7 +192,24 @@ impl S3Storage {
         provider: impl ProvideCredentials + 'static,
     ) -> Self {
         self.signing.set_credentials_provider(provider);
+        self.lean = OnceLock::new();
         self
+    }
+
+    /// Whether GetObject, HeadObject, PutObject and DeleteObject take the lean path; see
+    /// [`S3StorageBuilder::lean_requests`].
+    #[must_use]
+    pub fn with_lean_requests(mut self, enabled: bool) -> Self {
+        self.lean_requests = enabled;
+        self.lean = OnceLock::new();
+        self
+    }
+
+    /// True when GetObject, HeadObject, PutObject and DeleteObject take the lean path: it
+    /// is on, and the storage has what it needs (a credentials provider, a region, the
+    /// standard retry mode).
+    pub fn lean_requests(&self) -> bool {
+        self.lean().is_some()
     }
 
     /// How many DeleteObjects requests a batch delete keeps in flight (default 8).
@@ -214,13 +247,56 @@ impl S3Storage {
         SdkLogs::new(self.sdk_debug_logs)
     }
 
-    /// The multipart requests of one operation.
-    fn multipart(&self, logs: SdkLogs) -> S3Multipart {
-        S3Multipart::new(self.client.clone(), logs, self.writes.clone())
+    /// The lean path, when it is on and can serve this storage.
+    fn lean(&self) -> Option<&Arc<Lean>> {
+        if !self.lean_requests {
+            return None;
+        }
+        self.lean
+            .get_or_init(|| Lean::new(&self.client, &self.signing).map(Arc::new))
+            .as_ref()
     }
 
-    /// DeleteObject.
+    /// The lean path for a request on `path`, when it takes it.
+    fn lean_for(&self, path: &S3Path) -> Option<&Lean> {
+        self.lean()
+            .filter(|_| Lean::serves(path.bucket()))
+            .map(AsRef::as_ref)
+    }
+
+    /// The multipart requests of one operation.
+    fn multipart(&self, logs: SdkLogs) -> S3Multipart {
+        S3Multipart::new(
+            self.client.clone(),
+            self.lean().cloned(),
+            logs,
+            self.writes.clone(),
+        )
+    }
+
+    /// GetObject, on the lean path when it takes it.
+    async fn get(&self, path: &S3Path, options: &GetOptions) -> Result<GetOutcome> {
+        let logs = self.sdk_logs();
+        match self.lean_for(path) {
+            Some(lean) => lean::get_object_with(lean, &logs, path, options).await,
+            None => get_object_with(&self.client, logs, path, options).await,
+        }
+    }
+
+    /// HeadObject, on the lean path when it takes it.
+    async fn head(&self, path: &S3Path) -> Result<ObjectMeta> {
+        let logs = self.sdk_logs();
+        match self.lean_for(path) {
+            Some(lean) => lean::head_object(lean, &logs, path).await,
+            None => head_object(&self.client, &logs, path).await,
+        }
+    }
+
+    /// DeleteObject, on the lean path when it takes it.
     async fn delete(&self, path: &S3Path) -> Result<()> {
+        if let Some(lean) = self.lean_for(path) {
+            return lean::delete_object(lean, &self.sdk_logs(), path).await;
+        }
         let key = path.object_key()?;
         self.sdk_logs()
             .run(
@@ -270,6 +346,7 @@ impl fmt::Debug for S3Storage {
             .field("clock", self.signing.clock())
             .field("delete_concurrency", &self.delete_concurrency)
             .field("sdk_debug_logs", &self.sdk_debug_logs)
+            .field("lean_requests", &self.lean_requests)
             .field("conditional_writes", &self.writes.conditional_writes)
             .field("default_encryption", &self.writes.encryption)
             .field("default_storage_class", &self.writes.storage_class)
@@ -295,13 +372,13 @@ impl ObjectStorage for S3Storage {
     }
 
     async fn get_object_with(&self, path: &S3Path, options: &GetOptions) -> Result<GetOutcome> {
-        async { logged(get_object_with(&self.client, self.sdk_logs(), path, options).await) }
+        async { logged(self.get(path, options).await) }
             .instrument(span::operation(BACKEND, "get_object_with", path))
             .await
     }
 
     async fn head_object(&self, path: &S3Path) -> Result<ObjectMeta> {
-        async { logged(head_object(&self.client, &self.sdk_logs(), path).await) }
+        async { logged(self.head(path).await) }
             .instrument(span::operation(BACKEND, "head_object", path))
             .await
     }

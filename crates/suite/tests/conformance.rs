@@ -1,7 +1,9 @@
 //! The conformance suite (`stowage-testkit`) against every backend in the workspace.
 //!
 //! The suite runs on the memory backend, on the S3-compatible test server
-//! (`STOWAGE_TEST_S3_*`, or a private Garage this binary starts) and on the memory backend
+//! (`STOWAGE_TEST_S3_*`, or a private Garage this binary starts) twice (GetObject,
+//! HeadObject, PutObject and DeleteObject on the lean path, then every request through the
+//! SDK) and on the memory backend
 //! served as an S3 endpoint (every signature checked, conditional writes enforced), followed
 //! by the differential test of the memory backend against that server. Conditional
 //! writes, which Garage ignores, are proven on moto (`stowage_testkit::servers::moto`): the suite's
@@ -10,6 +12,11 @@
 stowage_testkit::conformance_tests!(memory_backend, stowage_testkit::backends::memory());
 
 stowage_testkit::conformance_tests!(s3_backend, stowage_testkit::backends::s3());
+
+stowage_testkit::conformance_tests!(
+    s3_backend_through_the_sdk_alone,
+    stowage_testkit::backends::s3_sdk_only()
+);
 
 stowage_testkit::conformance_tests!(
     s3_backend_on_memory_endpoint,

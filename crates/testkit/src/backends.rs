@@ -82,6 +82,21 @@ pub async fn s3() -> Backend {
 /// When the backend cannot be built from the server's settings.
 #[cfg(all(feature = "s3", feature = "http"))]
 pub async fn garage(server: &crate::TestServer) -> Backend {
+    garage_backend(server, true).await
+}
+
+/// The S3 backend on the [`TestServer`](crate::TestServer) (Garage) with every request
+/// through the SDK ([`S3StorageBuilder::lean_requests`] off), redeeming over HTTP.
+///
+/// [`S3StorageBuilder::lean_requests`]: stowage_s3::S3StorageBuilder::lean_requests
+#[cfg(all(feature = "s3", feature = "http"))]
+pub async fn s3_sdk_only() -> Backend {
+    garage_backend(crate::TestServer::get(), false).await
+}
+
+/// The S3 backend on a Garage `server`, its lean path on or off.
+#[cfg(all(feature = "s3", feature = "http"))]
+async fn garage_backend(server: &crate::TestServer, lean_requests: bool) -> Backend {
     let capabilities = Capabilities {
         create_only_writes: false,
         compare_and_swap_writes: false,
@@ -92,6 +107,7 @@ pub async fn garage(server: &crate::TestServer) -> Backend {
     let storage = server
         .s3_builder()
         .transfer_settings(small_parts())
+        .lean_requests(lean_requests)
         .build()
         .await
         .expect("an S3 backend on the Garage server");

@@ -282,6 +282,46 @@ async fn slow_down_twice_then_the_third_attempt_succeeds() {
     storage.delete_object(&path).await.expect("the delete");
 }
 
+/// The header every SDK request carries and lean requests do not.
+const SDK_INVOCATION_HEADER: &str = "amz-sdk-invocation-id";
+
+#[tokio::test]
+async fn object_requests_take_the_lean_path_unless_it_is_turned_off() {
+    let proxy = proxy().await;
+    let sdk_requests = RequestMatch::any().header(SDK_INVOCATION_HEADER);
+    for lean_requests in [true, false] {
+        let storage = storage_through(&proxy, |builder| builder.lean_requests(lean_requests)).await;
+        assert_eq!(storage.lean_requests(), lean_requests);
+        let path = fresh_path("lean");
+        let bytes = content(1024);
+        proxy.clear();
+
+        write(&storage, &path, &bytes).await;
+        let meta = storage.head_object(&path).await.expect("the head");
+        assert_eq!(read_all(&storage, &path).await, bytes);
+        storage.delete_object(&path).await.expect("the delete");
+
+        assert_eq!(meta.size, 1024);
+        assert_eq!(
+            meta.content_type.as_deref(),
+            Some("application/octet-stream")
+        );
+        assert_eq!(proxy.requests_seen(&RequestMatch::any()), 4);
+        let expected_sdk = if lean_requests { 0 } else { 4 };
+        assert_eq!(
+            proxy.requests_seen(&sdk_requests),
+            expected_sdk,
+            "lean: {lean_requests}"
+        );
+        // The body sent carries its CRC32 either way, for the server to check.
+        assert_eq!(
+            proxy.requests_seen(&puts().header("x-amz-checksum-crc32")),
+            1,
+            "lean: {lean_requests}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn internal_errors_on_every_attempt_are_a_service_error() {
     let proxy = proxy().await;
@@ -823,9 +863,21 @@ const HANG: Duration = Duration::from_secs(60);
 
 /// Every operation under every fault, with 3 attempts and a 1 s read timeout: it succeeds
 /// with the right bytes, or fails with a typed error of a failure kind (never `NotFound`, a
-/// wrong body, a panic or a hang).
+/// wrong body, a panic or a hang). GetObject, HeadObject, PutObject and DeleteObject take
+/// the lean path.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
+    fault_matrix(true).await;
+}
+
+/// The same matrix with every request through the SDK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_under_every_fault_succeeds_or_fails_typed_through_the_sdk_alone() {
+    fault_matrix(false).await;
+}
+
+/// The fault matrix, with the lean path on or off.
+async fn fault_matrix(lean_requests: bool) {
     let logs = stowage_testkit::logs::capture();
     let proxy = proxy().await;
     let storage = std::sync::Arc::new(
@@ -833,10 +885,12 @@ async fn every_operation_under_every_fault_succeeds_or_fails_typed() {
             builder
                 .max_attempts(3)
                 .read_timeout(Duration::from_secs(1))
+                .lean_requests(lean_requests)
                 .transfer_settings(stowage_testkit::areas::transfers::small_parts())
         })
         .await,
     );
+    assert_eq!(storage.lean_requests(), lean_requests);
     let bytes = content(64 * 1024);
     let mut outcomes = Vec::new();
     let mut keys = Vec::new();

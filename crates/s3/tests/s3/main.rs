@@ -115,6 +115,7 @@ async fn on_canned(endpoint: &str) -> S3Storage {
 
 mod canned;
 mod endpoint;
+mod lean;
 mod listing;
 mod moto;
 mod objects;

@@ -1,0 +1,284 @@
+//! The lean request path against the SDK it stands in for: the same request headers, the
+//! same outcome for any answer a server gives, the same check of a body's checksum.
+
+use stowage_testkit::support::ScriptedServer;
+
+use super::*;
+
+/// A storage on the canned server with the lean path on or off, conditional writes on, no
+/// retries.
+async fn on_canned_lean(endpoint: &str, lean_requests: bool) -> S3Storage {
+    let storage = TestServer::get()
+        .s3_builder()
+        .endpoint_url(endpoint)
+        .max_attempts(1)
+        .conditional_writes(true)
+        .lean_requests(lean_requests)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(storage.lean_requests(), lean_requests);
+    storage
+}
+
+/// What a caller can tell apart in a result: success, or the error's kind (with the code
+/// and status of a service error).
+fn outcome<T>(result: &Result<T, Error>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(Error::Service { code, status, .. }) => format!("Service {status} {code}"),
+        Err(Error::RangeNotSatisfiable { size, .. }) => format!("RangeNotSatisfiable {size:?}"),
+        Err(error) => error.kind_name().to_owned(),
+    }
+}
+
+/// HeadObject, GetObject (its body read), a put with every option and DeleteObject on
+/// `storage`: each outcome.
+async fn four_operations(storage: &S3Storage, object: &S3Path) -> Vec<String> {
+    let head = storage.head_object(object).await;
+    let get = match storage.get_object(object).await {
+        Ok(output) => output.body.bytes().await.map(|bytes| bytes.len()),
+        Err(error) => Err(error),
+    };
+    let put = storage
+        .put_object(object, "x".into(), attributes().mode(PutMode::Create))
+        .await;
+    let delete = storage.delete_object(object).await;
+    vec![
+        format!("head {}", outcome(&head)),
+        format!("get {}", outcome(&get)),
+        format!("put {}", outcome(&put)),
+        format!("delete {}", outcome(&delete)),
+    ]
+}
+
+/// An HTTP answer: a status, maybe a Content-Range, and a body that is S3's XML error, an
+/// XML document cut short, or any bytes.
+fn any_answer() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let status = prop_oneof![
+        proptest::sample::select(vec![
+            200_u16, 204, 206, 301, 304, 400, 403, 404, 409, 412, 416, 429, 500, 503
+        ]),
+        200..600_u16,
+    ];
+    let code = proptest::sample::select(vec![
+        "NoSuchKey",
+        "NoSuchBucket",
+        "AccessDenied",
+        "SlowDown",
+        "InvalidRange",
+        "PreconditionFailed",
+        "InternalError",
+        "RequestTimeout",
+        "Whatever",
+    ]);
+    let body = prop_oneof![
+        code.prop_map(|code| format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+             <Message>about a key</Message></Error>"
+        )
+        .into_bytes()),
+        ("<Error><Code>[A-Za-z]{0,12}", 0..40_usize).prop_map(|(start, cut)| start
+            .into_bytes()
+            .into_iter()
+            .take(cut)
+            .collect()),
+        proptest::collection::vec(any::<u8>(), 0..100),
+    ];
+    let range = proptest::option::of(proptest::sample::select(vec![
+        "bytes 0-9/20",
+        "bytes */20",
+        "bytes 0-18446744073709551615/0",
+        "garbage",
+    ]));
+    (status, range, body).prop_map(|(status, range, body)| {
+        let range = range.map_or_else(String::new, |r| format!("Content-Range: {r}\r\n"));
+        let mut answer = format!(
+            "HTTP/1.1 {status} Whatever\r\nContent-Type: application/xml\r\n{range}\
+             ETag: \"e1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        answer.extend(body);
+        answer
+    })
+}
+
+/// Whatever a server answers, the lean path and the SDK give the same outcome: success or
+/// the same error kind (for a service error, the same status and code). Prints how many
+/// answers it tried.
+#[test]
+fn lean_requests_and_the_sdk_read_every_answer_alike() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(ScriptedServer::start(Vec::<Vec<u8>>::new()));
+    let lean = runtime.block_on(on_canned_lean(server.endpoint(), true));
+    let sdk = runtime.block_on(on_canned_lean(server.endpoint(), false));
+    let object = path("fuzz-bucket", "lean/raw-key-never-printed.bin");
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(256_u32)
+        .max(256);
+    let tried = std::sync::atomic::AtomicUsize::new(0);
+    let config = ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(reply in any_answer())| {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        server.answer_with(reply.clone());
+        let (lean_outcomes, sdk_outcomes) = runtime.block_on(async {
+            (
+                four_operations(&lean, &object).await,
+                four_operations(&sdk, &object).await,
+            )
+        });
+        prop_assert_eq!(
+            lean_outcomes,
+            sdk_outcomes,
+            "the answer: {:?}",
+            String::from_utf8_lossy(&reply)
+        );
+    });
+    eprintln!(
+        "lean_requests_and_the_sdk_read_every_answer_alike: {} answers tried, 4 operations each",
+        tried.load(std::sync::atomic::Ordering::Relaxed)
+    );
+}
+
+/// The headers of the last request the server received, by name, for the names given.
+fn sent_headers(server: &ScriptedServer, names: &[&str]) -> Vec<String> {
+    let request = server.received().pop().expect("a request");
+    let lines: Vec<&str> = request.head.lines().collect();
+    names
+        .iter()
+        .map(|name| {
+            let prefix = format!("{name}:");
+            lines
+                .iter()
+                .find(|line| line.starts_with(&prefix))
+                .map_or_else(|| format!("{name}: <none>"), |line| (*line).to_owned())
+        })
+        .collect()
+}
+
+/// The method and path of a request head, without the query: the SDK adds an `x-id`
+/// parameter naming the operation, which servers ignore.
+fn request_target(head: &str) -> String {
+    let line = head.lines().next().unwrap_or_default();
+    let target = line.rsplit_once(' ').map_or(line, |(target, _)| target);
+    target
+        .split_once('?')
+        .map_or(target, |(path, _)| path)
+        .to_owned()
+}
+
+/// A put with every option and a conditional ranged read send the same headers through
+/// the lean path as through the SDK.
+#[tokio::test(flavor = "multi_thread")]
+async fn lean_requests_send_what_the_sdk_sends() {
+    const OK: &str =
+        "HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    const PUT_HEADERS: [&str; 12] = [
+        "content-type",
+        "cache-control",
+        "content-disposition",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "x-amz-meta-owner",
+        "x-amz-checksum-crc32",
+        "x-amz-content-sha256",
+        "if-none-match",
+        "x-amz-server-side-encryption",
+        "x-amz-storage-class",
+    ];
+    const GET_HEADERS: [&str; 6] = [
+        "range",
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "x-amz-checksum-mode",
+    ];
+    let server = ScriptedServer::start([OK]).await;
+    let object = path("some-bucket", "lean/a key?with#odd&chars");
+    let since = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let mut sent = Vec::new();
+    for lean_requests in [true, false] {
+        let storage = on_canned_lean(server.endpoint(), lean_requests).await;
+        let options = attributes()
+            .mode(PutMode::Create)
+            .encryption(Encryption::S3Managed)
+            .storage_class("STANDARD_IA");
+        storage
+            .put_object(&object, "hello".into(), options)
+            .await
+            .expect("the put");
+        let put_line = server.received().pop().expect("a request").head;
+        let put = sent_headers(&server, &PUT_HEADERS);
+        let read = GetOptions::new()
+            .range(ByteRange::inclusive(0, 9))
+            .if_match("\"e1\"")
+            .if_none_match("\"e2\"")
+            .if_modified_since(since)
+            .if_unmodified_since(since + Duration::from_secs(60));
+        let _ = storage.get_object_with(&object, &read).await;
+        let get_line = server.received().pop().expect("a request").head;
+        let get = sent_headers(&server, &GET_HEADERS);
+        sent.push((
+            request_target(&put_line),
+            put,
+            request_target(&get_line),
+            get,
+        ));
+    }
+    assert_eq!(sent[0], sent[1]);
+    assert!(
+        sent[0].0 == "put /some-bucket/lean/a%20key%3fwith%23odd%26chars",
+        "{:?}",
+        sent[0].0
+    );
+}
+
+/// A body that differs from the checksum its answer announces fails as it is read, on
+/// both paths; one that matches is read whole; a multipart object's checksum of parts is
+/// not checked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_differs_from_its_checksum_is_an_io_error() {
+    let crc = BASE64.encode(crc32fast::hash(b"hello world").to_be_bytes());
+    let answer = |checksum: &str, body: &str| {
+        format!(
+            "HTTP/1.1 200 OK\r\nx-amz-checksum-crc32: {checksum}\r\nETag: \"e1\"\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let object = path("some-bucket", "lean/checked");
+    for lean_requests in [true, false] {
+        let server = ScriptedServer::start([
+            answer(&crc, "hello w0rld"),
+            answer(&crc, "hello world"),
+            answer(&format!("{crc}-3"), "hello w0rld"),
+        ])
+        .await;
+        let storage = on_canned_lean(server.endpoint(), lean_requests).await;
+        let corrupted = storage.get_object(&object).await.expect("the head");
+        let read = corrupted.body.bytes().await;
+        assert!(
+            matches!(read, Err(Error::Io { .. })),
+            "lean: {lean_requests}: {read:?}"
+        );
+        let whole = storage.get_object(&object).await.expect("the head");
+        assert_eq!(whole.body.bytes().await.unwrap(), "hello world");
+        let parts = storage.get_object(&object).await.expect("the head");
+        assert_eq!(parts.body.bytes().await.unwrap(), "hello w0rld");
+    }
+}
