@@ -5,7 +5,7 @@
 #   scripts/bench.sh cpu        # signing + memory backend only (criterion, boto3, object_store)
 #   scripts/bench.sh server     # Garage on 127.0.0.1 only (stowage, boto3, curl)
 #   scripts/bench.sh transfer   # 1 GiB uploads and downloads on Garage (stowage, boto3, rclone, curl)
-#   scripts/bench.sh small      # 1 KiB PUT/GET/HEAD on Garage: stowage, aws-sdk-s3, object_store, boto3
+#   scripts/bench.sh small      # 1 KiB PUT/GET/HEAD on Garage: stowage (lean and SDK path), aws-sdk-s3, object_store, boto3
 #   scripts/bench.sh endpoint   # 1 KiB PUT/GET/HEAD on `stowage serve`, Garage and moto; serve's start time
 #   scripts/bench.sh browser    # a 1 GiB upload through Uppy in Chromium to Garage, by the example app
 #   scripts/bench.sh big        # not part of `all`: a 6 GiB upload, copy and download on Garage
@@ -24,7 +24,8 @@
 # rclone copyto and curl on presigned URLs, each a fresh process, peak RSS of each, the CPU
 # time of each client and of Garage over each transfer.
 # Small: SMALL_ROUNDS interleaved rounds (3 by default) of PUT, GET and HEAD of 1 KiB at
-# concurrency 1 and 32 on Garage by stowage's S3 backend, the raw aws-sdk-s3 client and
+# concurrency 1 and 32 on Garage by stowage's S3 backend (its lean path, and with every
+# request through the SDK), the raw aws-sdk-s3 client and
 # object_store's AmazonS3 (crates/bench/benches/small_objects.rs) and boto3
 # (crates/bench/benches/small_objects_boto3.py): ops/s and client CPU per 1000 requests,
 # medians of the rounds.
@@ -140,7 +141,7 @@ run_transfer() {
 
 run_small() {
     start_garage
-    echo "== 1 KiB PUT/GET/HEAD, ${SMALL_ROUNDS:-3} interleaved rounds: stowage, aws-sdk-s3, object_store, boto3" >&2
+    echo "== 1 KiB PUT/GET/HEAD, ${SMALL_ROUNDS:-3} interleaved rounds: stowage (lean, SDK path), aws-sdk-s3, object_store, boto3" >&2
     cargo bench -p stowage-bench --bench small_objects --no-run >&2
     local bench
     bench="$(bench_executable small_objects)"

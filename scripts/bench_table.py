@@ -246,7 +246,8 @@ def big_rows(out):
 
 def small_rows(out):
     """scripts/bench.sh small: ops/s and client CPU per 1000 requests, medians of the rounds;
-    stowage against object_store, with aws-sdk-s3 and boto3 beside."""
+    stowage (its lean path) against object_store, with stowage's SDK path, aws-sdk-s3 and
+    boto3 beside."""
     path = os.path.join(out, "small.jsonl")
     if not os.path.exists(path):
         return []
@@ -271,7 +272,7 @@ def small_rows(out):
             if ours is None or theirs is None:
                 continue
             others = []
-            for client in ("aws-sdk-s3", "boto3"):
+            for client in ("stowage, SDK path", "aws-sdk-s3", "boto3"):
                 ops, cpu = medians(op, concurrency, client)
                 if ops is not None:
                     others.append(f"{client} {ops:,.0f}/s, {cpu:.0f} ms CPU")

@@ -1,5 +1,6 @@
 //! Small objects: PUT, GET and HEAD of 1 KiB at concurrency 1 and 32, by stowage's S3
-//! backend, the raw `aws-sdk-s3` client it runs on, and object_store's `AmazonS3`, one
+//! backend (its lean path, and every request through the SDK), the raw `aws-sdk-s3` client
+//! it runs on, and object_store's `AmazonS3`, one
 //! round of each per run (`scripts/bench.sh small` interleaves rounds with boto3's,
 //! `crates/bench/benches/small_objects_boto3.py`).
 //!
@@ -59,78 +60,22 @@ impl Op {
 /// A client under test.
 #[derive(Clone)]
 enum Client {
-    /// stowage's S3 backend.
-    Stowage(Arc<S3Storage>),
+    /// stowage's S3 backend: with its lean path (`stowage`), or with every request through
+    /// the SDK (`stowage, SDK path`).
+    Stowage(&'static str, Arc<S3Storage>),
     /// The SDK client, as stowage builds it, or with one setting changed (the name says
     /// which).
     Sdk(&'static str, aws_sdk_s3::Client),
     /// object_store's S3 store.
     ObjectStore(Arc<AmazonS3>),
-    /// The floor of a lean path (`SMALL_VARIANTS=1`): requests signed by core's SigV4
-    /// module with its cached key, sent over a pooled hyper client, with nothing else (no
-    /// retries, timeouts or error mapping).
-    Lean(Arc<Lean>),
-}
-
-/// What the lean prototype sends with.
-struct Lean {
-    /// A pooled HTTP/1 client.
-    http: hyper_util::client::legacy::Client<
-        hyper_util::client::legacy::connect::HttpConnector,
-        http_body_util::Full<Bytes>,
-    >,
-    /// The server's URL.
-    endpoint: String,
-    /// The region signed for.
-    region: String,
-    /// The credentials.
-    credentials: stowage::backend::SigningCredentials,
-    /// Signing keys, derived once a day.
-    keys: stowage::backend::sigv4::SigningKeyCache,
-}
-
-impl Lean {
-    /// One signed request: the status and the body.
-    async fn send(&self, method: &str, bucket: &str, key: &str, body: Bytes) -> (u16, Bytes) {
-        use http_body_util::BodyExt as _;
-        use stowage::backend::sigv4::{Authorize, SigningTime};
-        let url = format!(
-            "{}/{bucket}/{}",
-            self.endpoint,
-            stowage::backend::uri::encode_path(key)
-        );
-        let time = SigningTime::new(std::time::SystemTime::now()).unwrap();
-        let length = body.len().to_string();
-        let mut signing = Authorize::new(method, &url, &self.region);
-        if method == "PUT" {
-            signing = signing.header("content-length", &length);
-        }
-        let signed = signing.sign(&self.credentials, &time, &self.keys).unwrap();
-        let mut request = http::Request::builder().method(method).uri(&url);
-        for (name, value) in signed {
-            request = request.header(name, value);
-        }
-        if method == "PUT" {
-            request = request.header("content-length", length);
-        }
-        let response = self
-            .http
-            .request(request.body(http_body_util::Full::new(body)).unwrap())
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        (status, body)
-    }
 }
 
 impl Client {
     fn name(&self) -> &'static str {
         match self {
-            Self::Stowage(_) => "stowage",
+            Self::Stowage(name, _) => name,
             Self::Sdk(name, _) => name,
             Self::ObjectStore(_) => "object_store",
-            Self::Lean(_) => "lean prototype",
         }
     }
 
@@ -138,7 +83,7 @@ impl Client {
     async fn request(&self, bucket: &str, op: Op, n: usize, body: &Bytes) {
         let key = format!("bench-small/{}/{}", self.name(), n % KEYS);
         match self {
-            Self::Stowage(storage) => {
+            Self::Stowage(_, storage) => {
                 let path = S3Path::new(bucket, &key).unwrap();
                 match op {
                     Op::Put => {
@@ -189,18 +134,6 @@ impl Client {
                         .unwrap();
                 }
             },
-            Self::Lean(lean) => {
-                let (method, body) = match op {
-                    Op::Put => ("PUT", body.clone()),
-                    Op::Get => ("GET", Bytes::new()),
-                    Op::Head => ("HEAD", Bytes::new()),
-                };
-                let (status, answer) = lean.send(method, bucket, &key, body).await;
-                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
-                if let Op::Get = op {
-                    assert_eq!(answer.len(), SIZE);
-                }
-            }
             Self::ObjectStore(store) => {
                 let path = StorePath::from(key.as_str());
                 match op {
@@ -359,7 +292,17 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let round: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(0);
     let stowage = server.s3_storage().await;
+    assert!(
+        stowage.lean_requests(),
+        "the S3 backend takes its lean path"
+    );
     let sdk = stowage.client().clone();
+    let stowage_sdk_path = server
+        .s3_builder()
+        .lean_requests(false)
+        .build()
+        .await
+        .expect("the S3 backend, SDK path");
     let object_store = AmazonS3Builder::new()
         .with_endpoint(&server.endpoint)
         .with_allow_http(true)
@@ -370,23 +313,13 @@ async fn main() {
         .build()
         .expect("object_store's S3 store");
     let mut clients = vec![
-        Client::Stowage(Arc::new(stowage)),
+        Client::Stowage("stowage", Arc::new(stowage)),
+        Client::Stowage("stowage, SDK path", Arc::new(stowage_sdk_path)),
         Client::Sdk("aws-sdk-s3", sdk.clone()),
         Client::ObjectStore(Arc::new(object_store)),
     ];
     if std::env::var_os("SMALL_VARIANTS").is_some() {
         clients.extend(variants(&sdk, &server.endpoint));
-        clients.push(Client::Lean(Arc::new(Lean {
-            http: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http(),
-            endpoint: server.endpoint.trim_end_matches('/').to_owned(),
-            region: server.region.clone(),
-            credentials: stowage::backend::SigningCredentials::new(
-                &server.access_key_id,
-                &server.secret_access_key,
-            ),
-            keys: stowage::backend::sigv4::SigningKeyCache::new(),
-        })));
     }
     // `ROUND CLIENT OP CONCURRENCY REQUESTS`: that one cell only, for a profiler.
     let one_cell = args.len() == 5;
