@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
@@ -26,7 +27,7 @@ const EMPTY_PAYLOAD_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b93
 const MAX_ANSWER_BODY: usize = 1024 * 1024;
 
 /// The `User-Agent` of lean requests.
-const USER_AGENT: &str = concat!("stowage/", env!("CARGO_PKG_VERSION"));
+const AGENT: &str = concat!("stowage/", env!("CARGO_PKG_VERSION"));
 
 /// A request on one object.
 pub(crate) struct Exchange<'a> {
@@ -137,13 +138,13 @@ impl Lean {
         uri: &Uri,
         credentials: &SigningCredentials,
     ) -> Result<Request<Full<Bytes>>> {
-        let length = exchange.body.as_ref().map(|body| body.len().to_string());
+        let length = exchange.body.as_ref().map(Bytes::len);
+        let length_text = length.map(|length| length.to_string());
         let mut signing = Authorize::new(exchange.method.as_str(), url, &self.region);
-        if let Some(length) = &length {
-            signing = signing.header("content-length", length);
-        } else {
-            signing = signing.payload_hash(EMPTY_PAYLOAD_HASH);
-        }
+        signing = match &length_text {
+            Some(length) => signing.header("content-length", length),
+            None => signing.payload_hash(EMPTY_PAYLOAD_HASH),
+        };
         for (name, value) in &exchange.headers {
             let value = value
                 .to_str()
@@ -152,13 +153,11 @@ impl Lean {
         }
         let time = SigningTime::new(SystemTime::now())?;
         let signature = signing.sign(credentials, &time, &self.keys)?;
-        let mut request = Request::builder()
-            .method(exchange.method.clone())
-            .uri(uri.clone())
-            .header(http::header::USER_AGENT, USER_AGENT);
-        let headers = request
-            .headers_mut()
-            .expect("a request built from a parsed method and URI");
+        let mut request = Request::new(Full::new(exchange.body.clone().unwrap_or_default()));
+        *request.method_mut() = exchange.method.clone();
+        *request.uri_mut() = uri.clone();
+        let headers = request.headers_mut();
+        headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
         for (name, value) in &exchange.headers {
             headers.append(name.clone(), value.clone());
         }
@@ -168,14 +167,9 @@ impl Lean {
             headers.append(name, value);
         }
         if let Some(length) = length {
-            headers.insert(
-                http::header::CONTENT_LENGTH,
-                HeaderValue::try_from(length).expect("digits are a header value"),
-            );
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
         }
-        request
-            .body(Full::new(exchange.body.clone().unwrap_or_default()))
-            .map_err(|_| Error::invalid_argument("the request could not be built"))
+        Ok(request)
     }
 
     /// One attempt: the answer's head within the read timeout, the whole attempt within the

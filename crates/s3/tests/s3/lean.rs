@@ -282,3 +282,39 @@ async fn a_body_that_differs_from_its_checksum_is_an_io_error() {
         assert_eq!(parts.body.bytes().await.unwrap(), "hello w0rld");
     }
 }
+
+/// An `https` endpoint gets TLS on the lean path as through the SDK: the server's first
+/// bytes are a TLS handshake record, and a server that is no TLS server is unreachable.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_endpoint_gets_tls() {
+    use tokio::io::AsyncReadExt as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!(
+        "https://localhost:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let first_bytes = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        // Both paths connect: each connection's first bytes, then it is closed.
+        while seen.len() < 2 {
+            let (mut connection, _) = listener.accept().await.unwrap();
+            let mut record = [0_u8; 3];
+            connection.read_exact(&mut record).await.unwrap();
+            seen.push(record);
+        }
+        seen
+    });
+    let object = path("some-bucket", "lean/over-tls");
+    for lean_requests in [true, false] {
+        let storage = on_canned_lean(&endpoint, lean_requests).await;
+        let head = storage.head_object(&object).await;
+        assert!(
+            matches!(head, Err(Error::Unreachable { .. } | Error::Io { .. })),
+            "lean: {lean_requests}: {head:?}"
+        );
+    }
+    // 0x16: a handshake record; 0x03: TLS.
+    for record in first_bytes.await.unwrap() {
+        assert_eq!(record[..2], [0x16, 0x03], "{record:?}");
+    }
+}
