@@ -151,7 +151,7 @@ impl Lean {
                 .map_err(|_| Error::invalid_argument("a header value is not visible ASCII"))?;
             signing = signing.header(name.as_str(), value);
         }
-        let time = SigningTime::new(SystemTime::now())?;
+        let time = SigningTime::new(self.clock.now())?;
         let signature = signing.sign(credentials, &time, &self.keys)?;
         let mut request = Request::new(Full::new(exchange.body.clone().unwrap_or_default()));
         *request.method_mut() = exchange.method.clone();
@@ -175,6 +175,7 @@ impl Lean {
     /// One attempt: the answer's head within the read timeout, the whole attempt within the
     /// attempt timeout.
     async fn attempt(&self, exchange: &Exchange<'_>, request: Request<Full<Bytes>>) -> Attempt {
+        let sent_at = SystemTime::now();
         let attempt = async {
             let sent = self.http.request(request);
             let response = match self.timeouts.read {
@@ -192,7 +193,7 @@ impl Lean {
                 },
             };
             match response {
-                Ok(response) => self.answered(exchange, response).await,
+                Ok(response) => self.answered(exchange, sent_at, response).await,
                 Err(error) => Attempt::transient(dispatch_failure(&error)),
             }
         };
@@ -211,14 +212,17 @@ impl Lean {
         }
     }
 
-    /// What the answer says: a success, with its body read unless it is streamed, or the
-    /// failure its error document describes.
+    /// What the answer to a request sent at `sent_at` says: a success, with its body read
+    /// unless it is streamed, or the failure its error document describes. Its `Date`
+    /// corrects the clock the next signatures are dated with.
     async fn answered(
         &self,
         exchange: &Exchange<'_>,
+        sent_at: SystemTime,
         response: http::Response<Incoming>,
     ) -> Attempt {
         let (parts, body) = response.into_parts();
+        self.clock.observe(sent_at, &parts.headers);
         let status = parts.status;
         let succeeded = status.is_success()
             || (status == StatusCode::NOT_MODIFIED && exchange.method == Method::GET);
@@ -254,7 +258,7 @@ impl Lean {
         };
         Attempt::Failed {
             error: from_service(&failure, exchange.path),
-            retryable: retryable_answer(status.as_u16(), &code),
+            retryable: retryable_answer(status.as_u16(), &code) || self.clock.explains(&code),
         }
     }
 }

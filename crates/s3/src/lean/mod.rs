@@ -9,12 +9,14 @@
 //! bucket's base URL as its endpoint rules and addressing style make it
 //! (`crate::bucket_url`), the retry and timeout configuration, and every other operation.
 //! The path keeps the SDK's guarantees: the same timeouts, retries with the same backoff on
-//! the same answers, a CRC32 the server checks on every body sent, the whole object's
-//! checksum checked on every body read, errors of the same kinds, no key in any log.
+//! the same answers, signatures dated by the server's clock once an answer showed the local
+//! one off, a CRC32 the server checks on every body sent, the whole object's checksum and
+//! length checked on every body read, errors of the same kinds, no key in any log.
 
 mod answer;
 mod body;
 mod checksum;
+mod clock;
 mod connector;
 mod exchange;
 mod objects;
@@ -45,6 +47,7 @@ pub(crate) struct Lean {
     credentials: Arc<CredentialsCache>,
     bucket_urls: Arc<BucketUrls>,
     keys: SigningKeyCache,
+    clock: clock::ServerClock,
     retry: retry::RetryPolicy,
     timeouts: LeanTimeouts,
 }
@@ -81,6 +84,7 @@ impl Lean {
             credentials,
             bucket_urls: Arc::clone(signing.bucket_urls()),
             keys: SigningKeyCache::new(),
+            clock: clock::ServerClock::default(),
             retry,
             timeouts: LeanTimeouts {
                 read: timeouts.and_then(|timeouts| timeouts.read_timeout()),

@@ -318,3 +318,68 @@ async fn an_https_endpoint_gets_tls() {
         assert_eq!(record[..2], [0x16, 0x03], "{record:?}");
     }
 }
+
+/// A client whose clock is an hour behind the server's is refused once with
+/// `RequestTimeTooSkewed`, then retried with a signature dated by the server's clock, on
+/// both paths.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_refused_for_a_skewed_clock_is_signed_again_with_the_servers_time() {
+    let server_time = SystemTime::now() + Duration::from_secs(3600);
+    let date = httpdate(server_time);
+    let refusal_body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>\
+        <Code>RequestTimeTooSkewed</Code><Message>too far</Message></Error>";
+    let refusal = format!(
+        "HTTP/1.1 403 Forbidden\r\nDate: {date}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{refusal_body}",
+        refusal_body.len()
+    );
+    let found = format!(
+        "HTTP/1.1 200 OK\r\nDate: {date}\r\nETag: \"e1\"\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let object = path("some-bucket", "lean/skewed");
+    for lean_requests in [true, false] {
+        let server = ScriptedServer::start([refusal.clone(), found.clone()]).await;
+        let storage = TestServer::get()
+            .s3_builder()
+            .endpoint_url(server.endpoint())
+            .max_attempts(2)
+            .lean_requests(lean_requests)
+            .build()
+            .await
+            .unwrap();
+        // A GetObject: the refusal of a HEAD has no body, so no code to tell a clock from.
+        storage.get_object(&object).await.unwrap_or_else(|error| {
+            panic!(
+                "lean: {lean_requests}: {error:?} after {:?}",
+                server.received()
+            )
+        });
+        let received = server.received();
+        assert_eq!(received.len(), 2, "lean: {lean_requests}");
+        let signed_at = |head: &str| {
+            let line = head
+                .lines()
+                .find_map(|line| line.strip_prefix("x-amz-date: "))
+                .expect("an x-amz-date");
+            stowage_core::sigv4::SigningTime::parse_amz_date(&line.to_uppercase())
+                .expect("a SigV4 date")
+                .instant()
+        };
+        let first = signed_at(&received[0].head);
+        let second = signed_at(&received[1].head);
+        let moved = second
+            .duration_since(first)
+            .expect("the retry is dated later");
+        assert!(
+            moved > Duration::from_secs(3500) && moved < Duration::from_secs(3700),
+            "lean: {lean_requests}: the retry moved {moved:?}"
+        );
+    }
+}
+
+/// `time` as an HTTP date.
+fn httpdate(time: SystemTime) -> String {
+    use stowage_s3::aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+    DateTime::from(time).fmt(DateTimeFormat::HttpDate).unwrap()
+}
