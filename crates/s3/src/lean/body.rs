@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::stream;
+use futures::{FutureExt as _, stream};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use stowage_core::{Error, Result};
@@ -28,10 +28,12 @@ impl Streaming {
     /// short or corrupted one.
     async fn next(&mut self, idle: Option<Duration>) -> Option<Result<Bytes>> {
         loop {
-            let frame = self.body.frame();
-            let frame = match idle {
-                None => frame.await,
-                Some(idle) => match tokio::time::timeout(idle, frame).await {
+            let mut frame = self.body.frame();
+            // A chunk already received needs no timer.
+            let frame = match ((&mut frame).now_or_never(), idle) {
+                (Some(ready), _) => ready,
+                (None, None) => frame.await,
+                (None, Some(idle)) => match tokio::time::timeout(idle, frame).await {
                     Ok(frame) => frame,
                     Err(_) => return Some(Err(stalled(idle))),
                 },
