@@ -32,6 +32,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! GetObject, HeadObject, PutObject of one part and DeleteObject take a lean path by default
+//! ([`S3StorageBuilder::lean_requests`]): signed by stowage's SigV4 module and sent over a
+//! pooled hyper client, outside the SDK's per-request pipeline, at a third to a half of its
+//! client CPU, with the SDK's credentials, endpoint, retries and timeouts and the same
+//! guarantees.
+//!
 //! Objects of any size: a payload above the multipart threshold, or of unknown length that
 //! turns out larger, is uploaded in parts sent concurrently, each in memory so the SDK's
 //! retries can resend it, each with a CRC32 the server checks; a failed or dropped upload is

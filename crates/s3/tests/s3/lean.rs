@@ -383,3 +383,85 @@ fn httpdate(time: SystemTime) -> String {
     use stowage_s3::aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
     DateTime::from(time).fmt(DateTimeFormat::HttpDate).unwrap()
 }
+
+/// A credentials provider whose every answer is a new temporary key, expiring within the
+/// refresh margin, and that counts how often it is asked.
+#[derive(Debug, Clone, Default)]
+struct RotatingCredentials {
+    asked: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl stowage_s3::aws_sdk_s3::config::ProvideCredentials for RotatingCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        let n = self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        aws_credential_types::provider::future::ProvideCredentials::ready(Ok(
+            stowage_s3::aws_sdk_s3::config::Credentials::new(
+                format!("AKIDROTATED{n}"),
+                "secret",
+                Some(format!("token-{n}")),
+                Some(SystemTime::now() + Duration::from_secs(60)),
+                "rotating",
+            ),
+        ))
+    }
+}
+
+/// The lean path signs with the SDK's credentials provider, asks it again when its
+/// credentials are about to expire, and sends their session token.
+#[tokio::test(flavor = "multi_thread")]
+async fn lean_requests_sign_with_the_providers_fresh_credentials() {
+    use stowage_s3::aws_sdk_s3;
+    const FOUND: &str =
+        "HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let server = ScriptedServer::start([FOUND]).await;
+    let provider = RotatingCredentials::default();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .region(aws_sdk_s3::config::Region::new("garage"))
+        .endpoint_url(server.endpoint())
+        .force_path_style(true)
+        .credentials_provider(provider.clone())
+        .build();
+    let storage = S3Storage::from_client(aws_sdk_s3::Client::from_conf(config))
+        .with_credentials_provider(provider.clone())
+        .with_lean_requests(true);
+    assert!(storage.lean_requests());
+    let object = path("some-bucket", "lean/rotated");
+
+    storage.head_object(&object).await.expect("the first head");
+    storage.head_object(&object).await.expect("the second head");
+
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    // The key each request was signed with; the SDK's presigner, which found the bucket's
+    // URL, may have asked the provider first.
+    let key_number = |head: &str| -> usize {
+        let rest = head
+            .split_once("credential=akidrotated")
+            .expect("a rotated key")
+            .1;
+        rest[..rest.find('/').expect("a scope")].parse().unwrap()
+    };
+    let first = key_number(&received[0].head);
+    let second = key_number(&received[1].head);
+    assert_eq!(second, first + 1, "each request asked the provider again");
+    for (request, n) in received.iter().zip([first, second]) {
+        assert!(
+            request
+                .head
+                .contains(&format!("x-amz-security-token: token-{n}")),
+            "{}",
+            request.head
+        );
+        assert!(!request.head.contains("amz-sdk-invocation-id"));
+    }
+    assert_eq!(
+        provider.asked.load(std::sync::atomic::Ordering::SeqCst),
+        second + 1
+    );
+}
