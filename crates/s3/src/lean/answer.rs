@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
 use aws_smithy_xml::decode::{Document, XmlDecodeError, try_data};
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use stowage_core::{ObjectMeta, S3Path};
 
 use crate::meta::{ObjectHeaders, object_meta};
@@ -49,9 +49,15 @@ pub(crate) fn is_error_document(body: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-/// The value of header `name` as text; `None` when missing or not visible ASCII.
+/// The value of header `name` as text; `None` when missing or not UTF-8 (the SDK reads
+/// header values as UTF-8, not only as visible ASCII).
 pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
+    headers.get(name).and_then(|value| text(value))
+}
+
+/// A header value as UTF-8 text.
+fn text(value: &HeaderValue) -> Option<&str> {
+    std::str::from_utf8(value.as_bytes()).ok()
 }
 
 /// An HTTP date header (`Last-Modified`).
@@ -74,7 +80,7 @@ impl<'a> AnswerHeaders<'a> {
             .iter()
             .filter_map(|(name, value)| {
                 let name = name.as_str().strip_prefix(METADATA_PREFIX)?;
-                Some((name.to_owned(), value.to_str().ok()?.to_owned()))
+                Some((name.to_owned(), text(value)?.to_owned()))
             })
             .collect();
         Self {

@@ -3,6 +3,7 @@
 
 use stowage_testkit::support::ScriptedServer;
 
+use super::odd_answers::odd_answer;
 use super::*;
 
 /// A storage on the canned server with the lean path on or off, conditional writes on, no
@@ -52,86 +53,20 @@ async fn four_operations(storage: &S3Storage, object: &S3Path) -> Vec<String> {
     ]
 }
 
-/// An HTTP answer: a status, maybe a Content-Range, and a body that is S3's XML error, an
-/// XML document cut short, or any bytes.
-fn any_answer() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
-    use proptest::prelude::*;
-    let status = prop_oneof![
-        proptest::sample::select(vec![
-            200_u16, 204, 206, 301, 304, 400, 403, 404, 409, 412, 416, 429, 500, 503
-        ]),
-        200..600_u16,
-    ];
-    let code = proptest::sample::select(vec![
-        "NoSuchKey",
-        "NoSuchBucket",
-        "AccessDenied",
-        "SlowDown",
-        "InvalidRange",
-        "PreconditionFailed",
-        "InternalError",
-        "RequestTimeout",
-        "Whatever",
-    ]);
-    let body = prop_oneof![
-        code.prop_map(|code| format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
-             <Message>about a key</Message></Error>"
-        )
-        .into_bytes()),
-        ("<Error><Code>[A-Za-z]{0,12}", 0..40_usize).prop_map(|(start, cut)| start
-            .into_bytes()
-            .into_iter()
-            .take(cut)
-            .collect()),
-        proptest::collection::vec(any::<u8>(), 0..100),
-    ];
-    let range = proptest::option::of(proptest::sample::select(vec![
-        "bytes 0-9/20",
-        "bytes */20",
-        "bytes 0-18446744073709551615/0",
-        "garbage",
-    ]));
-    (status, range, body).prop_map(|(status, range, body)| {
-        let range = range.map_or_else(String::new, |r| format!("Content-Range: {r}\r\n"));
-        let mut answer = format!(
-            "HTTP/1.1 {status} Whatever\r\nContent-Type: application/xml\r\n{range}\
-             ETag: \"e1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        answer.extend(body);
-        answer
-    })
-}
-
 /// Whatever a server answers, the lean path and the SDK give the same outcome: success or
 /// the same error kind (for a service error, the same status and code). Prints how many
 /// answers it tried.
 #[test]
 fn lean_requests_and_the_sdk_read_every_answer_alike() {
     use proptest::prelude::*;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_thread_runtime();
     let server = runtime.block_on(ScriptedServer::start(Vec::<Vec<u8>>::new()));
     let lean = runtime.block_on(on_canned_lean(server.endpoint(), true));
     let sdk = runtime.block_on(on_canned_lean(server.endpoint(), false));
     let object = path("fuzz-bucket", "lean/raw-key-never-printed.bin");
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256_u32)
-        .max(256);
     let tried = std::sync::atomic::AtomicUsize::new(0);
-    let config = ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    proptest!(config, |(reply in any_answer())| {
+    let config = proptest_config();
+    proptest!(config, |(reply in odd_answer())| {
         tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         server.answer_with(reply.clone());
         let (lean_outcomes, sdk_outcomes) = runtime.block_on(async {

@@ -101,6 +101,29 @@ async fn nowhere(conditional_writes: bool) -> S3Storage {
         .unwrap()
 }
 
+/// A runtime of two worker threads, for a property test that drives async code.
+fn two_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A property test's configuration: `PROPTEST_CASES` cases, at least 256, no failure file.
+fn proptest_config() -> proptest::prelude::ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(256_u32)
+        .max(256);
+    proptest::prelude::ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    }
+}
+
 /// A storage on the canned server, conditional writes on, no retries.
 async fn on_canned(endpoint: &str) -> S3Storage {
     TestServer::get()

@@ -21,7 +21,7 @@ fn without_signing_marker(text: &str) -> bool {
 
 /// An HTTP answer: a status, maybe a Content-Range, and a body that may be S3's XML error
 /// with any code and message, XML cut short, or any bytes.
-fn odd_answer() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+pub(super) fn odd_answer() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
     use proptest::prelude::*;
     let status = prop_oneof![
         proptest::sample::select(vec![
@@ -79,26 +79,13 @@ fn odd_answer() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
 #[test]
 fn odd_answers_are_typed_errors() {
     use proptest::prelude::*;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_thread_runtime();
     let server = runtime.block_on(ScriptedServer::start(Vec::<Vec<u8>>::new()));
     let storage = runtime.block_on(on_canned(server.endpoint()));
     let object = path("fuzz-bucket", "raw-key-never-printed.bin");
     let other = path("fuzz-bucket", "raw-key-never-printed-2.bin");
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256_u32)
-        .max(256);
     let tried = std::sync::atomic::AtomicUsize::new(0);
-    let config = ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+    let config = proptest_config();
     proptest!(config, |(reply in odd_answer())| {
         tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         server.answer_with(reply);
