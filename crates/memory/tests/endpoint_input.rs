@@ -24,6 +24,7 @@ use stowage_core::sigv4::{Authorize, SigningKeyCache, SigningTime};
 use stowage_core::transfer::UploadId;
 use stowage_core::{ObjectStorage, S3Path, SigningCredentials};
 use stowage_memory::{HttpServer, MemoryStorage};
+use stowage_testkit::support::proptest_config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -43,20 +44,6 @@ const EXCHANGE_LIMIT: Duration = Duration::from_secs(10);
 const SERVER_THREAD: &str = "endpoint-input";
 /// S3's XML namespace.
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
-
-/// Cases per property: at least 256, more with `PROPTEST_CASES`.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256)
-        .max(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 /// Panics on the server's threads, by thread name, since the process started.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -737,7 +724,7 @@ fn malformed_xml_bodies_are_refused() {
     let before = fixture.snapshot();
     let tried = AtomicUsize::new(0);
     let codes = Mutex::new(HashMap::<String, usize>::new());
-    proptest!(config(), |(op in proptest::sample::select(XML_OPS.to_vec()), bad in bad_xml())| {
+    proptest!(proptest_config(), |(op in proptest::sample::select(XML_OPS.to_vec()), bad in bad_xml())| {
         tried.fetch_add(1, Ordering::Relaxed);
         let body = bad.body(op, &etag);
         let answer = fixture.send(&op.request(&upload).with_body(&body), &body);
@@ -824,7 +811,7 @@ fn invalid_part_numbers_are_refused() {
     let upload = fixture.create_upload();
     let before = fixture.snapshot();
     let tried = AtomicUsize::new(0);
-    proptest!(config(), |(number in bad_part_number(), body in proptest::collection::vec(any::<u8>(), 0..512), signed_payload in any::<bool>())| {
+    proptest!(proptest_config(), |(number in bad_part_number(), body in proptest::collection::vec(any::<u8>(), 0..512), signed_payload in any::<bool>())| {
         tried.fetch_add(1, Ordering::Relaxed);
         let request = Request::new("PUT", format!("/{BUCKET}/{KEY}"))
             .query("partNumber", &number)
@@ -1179,7 +1166,7 @@ fn truncated_chunked_bodies_are_refused() {
         any::<usize>().prop_map(Cut::ThenClose),
         (1..100_000usize).prop_map(Cut::PlainThenClose),
     ];
-    proptest!(config(), |(framing in framing(), (data, chunk) in payload(), cut in cut)| {
+    proptest!(proptest_config(), |(framing in framing(), (data, chunk) in payload(), cut in cut)| {
         tried.fetch_add(1, Ordering::Relaxed);
         let (request, head, encoded) = chunked(&fixture, framing, &data, chunk, data.len());
         let body = encoded.bytes();
@@ -1376,7 +1363,7 @@ fn corrupt_chunk_framing_is_refused() {
     let before = fixture.snapshot();
     let tried = AtomicUsize::new(0);
     let codes = Mutex::new(HashMap::new());
-    proptest!(config(), |((framing, bad) in framing_and_bad_frame(), (data, chunk) in payload())| {
+    proptest!(proptest_config(), |((framing, bad) in framing_and_bad_frame(), (data, chunk) in payload())| {
         tried.fetch_add(1, Ordering::Relaxed);
         let (request, head, mut encoded) = chunked(&fixture, framing, &data, chunk, data.len());
         let body = bad.apply(framing, &mut encoded);
@@ -1438,7 +1425,7 @@ fn false_chunked_claims_are_refused() {
     let before = fixture.snapshot();
     let tried = AtomicUsize::new(0);
     let codes = Mutex::new(HashMap::new());
-    proptest!(config(), |((framing, bad) in framing_and_bad_claim(), (data, chunk) in payload())| {
+    proptest!(proptest_config(), |((framing, bad) in framing_and_bad_claim(), (data, chunk) in payload())| {
         let decoded = match &bad {
             // Never negative, never the data's length (which is at least 1).
             BadClaim::DecodedLength(delta) => {
@@ -1687,7 +1674,7 @@ fn oversized_heads_are_cut_off_with_bounded_memory() {
         (1024 * 1024..2 * 1024 * 1024usize).prop_map(Oversized::HeaderName),
     ];
     let rss_before = rss_kib();
-    proptest!(config(), |(oversized in oversized)| {
+    proptest!(proptest_config(), |(oversized in oversized)| {
         tried.fetch_add(1, Ordering::Relaxed);
         let body = b"must not be stored";
         let mut request = Request::new("PUT", format!("/{BUCKET}/{KEY}"))
@@ -1740,7 +1727,7 @@ fn oversized_metadata_and_heads_within_hypers_limits_are_refused() {
         (2 * 1024 + 1..400 * 1024usize).prop_map(|len| ("x-amz-meta-big", len)),
         (8 * 1024 + 1..800 * 1024usize).prop_map(|len| ("x-junk", len)),
     ];
-    proptest!(config(), |((name, len) in header)| {
+    proptest!(proptest_config(), |((name, len) in header)| {
         tried.fetch_add(1, Ordering::Relaxed);
         let body = b"must not be stored";
         let request = Request::new("PUT", format!("/{BUCKET}/{KEY}"))
@@ -1875,7 +1862,7 @@ fn all_slow_clients_are_cut_off_without_blocking_others() {
     ];
     // Held open at once, whatever `PROPTEST_CASES` says: the rest only check promptness.
     let max_clients = 300;
-    proptest!(config(), |(slow in slow)| {
+    proptest!(proptest_config(), |(slow in slow)| {
         tried.fetch_add(1, Ordering::Relaxed);
         let len = match &slow {
             Slow::StalledBody { len, .. } => *len,

@@ -15,24 +15,11 @@ use bytes::Bytes;
 use proptest::prelude::*;
 use stowage_core::{ObjectStorage, PostPolicyRequest, S3Path};
 use stowage_memory::{HttpServer, MemoryStorage};
+use stowage_testkit::support::proptest_config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BUCKET: &str = "uploads";
 const KEY: &str = "users/alice/scan.png";
-
-/// Cases per property: at least 256, more with `PROPTEST_CASES`.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256)
-        .max(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 /// The store under test; from its first use on, no event of this binary may carry the key,
 /// a signature or a policy, whatever the input.
@@ -139,7 +126,7 @@ fn spoiled_upload_forms_are_refused() {
     let (url, genuine) = genuine_form(&runtime, &storage);
     let target = S3Path::new(BUCKET, KEY).unwrap();
     let tried = AtomicUsize::new(0);
-    proptest!(config(), |(spoils in proptest::collection::vec(spoil(), 1..4), file in proptest::collection::vec(any::<u8>(), 0..2048))| {
+    proptest!(proptest_config(), |(spoils in proptest::collection::vec(spoil(), 1..4), file in proptest::collection::vec(any::<u8>(), 0..2048))| {
         tried.fetch_add(1, Ordering::Relaxed);
         let mut fields = genuine.clone();
         for spoil in &spoils {
@@ -203,7 +190,7 @@ fn mangled_presigned_urls_are_refused() {
         (any::<usize>(), any::<char>()).prop_map(|(at, c)| (at, Some(c), false)),
         any::<usize>().prop_map(|at| (at, None, true)),
     ];
-    proptest!(config(), |(edits in proptest::collection::vec(edit, 1..4), cut in proptest::option::of(any::<usize>()))| {
+    proptest!(proptest_config(), |(edits in proptest::collection::vec(edit, 1..4), cut in proptest::option::of(any::<usize>()))| {
         tried.fetch_add(1, Ordering::Relaxed);
         let mut chars: Vec<char> = url.chars().collect();
         for (at, c, replace) in &edits {
@@ -263,7 +250,7 @@ fn malformed_multipart_bodies_get_a_4xx() {
             part
         }),
     ];
-    proptest!(config(), |(parts in proptest::collection::vec(part, 0..6), boundary in prop_oneof![Just("b0undary".to_owned()), "[ -~]{0,20}"])| {
+    proptest!(proptest_config(), |(parts in proptest::collection::vec(part, 0..6), boundary in prop_oneof![Just("b0undary".to_owned()), "[ -~]{0,20}"])| {
         tried.fetch_add(1, Ordering::Relaxed);
         let body: Vec<u8> = parts.concat();
         let status = runtime.block_on(post_raw(addr, &boundary, &body));

@@ -30,7 +30,7 @@ use stowage_core::{
 use stowage_s3::S3Storage;
 use stowage_testkit::TestServer;
 use stowage_testkit::servers::moto::MotoServer;
-use stowage_testkit::support::{read_all, unique_name};
+use stowage_testkit::support::{proptest_config, read_all, unique_name};
 
 /// The test server (`STOWAGE_TEST_S3_*`, or a private Garage), with the log capture on.
 fn env() -> &'static TestServer {
@@ -108,20 +108,6 @@ fn two_thread_runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-/// A property test's configuration: `PROPTEST_CASES` cases, at least 256, no failure file.
-fn proptest_config() -> proptest::prelude::ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256_u32)
-        .max(256);
-    proptest::prelude::ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..proptest::prelude::ProptestConfig::default()
-    }
 }
 
 /// A storage on the canned server, conditional writes on, no retries.
