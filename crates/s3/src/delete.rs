@@ -2,9 +2,7 @@
 //! keys that fail transiently sent again, every input path reported exactly once.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use futures::stream::{self, StreamExt};
@@ -13,6 +11,7 @@ use stowage_core::{DeleteFailure, DeleteReport, Error, Result, S3Path, hash_s3_k
 use crate::errors::failure;
 use crate::keys::redact_message;
 use crate::logging::SdkLogs;
+use crate::retry_policy::RetryPolicy;
 use crate::timeouts::{DELETE_READ_TIMEOUT_PER_KEY, patient_override};
 
 /// S3's limit on keys per DeleteObjects request.
@@ -58,7 +57,7 @@ pub(crate) async fn delete_objects(
         "deleting in batches"
     );
 
-    let retries = KeyRetries::of(client);
+    let retries = RetryPolicy::from_config(client.config().retry_config());
     let results: Vec<Vec<(String, String, Outcome)>> = stream::iter(chunks)
         .map(|(bucket, keys)| delete_chunk(client, logs, &retries, bucket, keys))
         .buffer_unordered(concurrency.max(1))
@@ -98,7 +97,7 @@ pub(crate) async fn delete_objects(
 async fn delete_chunk(
     client: &Client,
     logs: &SdkLogs,
-    retries: &KeyRetries,
+    retries: &RetryPolicy,
     bucket: String,
     keys: Vec<String>,
 ) -> Vec<(String, String, Outcome)> {
@@ -121,7 +120,7 @@ async fn delete_chunk(
         let mut again = Vec::new();
         for key in pending {
             match failed.get(key.as_str()) {
-                Some((code, _)) if is_transient(code) && attempt < retries.attempts => {
+                Some((code, _)) if is_transient(code) && retries.allows_another(attempt) => {
                     again.push(key);
                 }
                 outcome => {
@@ -224,37 +223,4 @@ fn is_transient(code: &str) -> bool {
         code,
         "InternalError" | "ServiceUnavailable" | "SlowDown" | "RequestTimeout" | "Throttling"
     )
-}
-
-/// How often and how patiently keys that failed transiently are sent again: the client's own
-/// retry settings (attempts, initial and largest backoff), so one setting governs all retries.
-#[derive(Debug, Clone, Copy)]
-struct KeyRetries {
-    attempts: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-}
-
-impl KeyRetries {
-    /// The retry settings of `client`; the SDK's standard ones when it has none.
-    fn of(client: &Client) -> Self {
-        let standard = RetryConfig::standard();
-        let config = client.config().retry_config().unwrap_or(&standard);
-        Self {
-            attempts: config.max_attempts().max(1),
-            initial_backoff: config.initial_backoff(),
-            max_backoff: config.max_backoff(),
-        }
-    }
-
-    /// The pause after attempt `attempt` (from 1): a random share (full jitter, so that many
-    /// clients told to slow down do not come back together) of an exponentially growing
-    /// ceiling.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .initial_backoff
-            .saturating_mul(2_u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.max_backoff);
-        ceiling.mul_f64(fastrand::f64())
-    }
 }

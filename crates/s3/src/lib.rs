@@ -72,6 +72,7 @@ mod meta;
 mod multipart;
 mod post;
 mod presign;
+mod retry_policy;
 mod signing;
 mod storage;
 mod timeouts;

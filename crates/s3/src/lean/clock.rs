@@ -5,10 +5,9 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
 use http::HeaderMap;
 
-use crate::lean::answer::header;
+use crate::lean::answer::http_date;
 
 /// The error codes of a signature refused for its time, when the clock is the cause
 /// (`aws_runtime`'s `CLOCK_SKEW_ERROR_CODES`).
@@ -45,9 +44,8 @@ impl ServerClock {
         if headers.contains_key("age") {
             return;
         }
-        let Some(server) = header(headers, "date")
-            .and_then(|text| DateTime::from_str(text, DateTimeFormat::HttpDate).ok())
-            .and_then(|date| SystemTime::try_from(date).ok())
+        let Some(server) =
+            http_date(headers, "date").and_then(|date| SystemTime::try_from(date).ok())
         else {
             return;
         };
@@ -90,6 +88,8 @@ fn shifted(time: SystemTime, skew_ms: i64) -> SystemTime {
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+
     use super::*;
 
     fn dated(time: SystemTime) -> HeaderMap {

@@ -30,6 +30,7 @@ use stowage_core::sigv4::SigningKeyCache;
 
 use crate::bucket_url::BucketUrls;
 use crate::credentials::CredentialsCache;
+use crate::retry_policy::RetryPolicy;
 use crate::signing::Signing;
 use crate::timeouts::DEFAULT_CONNECT_TIMEOUT;
 
@@ -48,7 +49,7 @@ pub(crate) struct Lean {
     bucket_urls: Arc<BucketUrls>,
     keys: SigningKeyCache,
     clock: clock::ServerClock,
-    retry: retry::RetryPolicy,
+    retry: RetryPolicy,
     timeouts: LeanTimeouts,
 }
 
@@ -72,7 +73,10 @@ impl Lean {
         let config = client.config();
         let credentials = Arc::clone(signing.credentials()?);
         let region = config.region()?.as_ref().to_owned();
-        let retry = retry::RetryPolicy::from_config(config.retry_config())?;
+        let retry = RetryPolicy::from_config(config.retry_config());
+        if !retry.is_standard() {
+            return None;
+        }
         let timeouts = config.timeout_config();
         let connect = timeouts
             .and_then(|timeouts| timeouts.connect_timeout())
