@@ -80,20 +80,38 @@ async fn stores() -> Vec<Store> {
 
 /// PUTs `length` bytes of `fill` to `url` as a browser sends a part: the status, and the
 /// ETag when stored.
+///
+/// A 500 or 503 (a store under load: Garage answers 503 when an internal request times
+/// out) is sent again after a pause, up to four attempts, as Uppy's S3 plugin retries a
+/// part; every other answer is the part's.
 async fn put_part(url: &str, length: u64, fill: u8) -> (u16, Option<String>) {
-    let body = vec![fill; usize::try_from(length).expect("a test-sized part")];
-    let response = reqwest::Client::new()
-        .put(url)
-        .body(body)
-        .send()
-        .await
-        .expect("the store answers");
-    let etag = response
-        .headers()
-        .get("etag")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    (response.status().as_u16(), etag)
+    const ATTEMPTS: u32 = 4;
+    let body = bytes::Bytes::from(vec![
+        fill;
+        usize::try_from(length).expect("a test-sized part")
+    ]);
+    let client = reqwest::Client::new();
+    let mut attempt = 1;
+    loop {
+        let response = client
+            .put(url)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("the store answers");
+        let status = response.status().as_u16();
+        if matches!(status, 500 | 503) && attempt < ATTEMPTS {
+            tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
+            attempt += 1;
+            continue;
+        }
+        let etag = response
+            .headers()
+            .get("etag")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        return (status, etag);
+    }
 }
 
 /// The service on `storage` with 5 MiB parts and a fresh key.
