@@ -34,7 +34,9 @@
 # interleaved rounds (3 by default; the server order rotates) of the small mode's PUT, GET
 # and HEAD of 1 KiB at concurrency 1 and 32 by stowage's S3 backend and boto3 (the same two
 # programs, pointed at each server by their SMALL_* variables): ops/s, medians of the
-# rounds, and stowage serve's ratio to moto and to Garage on each row. Before them,
+# rounds, the client's CPU per request against stowage serve, and stowage serve's ratio to
+# moto and to Garage on each row; a missed ratio says when the client's own CPU alone caps
+# every server below the goal (its ceiling). Before them,
 # `stowage serve` started SERVE_STARTS times (20 by default), each timed from the spawn to
 # its endpoint line (crates/bench/benches/serve_startup.py): median and max.
 # Browser: the upload_app example (release build, its own process) on a private Garage,
