@@ -81,8 +81,8 @@ async fn stores() -> Vec<Store> {
 /// PUTs `length` bytes of `fill` to `url` as a browser sends a part: the status, and the
 /// ETag when stored.
 ///
-/// A 500 or 503 (a store under load: Garage answers 503 when an internal request times
-/// out) is sent again after a pause, up to four attempts, as Uppy's S3 plugin retries a
+/// A 500 or 503 (a store under load: Garage answers 503 when one of its internal requests
+/// times out or misses its quorum) is sent again after a pause, up to four attempts, as Uppy's S3 plugin retries a
 /// part; every other answer is the part's.
 async fn put_part(url: &str, length: u64, fill: u8) -> (u16, Option<String>) {
     const ATTEMPTS: u32 = 4;
