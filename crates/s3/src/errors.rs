@@ -137,14 +137,20 @@ pub(crate) fn from_service(failure: &ServiceFailure<'_>, path: &S3Path) -> Error
 /// `": <io error kind>"` when the source chain holds an I/O error; never the error's text,
 /// which may name the endpoint.
 pub(crate) fn io_detail(error: &(dyn StdError + 'static)) -> String {
+    io_source(error).map_or_else(String::new, |io| format!(": {}", io.kind()))
+}
+
+/// The first I/O error in the source chain of `error`, where a transport keeps the cause
+/// (a reset, a timeout) under its own error types.
+pub(crate) fn io_source<'e>(error: &'e (dyn StdError + 'static)) -> Option<&'e std::io::Error> {
     let mut source = error.source();
     while let Some(current) = source {
         if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            return format!(": {}", io.kind());
+            return Some(io);
         }
         source = current.source();
     }
-    String::new()
+    None
 }
 
 /// Maps a failure to resolve the credentials presigned URLs and POST policies are signed with.

@@ -12,7 +12,7 @@ use stowage_core::sigv4::{Authorize, SigningTime};
 use stowage_core::{Error, Result, S3Path, SigningCredentials, uri};
 
 use crate::content_range::unsatisfied_total;
-use crate::errors::{ServiceFailure, from_service, io_detail};
+use crate::errors::{ServiceFailure, from_service, io_detail, io_source};
 use crate::lean::Lean;
 use crate::lean::answer::{error_fields, header, is_error_document};
 use crate::lean::retry::retryable_answer;
@@ -268,7 +268,9 @@ impl Lean {
 /// or broke ([`Error::Unreachable`]).
 fn dispatch_failure(error: &hyper_util::client::legacy::Error) -> Error {
     let detail = io_detail(error);
-    if error.is_connect() && timed_out(error) {
+    if error.is_connect()
+        && io_source(error).is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    {
         Error::Timeout {
             message: format!(
                 "an attempt timed out: no connection within the connect timeout{detail}"
@@ -283,19 +285,4 @@ fn dispatch_failure(error: &hyper_util::client::legacy::Error) -> Error {
             message: format!("the connection broke before an answer{detail}"),
         }
     }
-}
-
-/// Whether an I/O error in the source chain of `error` is a timeout.
-fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source = error.source();
-    while let Some(current) = source {
-        if current
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-        {
-            return true;
-        }
-        source = current.source();
-    }
-    false
 }
