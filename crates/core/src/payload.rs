@@ -96,6 +96,15 @@ impl Payload {
         }
     }
 
+    /// The bytes of a payload already held whole in memory, or the payload back untouched:
+    /// an upload of a small in-memory body skips reading it as a stream.
+    pub(crate) fn into_whole(self) -> std::result::Result<Bytes, Self> {
+        match self.inner {
+            PayloadInner::Bytes(bytes) => Ok(bytes),
+            inner => Err(Self { inner }),
+        }
+    }
+
     /// Collects the whole payload into memory.
     pub async fn into_bytes(self) -> Result<Bytes> {
         match self.inner {

@@ -34,6 +34,13 @@ pub async fn upload<M: MultipartStore>(
 ) -> Result<PutResult> {
     settings.validate()?;
     options.mode.validate()?;
+    let payload = match payload.into_whole() {
+        Ok(body) if body.len() as u64 <= settings.multipart_threshold => {
+            return store.put_single(path, body, &options).await;
+        }
+        Ok(body) => Payload::from(body),
+        Err(streamed) => streamed,
+    };
     let length = payload.length();
     let plan = match length {
         Some(length) => PartPlan::for_length(length, settings.part_size)?,
