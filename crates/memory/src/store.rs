@@ -86,7 +86,7 @@ impl Store {
             let bucket = buckets
                 .get_mut(path.bucket())
                 .ok_or_else(|| no_such_bucket(path))?;
-            write_mode::check(mode, bucket.get(key), path, operation)?;
+            write_mode::check(mode, || bucket.get(key), path, operation)?;
             bucket.put(key, object)
         };
         // The replaced object is freed after the lock is released.
@@ -120,7 +120,7 @@ impl Store {
             let bucket = buckets
                 .get_mut(to.bucket())
                 .ok_or_else(|| no_such_bucket(to))?;
-            write_mode::check(mode, bucket.get(to_key), to, operation)?;
+            write_mode::check(mode, || bucket.get(to_key), to, operation)?;
             bucket.put(to_key, object)
         };
         // The replaced object is freed after the lock is released.
