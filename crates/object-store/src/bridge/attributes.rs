@@ -38,39 +38,52 @@ pub(crate) fn put_options(attributes: &Attributes) -> object_store::Result<PutOp
     Ok(options)
 }
 
-/// The attributes of an object as `object_store` reports them.
-pub(crate) fn attributes(meta: &ObjectMeta) -> Attributes {
+/// An object's metadata as `object_store` reports it on a read: its `ObjectMeta` at
+/// `location` and its attributes (the HTTP ones and user metadata), the strings moved, not
+/// copied.
+pub(crate) fn read_meta(
+    location: Path,
+    meta: ObjectMeta,
+) -> (object_store::ObjectMeta, Attributes) {
+    let ObjectMeta {
+        size,
+        etag,
+        last_modified,
+        content_type,
+        cache_control,
+        content_disposition,
+        content_encoding,
+        content_language,
+        metadata,
+        ..
+    } = meta;
     let fields = [
-        (Attribute::ContentType, &meta.content_type),
-        (Attribute::CacheControl, &meta.cache_control),
-        (Attribute::ContentDisposition, &meta.content_disposition),
-        (Attribute::ContentEncoding, &meta.content_encoding),
-        (Attribute::ContentLanguage, &meta.content_language),
+        (Attribute::ContentType, content_type),
+        (Attribute::CacheControl, cache_control),
+        (Attribute::ContentDisposition, content_disposition),
+        (Attribute::ContentEncoding, content_encoding),
+        (Attribute::ContentLanguage, content_language),
     ];
     let mut attributes = Attributes::new();
     for (attribute, value) in fields {
         if let Some(value) = value {
-            attributes.insert(attribute, AttributeValue::from(value.clone()));
+            attributes.insert(attribute, AttributeValue::from(value));
         }
     }
-    for (name, value) in &meta.metadata {
+    for (name, value) in metadata {
         attributes.insert(
-            Attribute::Metadata(name.clone().into()),
-            AttributeValue::from(value.clone()),
+            Attribute::Metadata(name.into()),
+            AttributeValue::from(value),
         );
     }
-    attributes
-}
-
-/// An object's `object_store` metadata.
-pub(crate) fn object_meta(location: Path, meta: &ObjectMeta) -> object_store::ObjectMeta {
-    object_store::ObjectMeta {
+    let meta = object_store::ObjectMeta {
         location,
-        last_modified: timestamp(meta.last_modified),
-        size: meta.size,
-        e_tag: meta.etag.clone(),
+        last_modified: timestamp(last_modified),
+        size,
+        e_tag: etag,
         version: None,
-    }
+    };
+    (meta, attributes)
 }
 
 /// A listing entry's `object_store` metadata.
@@ -115,7 +128,7 @@ mod tests {
             metadata: options.metadata.clone(),
             ..ObjectMeta::new(S3Path::new("bucket", "key").unwrap(), 3)
         };
-        assert_eq!(super::attributes(&meta), attributes);
+        assert_eq!(read_meta(Path::from("key"), meta).1, attributes);
     }
 
     #[test]

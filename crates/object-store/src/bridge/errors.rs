@@ -21,14 +21,14 @@ pub(crate) enum Intent {
     Update,
 }
 
-/// Maps `error` about `location` onto `object_store`'s kinds.
+/// Maps `error` about `location` (a [`Path`], or its text) onto `object_store`'s kinds.
 pub(crate) fn to_object_store(
     error: Error,
-    location: &Path,
+    location: &(impl AsRef<str> + ?Sized),
     intent: Intent,
 ) -> object_store::Error {
     use object_store::Error as E;
-    let path = location.to_string();
+    let path = location.as_ref().to_owned();
     match error {
         Error::NotFound { .. } if intent == Intent::Update => E::Precondition {
             path,

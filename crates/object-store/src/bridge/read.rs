@@ -7,7 +7,7 @@ use object_store::path::Path;
 use object_store::{GetRange, GetResult, GetResultPayload};
 use stowage_core::{ByteRange, GetOutcome, ObjectStorage, Precondition};
 
-use crate::bridge::attributes::{attributes, object_meta};
+use crate::bridge::attributes::read_meta;
 use crate::bridge::errors::{Intent, generic, not_implemented, to_object_store};
 use crate::bridge::locations::Locations;
 
@@ -50,18 +50,21 @@ pub(crate) async fn get(
         GetOutcome::Found(output) => output,
         GetOutcome::NotModified(_) => return Err(not_modified(location)),
     };
-    let error_location = location.clone();
-    // Fused: `object_store` polls a body again after its end (`GetResult::bytes` of an
-    // empty object does), which a backend's stream need not allow.
+    // A failure of the body names the location by the key it was read at, past the
+    // prefix: no copy of the location unless one fails. Fused: `object_store` polls a body
+    // again after its end (`GetResult::bytes` of an empty object does), which a backend's
+    // stream need not allow.
+    let prefix = locations.base().len();
     let body = output
         .body
-        .map_err(move |error| to_object_store(error, &error_location, Intent::Plain))
+        .map_err(move |error| to_object_store(error, &path.key()[prefix..], Intent::Plain))
         .fuse()
         .boxed();
+    let (meta, attributes) = read_meta(location.clone(), output.meta);
     Ok(GetResult {
         payload: GetResultPayload::Stream(body),
-        attributes: attributes(&output.meta),
-        meta: object_meta(location.clone(), &output.meta),
+        attributes,
+        meta,
         range: output.range,
         extensions: Default::default(),
     })
@@ -90,11 +93,13 @@ async fn head(
             });
         }
     }
+    let range = 0..meta.size;
+    let (meta, attributes) = read_meta(location.clone(), meta);
     Ok(GetResult {
         payload: GetResultPayload::Stream(stream::empty().boxed()),
-        attributes: attributes(&meta),
-        range: 0..meta.size,
-        meta: object_meta(location.clone(), &meta),
+        attributes,
+        range,
+        meta,
         extensions: Default::default(),
     })
 }
