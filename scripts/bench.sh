@@ -11,7 +11,9 @@
 #   scripts/bench.sh big        # not part of `all`: a 6 GiB upload, copy and download on Garage
 #
 # CPU: criterion benches (crates/bench/benches/signing.rs, crates/bench/benches/memory_backend.rs) next to boto3
-# (crates/bench/benches/reference_boto3.py) and object_store's InMemory, in the same run.
+# (crates/bench/benches/reference_boto3.py) and object_store's InMemory, in the same run;
+# then what ObjectStoreBridge adds to the memory backend, direct, bridged and InMemory
+# blocks back to back in BRIDGE_ROUNDS rounds (crates/bench/benches/bridge_paired.rs).
 # Server: a throwaway Garage (scripts/garage.sh) on 127.0.0.1; list and batch delete of
 # 10,000 keys by stowage (crates/bench/benches/server_throughput.rs) and boto3
 # (crates/bench/benches/reference_boto3_server.py); the memory a listing holds, streamed and collected
@@ -28,7 +30,9 @@
 # request through the SDK), the raw aws-sdk-s3 client and
 # object_store's AmazonS3 (crates/bench/benches/small_objects.rs) and boto3
 # (crates/bench/benches/small_objects_boto3.py): ops/s and client CPU per 1000 requests,
-# medians of the rounds.
+# medians of the rounds. The Rust clients' cells at concurrency 1 are SMALL_SERIAL_REQUESTS
+# long (3000 by default: a cell of 1000 lasts about a second, within this kind of host's
+# noise); boto3's stay at 1000.
 # Endpoint: `stowage serve --bucket stowage-bench` (the release binary), Garage and moto
 # (`python3 -m moto.server`, threaded, on a free port) side by side: ENDPOINT_ROUNDS
 # interleaved rounds (3 by default; the server order rotates) of the small mode's PUT, GET
@@ -95,6 +99,8 @@ run_cpu() {
     echo "== criterion: signing, memory backend" >&2
     cargo bench -p stowage-bench --bench signing -- --noplot >&2
     cargo bench -p stowage-bench --bench memory_backend -- --noplot >&2
+    echo "== ObjectStoreBridge over the memory backend, in pairs (crates/bench/benches/bridge_paired.rs)" >&2
+    "$(bench_executable bridge_paired)" | tee "$out/bridge_paired.jsonl" >&2
     echo "== listing memory: memory backend (crates/bench/benches/listing_memory.rs)" >&2
     local listing
     listing="$(bench_executable listing_memory)"
@@ -149,7 +155,7 @@ run_small() {
     bench="$(bench_executable small_objects)"
     : >"$out/small.jsonl"
     for round in $(seq "${SMALL_ROUNDS:-3}"); do
-        "$bench" "$round" | tee -a "$out/small.jsonl" >&2
+        SMALL_SERIAL_REQUESTS="${SMALL_SERIAL_REQUESTS:-3000}" "$bench" "$round" | tee -a "$out/small.jsonl" >&2
         python3 crates/bench/benches/small_objects_boto3.py "$round" | tee -a "$out/small.jsonl" >&2
     done
 }

@@ -67,16 +67,24 @@ def cpu_rows(out, criterion):
         ratio = theirs / ours
         rows.append((f"memory backend {name} (100k objects)", fmt_ns(ours),
                      f"{fmt_ns(theirs)} (object_store InMemory)", f"{ratio:.2f}x", verdict(ratio, 1)))
-    for op in ["put", "get", "head", "list_100k"]:
-        bridged = criterion_ns(criterion, "memory_100k", op, "bridge")
-        direct = criterion_ns(criterion, "memory_100k", op, "stowage")
-        in_memory = criterion_ns(criterion, "memory_100k", op, "object_store")
-        added = 100 * (bridged / direct - 1)
-        goal = "< 5% added (met)" if added < 5 else f"< 5% added (missed: {added:.1f}%)"
-        rows.append((f"`ObjectStoreBridge` over the memory backend, {ops[op]} (100k objects)",
-                     fmt_ns(bridged),
-                     f"{fmt_ns(direct)} (memory backend direct); {fmt_ns(in_memory)} (object_store InMemory)",
-                     f"{added:+.1f}% added; {in_memory / bridged:.2f}x InMemory", goal))
+    paired = os.path.join(out, "bridge_paired.jsonl")
+    if os.path.exists(paired):
+        runs = [json.loads(line) for line in open(paired) if line.strip().startswith("{")]
+        by = {(r["op"], r["store"]): r for r in runs}
+        for op in ["put", "get", "head", "list_100k"]:
+            bridged = by.get((op, "bridge"))
+            direct = by.get((op, "memory backend direct"))
+            in_memory = by.get((op, "object_store InMemory"))
+            if not (bridged and direct and in_memory):
+                continue
+            added = 100 * (bridged["vs_direct"] - 1)
+            goal = "< 5% added (met)" if added < 5 else f"< 5% added (missed: {added:.1f}%)"
+            rows.append((f"`ObjectStoreBridge` over the memory backend, {ops[op]} (100k objects, "
+                         f"{bridged['rounds']} paired rounds)",
+                         fmt_ns(bridged["ns_per_call"]),
+                         f"{fmt_ns(direct['ns_per_call'])} (memory backend direct); "
+                         f"{fmt_ns(in_memory['ns_per_call'])} (object_store InMemory)",
+                         f"{added:+.1f}% added; {bridged['vs_in_memory']:.2f}x InMemory's time", goal))
     return rows
 
 
@@ -244,6 +252,13 @@ def big_rows(out):
     return rows
 
 
+def spread(ratios):
+    """ " (rounds LOW-HIGHx)" for two rounds or more, else nothing."""
+    if len(ratios) < 2:
+        return ""
+    return f" (rounds {min(ratios):.2f}-{max(ratios):.2f}x)"
+
+
 def small_rows(out):
     """scripts/bench.sh small: ops/s and client CPU per 1000 requests, medians of the rounds;
     stowage (its lean path) against object_store, with stowage's SDK path, aws-sdk-s3 and
@@ -264,6 +279,13 @@ def small_rows(out):
         ops = statistics.median(r["requests"] / r["secs"] for r in cell)
         cpu = statistics.median(1000 * r["cpu_secs"] / r["requests"] * 1000 for r in cell)
         return ops, cpu
+    def round_ratios(op, concurrency):
+        """stowage / object_store within each round: the two cells of a round meet the same
+        server state, so the spread shows how far the rounds' own noise reaches."""
+        rate = lambda client: {r.get("round"): r["requests"] / r["secs"]
+                               for r in cells.get((op, concurrency, client), [])}
+        ours, theirs = rate("stowage"), rate("object_store")
+        return [ours[n] / theirs[n] for n in ours if n in theirs]
     rows = []
     for op in ("GET", "HEAD", "PUT"):
         for concurrency in (1, 32):
@@ -279,7 +301,7 @@ def small_rows(out):
             rows.append((f"Garage: 1 KiB {op}, concurrency {concurrency} (per 1000 requests)",
                          f"{ours:,.0f}/s, {our_cpu:.0f} ms CPU",
                          f"object_store {theirs:,.0f}/s, {their_cpu:.0f} ms CPU; " + "; ".join(others),
-                         f"{ours / theirs:.2f}x",
+                         f"{ours / theirs:.2f}x" + spread(round_ratios(op, concurrency)),
                          verdict(ours / theirs, 1.0) + (" (CPU " + verdict(their_cpu / our_cpu, 1.0) + ")")))
     return rows
 

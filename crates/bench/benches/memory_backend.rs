@@ -1,7 +1,6 @@
 //! The memory backend on 100k objects, next to `object_store::memory::InMemory` doing the
-//! same work: put, get, head, a full listing, and a mixed workload on 2 tasks. The `bridge`
-//! rows are the same memory backend called through `ObjectStoreBridge`, as an
-//! `object_store::ObjectStore`: what the bridge adds to each call.
+//! same work: put, get, head, a full listing, and a mixed workload on 2 tasks. What
+//! `ObjectStoreBridge` adds to the same calls is measured in pairs by `bridge_paired.rs`.
 
 use std::sync::Arc;
 
@@ -13,7 +12,6 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use stowage::memory::MemoryStorage;
 use stowage::{ObjectStorage, PutOptions, S3Path};
-use stowage_object_store::ObjectStoreBridge;
 
 const OBJECTS: usize = 100_000;
 const BODY: &[u8] = b"0123456789abcdef0123456789abcdef";
@@ -62,7 +60,6 @@ fn memory_backends(c: &mut Criterion) {
     let (object_store, o_paths) = rt.block_on(filled_object_store());
     // The mixed workload's tasks share the path lists rather than copying 100k paths each.
     let (s_paths, o_paths) = (Arc::new(s_paths), Arc::new(o_paths));
-    let bridge = ObjectStoreBridge::new(Arc::new(stowage.clone()), "bench").unwrap();
     let mut group = c.benchmark_group("memory_100k");
     let mut i = 0usize;
 
@@ -81,13 +78,6 @@ fn memory_backends(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 7919) % OBJECTS;
             rt.block_on(object_store.put(&o_paths[i], PutPayload::from_static(BODY)))
-                .unwrap()
-        })
-    });
-    group.bench_function(BenchmarkId::new("put", "bridge"), |b| {
-        b.iter(|| {
-            i = (i + 7919) % OBJECTS;
-            rt.block_on(bridge.put(&o_paths[i], PutPayload::from_static(BODY)))
                 .unwrap()
         })
     });
@@ -120,20 +110,6 @@ fn memory_backends(c: &mut Criterion) {
             })
         })
     });
-    group.bench_function(BenchmarkId::new("get", "bridge"), |b| {
-        b.iter(|| {
-            i = (i + 7919) % OBJECTS;
-            rt.block_on(async {
-                bridge
-                    .get(&o_paths[i])
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap()
-            })
-        })
-    });
     group.bench_function(BenchmarkId::new("head", "stowage"), |b| {
         b.iter(|| {
             i = (i + 7919) % OBJECTS;
@@ -144,12 +120,6 @@ fn memory_backends(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 7919) % OBJECTS;
             rt.block_on(object_store.head(&o_paths[i])).unwrap()
-        })
-    });
-    group.bench_function(BenchmarkId::new("head", "bridge"), |b| {
-        b.iter(|| {
-            i = (i + 7919) % OBJECTS;
-            rt.block_on(bridge.head(&o_paths[i])).unwrap()
         })
     });
     group.sample_size(10);
@@ -168,12 +138,6 @@ fn memory_backends(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("list_100k", "object_store"), |b| {
         b.iter(|| {
             let all: Vec<_> = rt.block_on(object_store.list(None).try_collect()).unwrap();
-            assert_eq!(all.len(), OBJECTS)
-        })
-    });
-    group.bench_function(BenchmarkId::new("list_100k", "bridge"), |b| {
-        b.iter(|| {
-            let all: Vec<_> = rt.block_on(bridge.list(None).try_collect()).unwrap();
             assert_eq!(all.len(), OBJECTS)
         })
     });

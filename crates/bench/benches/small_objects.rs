@@ -4,8 +4,8 @@
 //! round of each per run (`scripts/bench.sh small` interleaves rounds with boto3's,
 //! `crates/bench/benches/small_objects_boto3.py`).
 //!
-//! Each client runs the same request count per cell (1,000 at concurrency 1, 4,000 at 32)
-//! against the Garage `STOWAGE_TEST_S3_*` names, in a rotating client order, and prints one
+//! Each client runs the same request count per cell (`SMALL_SERIAL_REQUESTS`, 1,000 by
+//! default, at concurrency 1; 4,000 at 32) against the Garage `STOWAGE_TEST_S3_*` names, in a rotating client order, and prints one
 //! JSON line per cell: `{"server", "client", "op", "concurrency", "requests", "secs",
 //! "cpu_secs", "round"}`. `SMALL_VARIANTS=1` adds the SDK client with one setting changed
 //! at a time.
@@ -366,8 +366,15 @@ async fn main() {
     for client in &clients {
         cell(client, &server.bucket, Op::Put, 8, KEYS).await;
     }
+    let serial_requests = std::env::var("SMALL_SERIAL_REQUESTS")
+        .map(|count| {
+            count
+                .parse()
+                .expect("SMALL_SERIAL_REQUESTS is a request count")
+        })
+        .unwrap_or(1000);
     for op in [Op::Put, Op::Get, Op::Head] {
-        for (concurrency, requests) in [(1, 1000), (32, 4000)] {
+        for (concurrency, requests) in [(1, serial_requests), (32, 4000)] {
             for client in &clients {
                 let (secs, cpu_secs) =
                     cell(client, &server.bucket, op, concurrency, requests).await;

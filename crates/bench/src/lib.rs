@@ -5,7 +5,9 @@
 //! - `benches/signing.rs`: POST policies, presigned GET URLs, key hashes, path parsing
 //!   (`benches/reference_boto3.py` times boto3 on the same work);
 //! - `benches/memory_backend.rs`: the memory backend on 100k objects, next to
-//!   `object_store`'s `InMemory` and the memory backend seen through `ObjectStoreBridge`;
+//!   `object_store`'s `InMemory`;
+//! - `benches/bridge_paired.rs`: what `ObjectStoreBridge` adds to the memory backend's calls,
+//!   in rounds that run it, the backend direct and `InMemory` back to back;
 //! - `benches/listing_memory.rs`: the memory a listing holds, streamed and collected;
 //! - `benches/server_throughput.rs`: listing, batch deletes and downloads on Garage
 //!   (`benches/reference_boto3_server.py` and `benches/transfer_rounds.py` for boto3,

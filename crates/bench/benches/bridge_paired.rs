@@ -1,0 +1,218 @@
+//! What `ObjectStoreBridge` adds to the memory backend, measured in pairs: put, get, head
+//! and a full listing of 100k objects, by the memory backend called directly, the same
+//! backend through the bridge (as an `object_store::ObjectStore`), and `object_store`'s own
+//! `InMemory`.
+//!
+//! Separate benchmark runs of sub-microsecond calls differ by more than the bridge's cost
+//! (the heap's layout and the caches change from one process and one minute to the next).
+//! So each round runs one block of each of the three, back to back in one process and in a
+//! rotating order, and the figures are medians over the rounds of each block's time per
+//! call and of the ratios within a round. `BRIDGE_ROUNDS` rounds (31 by default); one JSON
+//! line per operation and store: `{"op", "store", "ns_per_call", "vs_direct", "vs_in_memory",
+//! "rounds"}`, where the two ratios are this store's time over the other's, medians of the
+//! rounds.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use serde_json::json;
+use stowage::memory::MemoryStorage;
+use stowage::{ObjectStorage, PutOptions, S3Path};
+use stowage_object_store::ObjectStoreBridge;
+
+const OBJECTS: usize = 100_000;
+const BODY: &[u8] = b"0123456789abcdef0123456789abcdef";
+/// Calls per block of put, get and head: about 30 to 40 ms each.
+const CALLS: usize = 20_000;
+/// Full listings per block.
+const LISTINGS: usize = 2;
+
+/// The three stores of a round.
+#[derive(Clone, Copy, PartialEq)]
+enum Store {
+    Direct,
+    Bridge,
+    InMemory,
+}
+
+impl Store {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Direct => "memory backend direct",
+            Self::Bridge => "bridge",
+            Self::InMemory => "object_store InMemory",
+        }
+    }
+}
+
+/// Everything a block runs against.
+struct Fixture {
+    stowage: MemoryStorage,
+    stowage_paths: Vec<S3Path>,
+    in_memory: Arc<InMemory>,
+    bridge: ObjectStoreBridge,
+    paths: Vec<Path>,
+}
+
+fn key(i: usize) -> String {
+    format!("dataset/shard-{:02}/object-{i:06}", i % 64)
+}
+
+async fn fixture() -> Fixture {
+    let stowage = MemoryStorage::builder().bucket("bench").build();
+    let stowage_paths: Vec<S3Path> = (0..OBJECTS)
+        .map(|i| S3Path::new("bench", key(i)).unwrap())
+        .collect();
+    for path in &stowage_paths {
+        stowage
+            .put_object(path, Bytes::from_static(BODY).into(), PutOptions::new())
+            .await
+            .unwrap();
+    }
+    let in_memory = Arc::new(InMemory::new());
+    let paths: Vec<Path> = (0..OBJECTS).map(|i| Path::from(key(i))).collect();
+    for path in &paths {
+        in_memory
+            .put(path, PutPayload::from_static(BODY))
+            .await
+            .unwrap();
+    }
+    let bridge = ObjectStoreBridge::new(Arc::new(stowage.clone()), "bench").unwrap();
+    Fixture {
+        stowage,
+        stowage_paths,
+        in_memory,
+        bridge,
+        paths,
+    }
+}
+
+/// The `object_store` face of a store (the bridge or `InMemory`).
+fn object_store(fixture: &Fixture, store: Store) -> &dyn ObjectStore {
+    match store {
+        Store::Bridge => &fixture.bridge,
+        _ => fixture.in_memory.as_ref(),
+    }
+}
+
+/// One block of `op` on `store`: nanoseconds per call.
+async fn block(fixture: &Fixture, op: &str, store: Store) -> f64 {
+    let started = Instant::now();
+    let mut i = 0usize;
+    let mut next = || {
+        i = (i + 7919) % OBJECTS;
+        i
+    };
+    let calls = if op == "list_100k" { LISTINGS } else { CALLS };
+    for _ in 0..calls {
+        match (op, store) {
+            ("put", Store::Direct) => {
+                let path = &fixture.stowage_paths[next()];
+                fixture
+                    .stowage
+                    .put_object(path, Bytes::from_static(BODY).into(), PutOptions::new())
+                    .await
+                    .unwrap();
+            }
+            ("get", Store::Direct) => {
+                let path = &fixture.stowage_paths[next()];
+                let body = fixture.stowage.get_object(path).await.unwrap().body;
+                assert_eq!(body.bytes().await.unwrap().len(), BODY.len());
+            }
+            ("head", Store::Direct) => {
+                let path = &fixture.stowage_paths[next()];
+                fixture.stowage.head_object(path).await.unwrap();
+            }
+            ("list_100k", Store::Direct) => {
+                let root = S3Path::bucket_root("bench").unwrap();
+                let listed = fixture.stowage.list_objects(&root, None).await.unwrap();
+                assert_eq!(listed.objects.len(), OBJECTS);
+            }
+            ("put", store) => {
+                let path = &fixture.paths[next()];
+                object_store(fixture, store)
+                    .put(path, PutPayload::from_static(BODY))
+                    .await
+                    .unwrap();
+            }
+            ("get", store) => {
+                let path = &fixture.paths[next()];
+                let result = object_store(fixture, store).get(path).await.unwrap();
+                assert_eq!(result.bytes().await.unwrap().len(), BODY.len());
+            }
+            ("head", store) => {
+                let path = &fixture.paths[next()];
+                object_store(fixture, store).head(path).await.unwrap();
+            }
+            ("list_100k", store) => {
+                let listed: Vec<_> = object_store(fixture, store)
+                    .list(None)
+                    .try_collect()
+                    .await
+                    .unwrap();
+                assert_eq!(listed.len(), OBJECTS);
+            }
+            (other, _) => panic!("no operation {other}"),
+        }
+    }
+    started.elapsed().as_nanos() as f64 / calls as f64
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    }
+}
+
+fn main() {
+    let rounds: usize = std::env::var("BRIDGE_ROUNDS")
+        .map(|rounds| rounds.parse().expect("BRIDGE_ROUNDS is a round count"))
+        .unwrap_or(31);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let fixture = fixture().await;
+        let stores = [Store::Direct, Store::Bridge, Store::InMemory];
+        for op in ["put", "get", "head", "list_100k"] {
+            // A first block of each, not counted: the caches and the heap settle.
+            for store in stores {
+                block(&fixture, op, store).await;
+            }
+            let mut times: Vec<[f64; 3]> = Vec::with_capacity(rounds);
+            for round in 0..rounds {
+                let mut times_of_round = [0.0; 3];
+                for k in 0..stores.len() {
+                    let index = (round + k) % stores.len();
+                    times_of_round[index] = block(&fixture, op, stores[index]).await;
+                }
+                times.push(times_of_round);
+            }
+            for (index, store) in stores.iter().enumerate() {
+                let of = |other: usize| median(times.iter().map(|t| t[index] / t[other]).collect());
+                println!(
+                    "{}",
+                    json!({
+                        "op": op,
+                        "store": store.name(),
+                        "ns_per_call": median(times.iter().map(|t| t[index]).collect()),
+                        "vs_direct": of(0),
+                        "vs_in_memory": of(2),
+                        "rounds": rounds,
+                    })
+                );
+            }
+        }
+    });
+}
