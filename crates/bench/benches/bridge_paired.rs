@@ -25,8 +25,11 @@ use stowage::memory::MemoryStorage;
 use stowage::{ObjectStorage, PutOptions, S3Path};
 use stowage_object_store::ObjectStoreBridge;
 
-const OBJECTS: usize = 100_000;
-const BODY: &[u8] = b"0123456789abcdef0123456789abcdef";
+#[path = "support/filled.rs"]
+mod filled;
+
+use filled::{BODY, BUCKET, OBJECTS};
+
 /// Calls per block of put, get and head: about 30 to 40 ms each.
 const CALLS: usize = 20_000;
 /// Full listings per block.
@@ -59,30 +62,10 @@ struct Fixture {
     paths: Vec<Path>,
 }
 
-fn key(i: usize) -> String {
-    format!("dataset/shard-{:02}/object-{i:06}", i % 64)
-}
-
 async fn fixture() -> Fixture {
-    let stowage = MemoryStorage::builder().bucket("bench").build();
-    let stowage_paths: Vec<S3Path> = (0..OBJECTS)
-        .map(|i| S3Path::new("bench", key(i)).unwrap())
-        .collect();
-    for path in &stowage_paths {
-        stowage
-            .put_object(path, Bytes::from_static(BODY).into(), PutOptions::new())
-            .await
-            .unwrap();
-    }
-    let in_memory = Arc::new(InMemory::new());
-    let paths: Vec<Path> = (0..OBJECTS).map(|i| Path::from(key(i))).collect();
-    for path in &paths {
-        in_memory
-            .put(path, PutPayload::from_static(BODY))
-            .await
-            .unwrap();
-    }
-    let bridge = ObjectStoreBridge::new(Arc::new(stowage.clone()), "bench").unwrap();
+    let (stowage, stowage_paths) = filled::stowage().await;
+    let (in_memory, paths) = filled::in_memory().await;
+    let bridge = ObjectStoreBridge::new(Arc::new(stowage.clone()), BUCKET).unwrap();
     Fixture {
         stowage,
         stowage_paths,
@@ -129,7 +112,7 @@ async fn block(fixture: &Fixture, op: &str, store: Store) -> f64 {
                 fixture.stowage.head_object(path).await.unwrap();
             }
             ("list_100k", Store::Direct) => {
-                let root = S3Path::bucket_root("bench").unwrap();
+                let root = S3Path::bucket_root(BUCKET).unwrap();
                 let listed = fixture.stowage.list_objects(&root, None).await.unwrap();
                 assert_eq!(listed.objects.len(), OBJECTS);
             }
@@ -177,12 +160,7 @@ fn main() {
     let rounds: usize = std::env::var("BRIDGE_ROUNDS")
         .map(|rounds| rounds.parse().expect("BRIDGE_ROUNDS is a round count"))
         .unwrap_or(31);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    filled::runtime().block_on(async {
         let fixture = fixture().await;
         let stores = [Store::Direct, Store::Bridge, Store::InMemory];
         for op in ["put", "get", "head", "list_100k"] {

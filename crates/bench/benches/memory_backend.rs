@@ -7,57 +7,18 @@ use std::sync::Arc;
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use futures::TryStreamExt;
-use object_store::memory::InMemory;
-use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use stowage::memory::MemoryStorage;
 use stowage::{ObjectStorage, PutOptions, S3Path};
 
-const OBJECTS: usize = 100_000;
-const BODY: &[u8] = b"0123456789abcdef0123456789abcdef";
+#[path = "support/filled.rs"]
+mod filled;
 
-fn key(i: usize) -> String {
-    format!("dataset/shard-{:02}/object-{i:06}", i % 64)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn filled_stowage() -> (MemoryStorage, Vec<S3Path>) {
-    let storage = MemoryStorage::builder().bucket("bench").build();
-    let paths: Vec<S3Path> = (0..OBJECTS)
-        .map(|i| S3Path::new("bench", key(i)).unwrap())
-        .collect();
-    for path in &paths {
-        storage
-            .put_object(path, Bytes::from_static(BODY).into(), PutOptions::new())
-            .await
-            .unwrap();
-    }
-    (storage, paths)
-}
-
-async fn filled_object_store() -> (Arc<InMemory>, Vec<Path>) {
-    let store = Arc::new(InMemory::new());
-    let paths: Vec<Path> = (0..OBJECTS).map(|i| Path::from(key(i))).collect();
-    for path in &paths {
-        store
-            .put(path, PutPayload::from_static(BODY))
-            .await
-            .unwrap();
-    }
-    (store, paths)
-}
+use filled::{BODY, BUCKET, OBJECTS};
 
 fn memory_backends(c: &mut Criterion) {
-    let rt = runtime();
-    let (stowage, s_paths) = rt.block_on(filled_stowage());
-    let (object_store, o_paths) = rt.block_on(filled_object_store());
+    let rt = filled::runtime();
+    let (stowage, s_paths) = rt.block_on(filled::stowage());
+    let (object_store, o_paths) = rt.block_on(filled::in_memory());
     // The mixed workload's tasks share the path lists rather than copying 100k paths each.
     let (s_paths, o_paths) = (Arc::new(s_paths), Arc::new(o_paths));
     let mut group = c.benchmark_group("memory_100k");
@@ -123,7 +84,7 @@ fn memory_backends(c: &mut Criterion) {
         })
     });
     group.sample_size(10);
-    let root = S3Path::bucket_root("bench").unwrap();
+    let root = S3Path::bucket_root(BUCKET).unwrap();
     group.bench_function(BenchmarkId::new("list_100k", "stowage"), |b| {
         b.iter(|| {
             assert_eq!(

@@ -16,6 +16,8 @@ const MIB: usize = 1024 * 1024;
 /// Where the parts given to a [`RecordingStore`] are.
 #[derive(Default)]
 struct Parts {
+    /// The body of each single PutObject.
+    singles: Vec<Bytes>,
     /// Every part received, by number.
     received: Vec<(u32, Bytes)>,
     /// Bodies the store still references after their request returned, as a transport may.
@@ -28,7 +30,8 @@ struct Parts {
 
 /// A store whose first part lingers after its request returned (until the test releases
 /// it), whose second part's request waits for the test, and which keeps a copy of every
-/// part's bytes, not the bytes themselves, unless told to keep them.
+/// part's bytes, not the bytes themselves, unless told to keep them (then no part lingers
+/// or waits). It records the body of a single PutObject as it was given.
 #[derive(Clone)]
 struct RecordingStore {
     parts: Arc<Mutex<Parts>>,
@@ -52,8 +55,11 @@ impl RecordingStore {
 
 #[async_trait]
 impl MultipartStore for RecordingStore {
-    async fn put_single(&self, _: &S3Path, _: Bytes, _: &PutOptions) -> Result<PutResult> {
-        unreachable!("the payloads of these tests go in parts")
+    async fn put_single(&self, _: &S3Path, body: Bytes, _: &PutOptions) -> Result<PutResult> {
+        self.parts().singles.push(body);
+        Ok(PutResult {
+            etag: Some("\"single\"".into()),
+        })
     }
 
     async fn create_upload(&self, _: &S3Path, _: &PutOptions) -> Result<UploadId> {
@@ -219,132 +225,47 @@ async fn a_store_that_keeps_its_parts_does_not_stall_the_upload() {
     );
 }
 
-/// What a [`CountingStore`] was asked to store.
-#[derive(Default)]
-struct Requests {
-    /// The body of each single PutObject.
-    singles: Vec<Bytes>,
-    /// Every part received, by number.
-    parts: Vec<(u32, Bytes)>,
-}
-
-/// A store that records its requests and answers each at once.
-#[derive(Clone, Default)]
-struct CountingStore {
-    requests: Arc<Mutex<Requests>>,
-}
-
-#[async_trait]
-impl MultipartStore for CountingStore {
-    async fn put_single(&self, _: &S3Path, body: Bytes, _: &PutOptions) -> Result<PutResult> {
-        self.requests.lock().unwrap().singles.push(body);
-        Ok(PutResult {
-            etag: Some("\"single\"".into()),
-        })
-    }
-
-    async fn create_upload(&self, _: &S3Path, _: &PutOptions) -> Result<UploadId> {
-        Ok(UploadId::new("upload"))
-    }
-
-    async fn upload_part(
-        &self,
-        _: &S3Path,
-        _: &UploadId,
-        number: u32,
-        body: Bytes,
-    ) -> Result<CompletedPart> {
-        self.requests.lock().unwrap().parts.push((number, body));
-        Ok(CompletedPart {
-            number,
-            etag: format!("\"{number}\""),
-            checksum_crc32: None,
-        })
-    }
-
-    async fn copy_part(
-        &self,
-        _: &S3Path,
-        _: Option<&str>,
-        _: Range<u64>,
-        _: &S3Path,
-        _: &UploadId,
-        _: u32,
-    ) -> Result<CompletedPart> {
-        unreachable!("no copies here")
-    }
-
-    async fn complete_upload(
-        &self,
-        _: &S3Path,
-        _: &UploadId,
-        _: Vec<CompletedPart>,
-        _: &PutMode,
-    ) -> Result<PutResult> {
-        Ok(PutResult {
-            etag: Some("\"parts\"".into()),
-        })
-    }
-
-    async fn abort_upload(&self, _: &S3Path, _: &UploadId) -> Result<()> {
-        Ok(())
-    }
+/// Uploads `source`, held in memory, through `store` with [`settings`].
+async fn upload_in_memory(store: &RecordingStore, source: &Bytes) -> PutResult {
+    let path = S3Path::parse("s3://bucket/in-memory.bin").unwrap();
+    let payload = Payload::from(source.clone());
+    upload(store, &path, payload, PutOptions::new(), &settings())
+        .await
+        .expect("the upload completes")
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn bytes_in_memory_up_to_the_threshold_are_one_put_of_those_very_bytes() {
-    let store = CountingStore::default();
-    let source = data(5 * MIB);
-    let path = S3Path::parse("s3://bucket/small.bin").unwrap();
-    let result = upload(
-        &store,
-        &path,
-        Payload::from(source.clone()),
-        PutOptions::new(),
-        &settings(),
-    )
-    .await
-    .unwrap();
+    let (store, source) = (RecordingStore::new(true), data(5 * MIB));
+    let result = upload_in_memory(&store, &source).await;
     assert_eq!(result.etag.as_deref(), Some("\"single\""));
-    let requests = store.requests.lock().unwrap();
-    assert!(requests.parts.is_empty());
-    assert_eq!(requests.singles.len(), 1);
+    let parts = store.parts();
+    assert!(parts.received.is_empty());
+    assert_eq!(parts.singles.len(), 1);
     assert_eq!(
-        requests.singles[0].as_ptr(),
+        parts.singles[0].as_ptr(),
         source.as_ptr(),
         "the body is the caller's bytes, not a copy"
     );
-    assert_eq!(requests.singles[0], source);
+    assert_eq!(parts.singles[0], source);
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn bytes_in_memory_over_the_threshold_go_in_parts() {
-    let store = CountingStore::default();
-    let source = data(5 * MIB + 1);
-    let path = S3Path::parse("s3://bucket/large.bin").unwrap();
-    let result = upload(
-        &store,
-        &path,
-        Payload::from(source.clone()),
-        PutOptions::new(),
-        &settings(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(result.etag.as_deref(), Some("\"parts\""));
-    let mut requests = store.requests.lock().unwrap();
-    assert!(requests.singles.is_empty());
-    requests.parts.sort_by_key(|(number, _)| *number);
-    let sizes: Vec<_> = requests
-        .parts
+    let (store, source) = (RecordingStore::new(true), data(5 * MIB + 1));
+    let result = upload_in_memory(&store, &source).await;
+    assert_eq!(result.etag.as_deref(), Some("\"done\""));
+    let parts = store.parts();
+    assert!(parts.singles.is_empty());
+    let mut sizes: Vec<_> = parts
+        .received
         .iter()
-        .map(|(n, body)| (*n, body.len()))
+        .map(|(number, body)| (*number, body.len()))
         .collect();
+    sizes.sort();
     assert_eq!(sizes, [(1, 5 * MIB), (2, 1)]);
-    let joined: Vec<u8> = requests
-        .parts
-        .iter()
-        .flat_map(|(_, body)| body.to_vec())
-        .collect();
-    assert!(joined == source, "the parts hold the payload, in order");
+    assert!(
+        reassembled(&parts) == source,
+        "the parts hold the payload, in order"
+    );
 }
