@@ -384,6 +384,40 @@ impl ObjectStorage for CountingPages {
     }
 }
 
+/// A body that fails after its first bytes fails the read with `object_store`'s kind for
+/// the stowage error, naming the path the caller read, without the bridge's prefix.
+#[tokio::test]
+async fn a_body_failing_midway_names_the_path_that_was_read() {
+    use stowage_core::{GetObjectOutput, MockObjectStorage, ObjectBody};
+    let mut storage = MockObjectStorage::new();
+    storage
+        .expect_get_object_with()
+        .times(1)
+        .returning(|path, _| {
+            assert_eq!(path.key(), "tenant/data/a/b.parquet");
+            let vanished = stowage_core::Error::NotFound { path: path.clone() };
+            let body = stream::iter([Ok(Bytes::from_static(b"PAR1")), Err(vanished)]);
+            Ok(GetOutcome::Found(GetObjectOutput {
+                meta: ObjectMeta::new(path.clone(), 8),
+                range: 0..8,
+                body: ObjectBody::new(body),
+            }))
+        });
+    let store = ObjectStoreBridge::new(Arc::new(storage), BUCKET)
+        .unwrap()
+        .with_prefix("tenant/data")
+        .unwrap();
+    let read = store
+        .get(&Path::from("a/b.parquet"))
+        .await
+        .expect("the head");
+    let error = read.bytes().await.expect_err("the body fails");
+    assert!(
+        matches!(&error, object_store::Error::NotFound { path, .. } if path == "a/b.parquet"),
+        "{error:?}"
+    );
+}
+
 /// Writes `count` one-byte objects `k00000`, `k00001`, ... through `store`.
 async fn fill(store: &ObjectStoreBridge, count: usize) -> Vec<Path> {
     let paths: Vec<Path> = (0..count).map(|i| Path::from(format!("k{i:05}"))).collect();
