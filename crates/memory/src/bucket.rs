@@ -16,8 +16,9 @@ use crate::object::StoredObject;
 #[derive(Debug, Default)]
 pub(crate) struct Bucket {
     /// Each key's slot, for point operations. Hashed with foldhash, which costs a fraction
-    /// of the standard SipHash on every get, head and put, and is still seeded at random, so
-    /// a client of `stowage serve` cannot prepare keys that collide.
+    /// of the standard SipHash on every get, head and put. It is seeded at random per map,
+    /// so colliding keys cannot be computed in advance: the minimal resistance to flooding
+    /// foldhash promises, enough for a fake S3 that `stowage serve` binds to 127.0.0.1.
     by_key: HashMap<Arc<str>, usize, foldhash::fast::RandomState>,
     /// The same keys in S3's listing order (UTF-8 byte order).
     in_order: BTreeMap<Arc<str>, usize>,
