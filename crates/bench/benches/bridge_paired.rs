@@ -35,6 +35,26 @@ const CALLS: usize = 20_000;
 /// Full listings per block.
 const LISTINGS: usize = 2;
 
+/// The operations measured, by the names the JSON lines give them.
+#[derive(Clone, Copy, PartialEq)]
+enum Operation {
+    Put,
+    Get,
+    Head,
+    List,
+}
+
+impl Operation {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Put => "put",
+            Self::Get => "get",
+            Self::Head => "head",
+            Self::List => "list_100k",
+        }
+    }
+}
+
 /// The three stores of a round.
 #[derive(Clone, Copy, PartialEq)]
 enum Store {
@@ -84,17 +104,21 @@ fn object_store(fixture: &Fixture, store: Store) -> &dyn ObjectStore {
 }
 
 /// One block of `op` on `store`: nanoseconds per call.
-async fn block(fixture: &Fixture, op: &str, store: Store) -> f64 {
+async fn block(fixture: &Fixture, op: Operation, store: Store) -> f64 {
     let started = Instant::now();
     let mut i = 0usize;
     let mut next = || {
         i = (i + 7919) % OBJECTS;
         i
     };
-    let calls = if op == "list_100k" { LISTINGS } else { CALLS };
+    let calls = if op == Operation::List {
+        LISTINGS
+    } else {
+        CALLS
+    };
     for _ in 0..calls {
         match (op, store) {
-            ("put", Store::Direct) => {
+            (Operation::Put, Store::Direct) => {
                 let path = &fixture.stowage_paths[next()];
                 fixture
                     .stowage
@@ -102,37 +126,37 @@ async fn block(fixture: &Fixture, op: &str, store: Store) -> f64 {
                     .await
                     .unwrap();
             }
-            ("get", Store::Direct) => {
+            (Operation::Get, Store::Direct) => {
                 let path = &fixture.stowage_paths[next()];
                 let body = fixture.stowage.get_object(path).await.unwrap().body;
                 assert_eq!(body.bytes().await.unwrap().len(), BODY.len());
             }
-            ("head", Store::Direct) => {
+            (Operation::Head, Store::Direct) => {
                 let path = &fixture.stowage_paths[next()];
                 fixture.stowage.head_object(path).await.unwrap();
             }
-            ("list_100k", Store::Direct) => {
+            (Operation::List, Store::Direct) => {
                 let root = S3Path::bucket_root(BUCKET).unwrap();
                 let listed = fixture.stowage.list_objects(&root, None).await.unwrap();
                 assert_eq!(listed.objects.len(), OBJECTS);
             }
-            ("put", store) => {
+            (Operation::Put, store) => {
                 let path = &fixture.paths[next()];
                 object_store(fixture, store)
                     .put(path, PutPayload::from_static(BODY))
                     .await
                     .unwrap();
             }
-            ("get", store) => {
+            (Operation::Get, store) => {
                 let path = &fixture.paths[next()];
                 let result = object_store(fixture, store).get(path).await.unwrap();
                 assert_eq!(result.bytes().await.unwrap().len(), BODY.len());
             }
-            ("head", store) => {
+            (Operation::Head, store) => {
                 let path = &fixture.paths[next()];
                 object_store(fixture, store).head(path).await.unwrap();
             }
-            ("list_100k", store) => {
+            (Operation::List, store) => {
                 let listed: Vec<_> = object_store(fixture, store)
                     .list(None)
                     .try_collect()
@@ -140,7 +164,6 @@ async fn block(fixture: &Fixture, op: &str, store: Store) -> f64 {
                     .unwrap();
                 assert_eq!(listed.len(), OBJECTS);
             }
-            (other, _) => panic!("no operation {other}"),
         }
     }
     started.elapsed().as_nanos() as f64 / calls as f64
@@ -163,7 +186,12 @@ fn main() {
     filled::runtime().block_on(async {
         let fixture = fixture().await;
         let stores = [Store::Direct, Store::Bridge, Store::InMemory];
-        for op in ["put", "get", "head", "list_100k"] {
+        for op in [
+            Operation::Put,
+            Operation::Get,
+            Operation::Head,
+            Operation::List,
+        ] {
             // A first block of each, not counted: the caches and the heap settle.
             for store in stores {
                 block(&fixture, op, store).await;
@@ -182,7 +210,7 @@ fn main() {
                 println!(
                     "{}",
                     json!({
-                        "op": op,
+                        "op": op.name(),
                         "store": store.name(),
                         "ns_per_call": median(times.iter().map(|t| t[index]).collect()),
                         "vs_direct": of(0),

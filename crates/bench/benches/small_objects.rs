@@ -5,9 +5,9 @@
 //! `crates/bench/benches/small_objects_boto3.py`).
 //!
 //! Each client runs the same request count per cell (`SMALL_SERIAL_REQUESTS`, 1,000 by
-//! default, at concurrency 1; 4,000 at 32) against the Garage `STOWAGE_TEST_S3_*` names, in a rotating client order, and prints one
-//! JSON line per cell: `{"server", "client", "op", "concurrency", "requests", "secs",
-//! "cpu_secs", "round"}`. `SMALL_VARIANTS=1` adds the SDK client with one setting changed
+//! default, at concurrency 1; 4,000 at 32) against the Garage `STOWAGE_TEST_S3_*` names, in
+//! a rotating client order, and prints one JSON line per cell: `{"server", "client", "op",
+//! "concurrency", "requests", "secs", "cpu_secs", "round"}`. `SMALL_VARIANTS=1` adds the SDK client with one setting changed
 //! at a time.
 //!
 //! Another server (`scripts/bench.sh endpoint` measures `stowage serve`, Garage and moto):

@@ -137,7 +137,12 @@ pub(crate) fn from_service(failure: &ServiceFailure<'_>, path: &S3Path) -> Error
 /// `": <io error kind>"` when the source chain holds an I/O error; never the error's text,
 /// which may name the endpoint.
 pub(crate) fn io_detail(error: &(dyn StdError + 'static)) -> String {
-    io_source(error).map_or_else(String::new, |io| format!(": {}", io.kind()))
+    io_kind_detail(io_source(error))
+}
+
+/// `": <io error kind>"` for an I/O error already found in a source chain, else nothing.
+pub(crate) fn io_kind_detail(io: Option<&std::io::Error>) -> String {
+    io.map_or_else(String::new, |io| format!(": {}", io.kind()))
 }
 
 /// The first I/O error in the source chain of `error`, where a transport keeps the cause

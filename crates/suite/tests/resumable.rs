@@ -82,8 +82,8 @@ async fn stores() -> Vec<Store> {
 /// ETag when stored.
 ///
 /// A 500 or 503 (a store under load: Garage answers 503 when one of its internal requests
-/// times out or misses its quorum) is sent again after a pause, up to four attempts, as Uppy's S3 plugin retries a
-/// part; every other answer is the part's.
+/// times out or misses its quorum) is sent again after a pause, up to four attempts, as
+/// Uppy's S3 plugin retries a part; every other answer is the part's.
 async fn put_part(url: &str, length: u64, fill: u8) -> (u16, Option<String>) {
     const ATTEMPTS: u32 = 4;
     let body = bytes::Bytes::from(vec![

@@ -12,7 +12,7 @@ use stowage_core::sigv4::{Authorize, SigningTime};
 use stowage_core::{Error, Result, S3Path, SigningCredentials, uri};
 
 use crate::content_range::unsatisfied_total;
-use crate::errors::{ServiceFailure, from_service, io_detail, io_source};
+use crate::errors::{ServiceFailure, from_service, io_detail, io_kind_detail, io_source};
 use crate::lean::Lean;
 use crate::lean::answer::{error_fields, header, is_error_document};
 use crate::lean::retry::retryable_answer;
@@ -267,10 +267,10 @@ impl Lean {
 /// ([`Error::Timeout`], as the SDK reports its connect timeout), could not be made at all,
 /// or broke ([`Error::Unreachable`]).
 fn dispatch_failure(error: &hyper_util::client::legacy::Error) -> Error {
-    let detail = io_detail(error);
-    if error.is_connect()
-        && io_source(error).is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-    {
+    // One walk of the source chain gives both the message's detail and the timeout test.
+    let io = io_source(error);
+    let detail = io_kind_detail(io);
+    if error.is_connect() && io.is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
         Error::Timeout {
             message: format!(
                 "an attempt timed out: no connection within the connect timeout{detail}"
