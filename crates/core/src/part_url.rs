@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
-use crate::transfer::{MAX_PARTS, MAX_SINGLE_REQUEST_SIZE};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
+use crate::transfer::check_part;
 use crate::ttl::MAX_PUT_PRESIGNED_URL_TTL_SECONDS;
 
 /// A presigned UploadPart URL to mint: which part, its exact length, how long it lives.
@@ -52,18 +54,6 @@ impl PartUrlRequest {
     /// [`Error::InvalidArgument`] for a part number outside 1..=10,000 or a length above
     /// 5 GiB, S3's limits for one part.
     pub fn validate(&self) -> Result<()> {
-        if !(1..=MAX_PARTS).contains(&self.number) {
-            return Err(Error::invalid_argument(format!(
-                "part number {} is outside 1..={MAX_PARTS}",
-                self.number
-            )));
-        }
-        if self.content_length > MAX_SINGLE_REQUEST_SIZE {
-            return Err(Error::invalid_argument(format!(
-                "a part of {} bytes is larger than S3's largest part ({MAX_SINGLE_REQUEST_SIZE} bytes)",
-                self.content_length
-            )));
-        }
-        Ok(())
+        check_part(self.number, self.content_length)
     }
 }

@@ -4,6 +4,7 @@ use std::fmt::Debug;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 
 use crate::delete::DeleteReport;
 use crate::error::{Error, Result};
@@ -240,6 +241,32 @@ pub trait ObjectStorage: Send + Sync + Debug {
         let _ = (path, upload, request);
         Err(Error::Unsupported {
             operation: "presigned_upload_part",
+            backend: "current",
+        })
+    }
+
+    /// Sends part `number` (1 to 10,000) of an upload started by
+    /// [`create_multipart_upload`](Self::create_multipart_upload) from this process
+    /// (UploadPart), for a caller that drives the upload part by part, as `object_store`'s
+    /// `MultipartStore` does. Parts may be sent in any order and concurrently; every part but
+    /// the last must hold at least 5 MiB, which completing the upload checks.
+    ///
+    /// The part carries its `Content-MD5` and no other checksum: the store refuses a body
+    /// changed on the way, and an upload started without a checksum algorithm takes it.
+    /// A part number outside 1 to 10,000 is [`Error::InvalidArgument`], before any request;
+    /// an upload that was completed, aborted or never started is a `NoSuchUpload` service
+    /// error (404). Provided as [`Error::Unsupported`] for backends without multipart
+    /// uploads.
+    async fn upload_part(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        number: u32,
+        body: Bytes,
+    ) -> Result<CompletedPart> {
+        let _ = (path, upload, number, body);
+        Err(Error::Unsupported {
+            operation: "upload_part",
             backend: "current",
         })
     }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use stowage_core::sigv4::{SigningTime, Verifier};
 use stowage_core::transfer::{
     CompletedPart, MultipartStore, PendingUpload, TransferSettings, UploadId, UploadedPart,
-    copy_in_parts, upload,
+    check_part, copy_in_parts, upload,
 };
 use stowage_core::{
     Clock, CopyOptions, DeleteFailure, DeleteReport, Error, GetOptions, GetOutcome, ListOptions,
@@ -550,6 +550,18 @@ impl ObjectStorage for MemoryStorage {
             inner.signer.signing_keys(),
         )?;
         Ok(PresignedUrl::new(url, signed_at.instant() + ttl))
+    }
+
+    /// As the transfer engine's parts, after S3's limits for one part.
+    async fn upload_part(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        number: u32,
+        body: Bytes,
+    ) -> Result<CompletedPart> {
+        check_part(number, body.len() as u64)?;
+        MultipartStore::upload_part(self, path, upload, number, body).await
     }
 
     async fn list_parts(&self, path: &S3Path, upload: &UploadId) -> Result<Vec<UploadedPart>> {

@@ -1,10 +1,17 @@
-//! Multipart uploads whose parts another client sends (a browser, through presigned part
-//! URLs): CreateMultipartUpload without a checksum algorithm, ListParts with every page
-//! read, and CompleteMultipartUpload with the expected object size.
+//! Multipart uploads whose parts the caller sends, from another client (a browser, through
+//! presigned part URLs) or part by part from this process: CreateMultipartUpload without a
+//! checksum algorithm, UploadPart with its `Content-MD5`, ListParts with every page read,
+//! and CompleteMultipartUpload with the expected object size.
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{Builder as ConfigBuilder, RequestChecksumCalculation};
+use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart as SdkPart};
-use stowage_core::transfer::{CompletedPart, UploadId, UploadedPart};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use md5::{Digest as _, Md5};
+use stowage_core::transfer::{CompletedPart, UploadId, UploadedPart, check_part};
 use stowage_core::{Error, PutMode, PutOptions, PutResult, Result, S3Path};
 
 use crate::errors::failure;
@@ -60,6 +67,53 @@ pub(crate) async fn create(
             message: "CreateMultipartUpload answered without an upload id".into(),
             path: Some(path.clone()),
         })
+}
+
+/// UploadPart of a part this process sends to an upload [`create`] started.
+///
+/// The body carries its `Content-MD5`, which every S3 server checks, and no flexible
+/// checksum: the SDK would add a CRC32 by default, and a store may refuse a checksum type
+/// the upload did not declare. The payload is not signed; the MD5 covers it.
+pub(crate) async fn upload(
+    client: &Client,
+    logs: &SdkLogs,
+    path: &S3Path,
+    upload: &UploadId,
+    number: u32,
+    body: Bytes,
+) -> Result<CompletedPart> {
+    let length = body.len() as u64;
+    check_part(number, length)?;
+    let key = path.object_key()?;
+    let no_flexible_checksum = ConfigBuilder::default()
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+    let request = client
+        .upload_part()
+        .bucket(path.bucket())
+        .key(key)
+        .upload_id(upload.as_str())
+        .part_number(number as i32)
+        .content_length(length as i64)
+        .content_md5(STANDARD.encode(Md5::digest(&body)))
+        .body(ByteStream::from(body))
+        .customize()
+        .config_override(no_flexible_checksum)
+        .disable_payload_signing();
+    let output = logs
+        .run(request.send())
+        .await
+        .map_err(|e| failure(e, path))?;
+    let etag = output.e_tag().ok_or_else(|| Error::Service {
+        code: "MissingETag".into(),
+        status: 200,
+        message: "the store accepted a part without an ETag".into(),
+        path: Some(path.clone()),
+    })?;
+    Ok(CompletedPart {
+        number,
+        etag: etag.to_owned(),
+        checksum_crc32: None,
+    })
 }
 
 /// ListParts of `upload`, every page, in part order.

@@ -102,6 +102,13 @@ pub(crate) fn from_service(failure: &ServiceFailure<'_>, path: &S3Path) -> Error
         ("NoSuchBucket", _) => Error::NoSuchBucket {
             bucket: path.bucket().to_owned(),
         },
+        // A multipart upload that is gone is not the object: the object may well exist.
+        ("NoSuchUpload", _) => Error::Service {
+            code: code.to_owned(),
+            status,
+            message: redact_message(message, path.key()),
+            path: Some(path.clone()),
+        },
         ("NoSuchKey" | "NotFound", _) | (_, 404) if !path.key().is_empty() => {
             Error::NotFound { path: path.clone() }
         }

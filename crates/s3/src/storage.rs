@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::Client;
+use bytes::Bytes;
 use stowage_core::transfer::{
     CompletedPart, PendingUpload, TransferSettings, UploadId, UploadedPart, upload,
 };
@@ -481,6 +482,21 @@ impl ObjectStorage for S3Storage {
             logged(presigned_part(&self.client, &self.signing, &logs, path, upload, request).await)
         }
         .instrument(span::operation(BACKEND, "presigned_upload_part", path))
+        .await
+    }
+
+    async fn upload_part(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        number: u32,
+        body: Bytes,
+    ) -> Result<CompletedPart> {
+        async {
+            let logs = self.sdk_logs();
+            logged(client_parts::upload(&self.client, &logs, path, upload, number, body).await)
+        }
+        .instrument(span::operation(BACKEND, "upload_part", path))
         .await
     }
 

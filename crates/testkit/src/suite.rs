@@ -45,6 +45,7 @@ macro_rules! conformance_tests {
             transfers::failed_uploads_leave_nothing,
             transfers::dropped_uploads_leave_nothing,
             transfers::multipart_copies,
+            transfers::parts_sent_by_the_caller,
             transfers::parallel_downloads,
             file_downloads::downloads_to_files,
             presign::presigned_get,

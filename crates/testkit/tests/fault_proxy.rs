@@ -477,6 +477,37 @@ async fn a_corrupted_body_with_a_content_md5_is_rejected() {
     );
 }
 
+/// A part this process sends to an upload started without a checksum algorithm carries
+/// its Content-MD5: a byte flipped on the way is refused (`BadDigest`) and no part is kept.
+#[tokio::test]
+async fn a_part_corrupted_on_the_way_is_refused_for_its_content_md5() {
+    let proxy = proxy().await;
+    let storage = storage_through(&proxy, |builder| builder.max_attempts(1)).await;
+    let path = fresh_path("corrupt-part");
+    let upload = storage
+        .create_multipart_upload(&path, &PutOptions::new())
+        .await
+        .expect("the upload starts");
+    proxy.inject(FaultRule::new(Fault::CorruptRequestBody { offset: 4321 }).matching(puts()));
+
+    let refused = storage
+        .upload_part(&path, &upload, 1, content(100_000))
+        .await
+        .expect_err("the store refuses a part that does not match its Content-MD5");
+
+    assert!(
+        matches!(&refused, Error::Service { code, .. } if code == "BadDigest"),
+        "{refused:?}"
+    );
+    assert_eq!(proxy.faults_applied(), 1);
+    let parts = storage.list_parts(&path, &upload).await.expect("the parts");
+    assert!(parts.is_empty(), "{parts:?}");
+    storage
+        .abort_multipart_upload(&path, &upload)
+        .await
+        .expect("the abort");
+}
+
 #[tokio::test]
 async fn a_corrupted_body_without_a_checksum_is_stored_with_one_bit_flipped() {
     let proxy = proxy().await;

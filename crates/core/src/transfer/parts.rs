@@ -4,7 +4,9 @@
 use std::ops::Range;
 
 use crate::error::{Error, Result};
-use crate::transfer::settings::{MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS};
+use crate::transfer::settings::{
+    MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_REQUEST_SIZE,
+};
 
 /// Parts are rounded up to whole mebibytes when they grow.
 const ROUNDING: u64 = 1024 * 1024;
@@ -12,6 +14,31 @@ const ROUNDING: u64 = 1024 * 1024;
 /// Parts of an upload of unknown length double in size every this many parts, which lets
 /// 10,000 parts starting at 5 MiB hold more than 5 TiB.
 const GROWTH_INTERVAL: u32 = 625;
+
+/// Checks one part against S3's limits before it is sent or a URL is minted for it:
+/// [`Error::InvalidArgument`] for a part number outside 1..=10,000 or a part larger than
+/// 5 GiB.
+///
+/// ```
+/// use stowage::transfer::check_part;
+/// assert!(check_part(1, 5 * 1024 * 1024).is_ok());
+/// assert!(check_part(0, 1).is_err());
+/// assert!(check_part(10_001, 1).is_err());
+/// ```
+pub fn check_part(number: u32, length: u64) -> Result<()> {
+    if !(1..=MAX_PARTS).contains(&number) {
+        return Err(Error::invalid_argument(format!(
+            "part number {number} is outside 1..={MAX_PARTS}"
+        )));
+    }
+    if length > MAX_SINGLE_REQUEST_SIZE {
+        return Err(Error::invalid_argument(format!(
+            "a part of {length} bytes is larger than S3's largest part \
+             ({MAX_SINGLE_REQUEST_SIZE} bytes)"
+        )));
+    }
+    Ok(())
+}
 
 /// The size of every part of one transfer.
 ///

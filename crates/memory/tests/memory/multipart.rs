@@ -370,22 +370,19 @@ async fn part_numbers_and_upload_ids_follow_s3() {
     let p = path("s3://bucket/parts");
     let id = storage.create_upload(&p, &PutOptions::new()).await.unwrap();
     for number in [0, 10_001] {
-        let part = storage
-            .upload_part(&p, &id, number, Bytes::from_static(b"x"))
-            .await;
+        let part =
+            MultipartStore::upload_part(&storage, &p, &id, number, Bytes::from_static(b"x")).await;
         assert_service(&part, "InvalidArgument", 400);
     }
-    storage
-        .upload_part(&p, &id, 10_000, Bytes::from_static(b"x"))
+    MultipartStore::upload_part(&storage, &p, &id, 10_000, Bytes::from_static(b"x"))
         .await
         .expect("part 10,000 is the last allowed");
 
     let unknown = UploadId::new("no-such-upload");
     let other_key = path("s3://bucket/other-key");
     for (target, id) in [(&p, &unknown), (&other_key, &id)] {
-        let part = storage
-            .upload_part(target, id, 1, Bytes::from_static(b"x"))
-            .await;
+        let part =
+            MultipartStore::upload_part(&storage, target, id, 1, Bytes::from_static(b"x")).await;
         assert_service(&part, "NoSuchUpload", 404);
         let done = storage
             .complete_upload(target, id, Vec::new(), &PutMode::Overwrite)
@@ -404,9 +401,7 @@ async fn part_numbers_and_upload_ids_follow_s3() {
         .await
         .expect("abort");
     assert_eq!(pending(&storage).await, 0);
-    let part = storage
-        .upload_part(&p, &id, 1, Bytes::from_static(b"x"))
-        .await;
+    let part = MultipartStore::upload_part(&storage, &p, &id, 1, Bytes::from_static(b"x")).await;
     assert_service(&part, "NoSuchUpload", 404);
     let again = storage.abort_multipart_upload(&p, &id).await;
     assert_service(&again, "NoSuchUpload", 404);
@@ -433,8 +428,7 @@ async fn completion_checks_the_parts_as_s3_does() {
     let three = pattern(10, 13);
     let mut parts = Vec::new();
     for (number, data) in [(1, &one), (2, &two), (3, &three)] {
-        let part = storage
-            .upload_part(&p, &id, number, data.clone())
+        let part = MultipartStore::upload_part(&storage, &p, &id, number, data.clone())
             .await
             .unwrap();
         assert_eq!(part.etag, plain_etag(data), "a part's ETag is its MD5");
@@ -455,8 +449,7 @@ async fn completion_checks_the_parts_as_s3_does() {
     unknown_number[2].number = 4;
     assert_service(&complete(unknown_number).await, "InvalidPart", 400);
     // Part 3 is too small to be followed by another.
-    let five = storage
-        .upload_part(&p, &id, 5, three.clone())
+    let five = MultipartStore::upload_part(&storage, &p, &id, 5, three.clone())
         .await
         .unwrap();
     let small_then_more = vec![parts[2].clone(), five];
@@ -497,12 +490,10 @@ async fn a_part_sent_again_replaces_the_first() {
     let storage = MemoryStorage::builder().bucket("bucket").build();
     let p = path("s3://bucket/resent");
     let id = storage.create_upload(&p, &PutOptions::new()).await.unwrap();
-    storage
-        .upload_part(&p, &id, 1, Bytes::from_static(b"first"))
+    MultipartStore::upload_part(&storage, &p, &id, 1, Bytes::from_static(b"first"))
         .await
         .unwrap();
-    let part = storage
-        .upload_part(&p, &id, 1, Bytes::from_static(b"second"))
+    let part = MultipartStore::upload_part(&storage, &p, &id, 1, Bytes::from_static(b"second"))
         .await
         .unwrap();
     storage
@@ -590,9 +581,8 @@ async fn single_requests_above_the_limit_are_refused_as_s3_refuses_them() {
         .copy_part(&large, None, 0..(7 * MIB as u64), &p, &id, 1)
         .await;
     assert_service(&part, "InvalidRequest", 400);
-    let part = storage
-        .upload_part(&p, &id, 1, pattern((7 * MIB) as u64, 16))
-        .await;
+    let part =
+        MultipartStore::upload_part(&storage, &p, &id, 1, pattern((7 * MIB) as u64, 16)).await;
     assert_service(&part, "EntityTooLarge", 400);
 }
 

@@ -6,6 +6,7 @@ mod delete;
 mod errors;
 mod list;
 mod locations;
+mod parts;
 mod read;
 #[cfg(feature = "signer")]
 mod signer;
@@ -18,10 +19,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
+use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{
-    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult,
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartId, MultipartUpload, ObjectMeta,
+    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use stowage_core::{ObjectStorage, hash_s3_key};
 
@@ -76,9 +78,15 @@ use crate::bridge::locations::Locations;
 /// - **`delete_stream`** deletes in batches of 1000 keys and answers every path, in order.
 /// - **[`Signer`](object_store::signer::Signer)** (feature `signer`) gives the backend's
 ///   presigned GET URLs; other methods are `NotImplemented`.
-///
-/// `object_store::MultipartStore` is not implemented: the stowage trait offers whole
-/// uploads, not their part-level requests.
+/// - **[`MultipartStore`]** drives the backend's multipart upload part by part:
+///   `create_multipart_opts`, `put_part`, `complete_multipart` and `abort_multipart` are
+///   [`create_multipart_upload`](ObjectStorage::create_multipart_upload),
+///   [`upload_part`](ObjectStorage::upload_part),
+///   [`complete_multipart_upload`](ObjectStorage::complete_multipart_upload) and
+///   [`abort_multipart_upload`](ObjectStorage::abort_multipart_upload). Part `i` is S3's
+///   part `i + 1`, its `content_id` the part's ETag; every part but the last needs 5 MiB,
+///   as on S3. An upload completed without a part gets one empty part, which S3 needs. A
+///   backend without multipart uploads answers `NotImplemented`.
 ///
 /// Errors keep `object_store`'s kinds (`NotFound`, `AlreadyExists`, `Precondition`,
 /// `NotModified`, `NotImplemented`, `PermissionDenied`); their source is the stowage error,
@@ -233,6 +241,50 @@ impl ObjectStore for ObjectStoreBridge {
         options: CopyOptions,
     ) -> object_store::Result<()> {
         write::copy(&*self.storage, &self.locations, from, to, options).await
+    }
+}
+
+#[async_trait]
+impl MultipartStore for ObjectStoreBridge {
+    async fn create_multipart(&self, path: &Path) -> object_store::Result<MultipartId> {
+        parts::create(
+            &*self.storage,
+            &self.locations,
+            path,
+            PutMultipartOptions::default(),
+        )
+        .await
+    }
+
+    async fn create_multipart_opts(
+        &self,
+        path: &Path,
+        opts: PutMultipartOptions,
+    ) -> object_store::Result<MultipartId> {
+        parts::create(&*self.storage, &self.locations, path, opts).await
+    }
+
+    async fn put_part(
+        &self,
+        path: &Path,
+        id: &MultipartId,
+        part_idx: usize,
+        data: PutPayload,
+    ) -> object_store::Result<PartId> {
+        parts::put(&*self.storage, &self.locations, path, id, part_idx, data).await
+    }
+
+    async fn complete_multipart(
+        &self,
+        path: &Path,
+        id: &MultipartId,
+        parts: Vec<PartId>,
+    ) -> object_store::Result<PutResult> {
+        parts::complete(&*self.storage, &self.locations, path, id, parts).await
+    }
+
+    async fn abort_multipart(&self, path: &Path, id: &MultipartId) -> object_store::Result<()> {
+        parts::abort(&*self.storage, &self.locations, path, id).await
     }
 }
 

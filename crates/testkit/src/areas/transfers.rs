@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::{StreamExt, stream};
 use md5::{Digest, Md5};
-use stowage_core::transfer::{PartPlan, TransferSettings, download};
+use stowage_core::transfer::{MIN_PART_SIZE, PartPlan, TransferSettings, download};
 use stowage_core::{CopyOptions, Error, Payload, PutOptions, S3Path};
 
 use crate::support::{pattern, read_all};
@@ -22,6 +22,92 @@ use crate::{Fixture, FlakyBodies};
 
 /// How long a dropped upload's background abort may take to show.
 const ABORT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Parts the caller sends itself (`create_multipart_upload`, `upload_part`,
+/// `complete_multipart_upload`), in any order, make the object of their bytes in part order;
+/// a part number outside 1..=10,000 is refused before any request, and a part of an
+/// aborted upload is S3's `NoSuchUpload`. Where the store has no multipart uploads, every
+/// one of these calls is `Error::Unsupported`.
+pub async fn parts_sent_by_the_caller(f: &Fixture<'_>) {
+    let base = f.fresh_prefix("caller-parts");
+    let path = base.join("object").unwrap();
+    let options = PutOptions::new();
+    if !f.capabilities.multipart_uploads {
+        let started = f.storage.create_multipart_upload(&path, &options).await;
+        assert!(
+            matches!(started, Err(Error::Unsupported { .. })),
+            "{started:?}"
+        );
+        let id = stowage_core::transfer::UploadId::new("an-upload");
+        let part = f.storage.upload_part(&path, &id, 1, Bytes::new()).await;
+        assert!(matches!(part, Err(Error::Unsupported { .. })), "{part:?}");
+        return;
+    }
+    let id = f
+        .storage
+        .create_multipart_upload(&path, &options)
+        .await
+        .expect("an upload starts");
+    for number in [0, 10_001] {
+        let refused = f
+            .storage
+            .upload_part(&path, &id, number, Bytes::new())
+            .await;
+        assert!(
+            matches!(refused, Err(Error::InvalidArgument { .. })),
+            "part {number}: {refused:?}"
+        );
+    }
+    let first = pattern(MIN_PART_SIZE, 7);
+    let last = pattern(12_345, 8);
+    let second = f
+        .storage
+        .upload_part(&path, &id, 2, last.clone())
+        .await
+        .expect("part 2, sent first");
+    let first_part = f
+        .storage
+        .upload_part(&path, &id, 1, first.clone())
+        .await
+        .expect("part 1");
+    assert_eq!((first_part.number, second.number), (1, 2));
+    let listed = f.storage.list_parts(&path, &id).await.expect("the parts");
+    let sizes: Vec<(u32, u64)> = listed.iter().map(|part| (part.number, part.size)).collect();
+    assert_eq!(sizes, [(1, MIN_PART_SIZE), (2, last.len() as u64)]);
+    let put = f
+        .storage
+        .complete_multipart_upload(&path, &id, vec![first_part, second], None)
+        .await
+        .expect("the upload completes");
+    let mut whole = first.to_vec();
+    whole.extend_from_slice(&last);
+    assert_eq!(
+        read_all(f.storage, &path).await,
+        whole,
+        "the parts in part order"
+    );
+    if f.capabilities.md5_etags {
+        let expected = crate::support::multipart_etag(&whole, first.len());
+        assert_eq!(put.etag.as_deref(), Some(expected.as_str()));
+    }
+
+    let aborted = base.join("aborted").unwrap();
+    let id = f
+        .storage
+        .create_multipart_upload(&aborted, &options)
+        .await
+        .expect("a second upload starts");
+    f.storage
+        .abort_multipart_upload(&aborted, &id)
+        .await
+        .expect("the abort");
+    let late = f.storage.upload_part(&aborted, &id, 1, last).await;
+    assert!(
+        matches!(&late, Err(Error::Service { status: 404, code, .. }) if code == "NoSuchUpload"),
+        "{late:?}"
+    );
+    assert_nothing_pending(f, &base, "completed and aborted uploads").await;
+}
 
 /// The size of an object that goes in three parts under `settings`: two whole parts and a
 /// short last one.

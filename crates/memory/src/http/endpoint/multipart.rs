@@ -11,7 +11,7 @@ use s3s::dto::{
     StorageClass, UploadPartCopyInput, UploadPartCopyOutput, UploadPartInput, UploadPartOutput,
 };
 use s3s::{S3Request, S3Response, S3Result};
-use stowage_core::transfer::{CompletedPart, MultipartStore as _, PendingUpload, UploadId};
+use stowage_core::transfer::{CompletedPart, MultipartStore, PendingUpload, UploadId};
 use stowage_core::{ObjectStorage as _, PutMode};
 
 use super::body;
@@ -78,15 +78,15 @@ pub(super) async fn upload_part(
     let number = part_number(input.part_number)?;
     let claims = body::claims_of!(input);
     let body = body::read_checked(input.body, claims, &headers, trailing_headers.as_ref()).await?;
-    let part = storage
-        .upload_part(
-            &path,
-            &UploadId::new(input.upload_id.clone()),
-            number,
-            body.bytes,
-        )
-        .await
-        .map_err(s3_error)?;
+    let part = MultipartStore::upload_part(
+        storage,
+        &path,
+        &UploadId::new(input.upload_id.clone()),
+        number,
+        body.bytes,
+    )
+    .await
+    .map_err(s3_error)?;
     checksums.record_part(&input.upload_id, number, &body.checksums);
     let checksums = body.checksums;
     Ok(S3Response::new(UploadPartOutput {
