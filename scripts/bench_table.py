@@ -85,6 +85,12 @@ def cpu_rows(out, criterion):
                          f"{fmt_ns(direct['ns_per_call'])} (memory backend direct); "
                          f"{fmt_ns(in_memory['ns_per_call'])} (object_store InMemory)",
                          f"{added:+.1f}% added; {bridged['vs_in_memory']:.2f}x InMemory's time", goal))
+            prefixed = by.get((op, "object_store PrefixStore over InMemory"))
+            if prefixed:
+                rows.append((f"yardstick: object_store's `PrefixStore` over InMemory, {ops[op]}",
+                             fmt_ns(prefixed["ns_per_call"]),
+                             f"{fmt_ns(in_memory['ns_per_call'])} (object_store InMemory)",
+                             f"{100 * (prefixed['vs_in_memory'] - 1):+.1f}% added", "none set"))
     return rows
 
 

@@ -1,16 +1,18 @@
 //! What `ObjectStoreBridge` adds to the memory backend, measured in pairs: put, get, head
 //! and a full listing of 100k objects, by the memory backend called directly, the same
-//! backend through the bridge (as an `object_store::ObjectStore`), and `object_store`'s own
-//! `InMemory`.
+//! backend through the bridge (as an `object_store::ObjectStore`), `object_store`'s own
+//! `InMemory`, and, as a yardstick for what a layer over an `object_store::ObjectStore`
+//! costs, `object_store`'s own `PrefixStore` over that `InMemory` (the keys' first segment
+//! as its prefix).
 //!
 //! Separate benchmark runs of sub-microsecond calls differ by more than the bridge's cost
 //! (the heap's layout and the caches change from one process and one minute to the next).
-//! So each round runs one block of each of the three, back to back in one process and in a
+//! So each round runs one block of each of the four, back to back in one process and in a
 //! rotating order, and the figures are medians over the rounds of each block's time per
 //! call and of the ratios within a round. `BRIDGE_ROUNDS` rounds (31 by default); one JSON
 //! line per operation and store: `{"op", "store", "ns_per_call", "vs_direct", "vs_in_memory",
-//! "rounds"}`, where the two ratios are this store's time over the other's, medians of the
-//! rounds.
+//! "rounds"}`, where the two ratios are this store's time over the memory backend's direct
+//! time and over `InMemory`'s, medians of the rounds.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +21,7 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::memory::InMemory;
 use object_store::path::Path;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde_json::json;
 use stowage::memory::MemoryStorage;
@@ -55,12 +58,17 @@ impl Operation {
     }
 }
 
-/// The three stores of a round.
+/// The stores of a round, in the order of the ratios' columns.
 #[derive(Clone, Copy, PartialEq)]
 enum Store {
     Direct,
     Bridge,
     InMemory,
+    Prefixed,
+}
+
+impl Store {
+    const ALL: [Self; 4] = [Self::Direct, Self::Bridge, Self::InMemory, Self::Prefixed];
 }
 
 impl Store {
@@ -69,6 +77,7 @@ impl Store {
             Self::Direct => "memory backend direct",
             Self::Bridge => "bridge",
             Self::InMemory => "object_store InMemory",
+            Self::Prefixed => "object_store PrefixStore over InMemory",
         }
     }
 }
@@ -80,26 +89,37 @@ struct Fixture {
     in_memory: Arc<InMemory>,
     bridge: ObjectStoreBridge,
     paths: Vec<Path>,
+    prefixed: PrefixStore<Arc<InMemory>>,
+    /// `paths` relative to `prefixed`'s prefix.
+    relative_paths: Vec<Path>,
 }
 
 async fn fixture() -> Fixture {
     let (stowage, stowage_paths) = filled::stowage().await;
     let (in_memory, paths) = filled::in_memory().await;
     let bridge = ObjectStoreBridge::new(Arc::new(stowage.clone()), BUCKET).unwrap();
+    let prefix = Path::from(filled::PREFIX);
+    let relative_paths = paths
+        .iter()
+        .map(|path| path.prefix_match(&prefix).unwrap().collect())
+        .collect();
     Fixture {
         stowage,
         stowage_paths,
+        prefixed: PrefixStore::new(Arc::clone(&in_memory), prefix),
         in_memory,
         bridge,
         paths,
+        relative_paths,
     }
 }
 
-/// The `object_store` face of a store (the bridge or `InMemory`).
-fn object_store(fixture: &Fixture, store: Store) -> &dyn ObjectStore {
+/// The `object_store` face of a store, and the paths it names the objects by.
+fn object_store(fixture: &Fixture, store: Store) -> (&dyn ObjectStore, &[Path]) {
     match store {
-        Store::Bridge => &fixture.bridge,
-        _ => fixture.in_memory.as_ref(),
+        Store::Bridge => (&fixture.bridge, &fixture.paths),
+        Store::Prefixed => (&fixture.prefixed, &fixture.relative_paths),
+        _ => (fixture.in_memory.as_ref(), &fixture.paths),
     }
 }
 
@@ -141,23 +161,24 @@ async fn block(fixture: &Fixture, op: Operation, store: Store) -> f64 {
                 assert_eq!(listed.objects.len(), OBJECTS);
             }
             (Operation::Put, store) => {
-                let path = &fixture.paths[next()];
-                object_store(fixture, store)
-                    .put(path, PutPayload::from_static(BODY))
+                let (store, paths) = object_store(fixture, store);
+                store
+                    .put(&paths[next()], PutPayload::from_static(BODY))
                     .await
                     .unwrap();
             }
             (Operation::Get, store) => {
-                let path = &fixture.paths[next()];
-                let result = object_store(fixture, store).get(path).await.unwrap();
+                let (store, paths) = object_store(fixture, store);
+                let result = store.get(&paths[next()]).await.unwrap();
                 assert_eq!(result.bytes().await.unwrap().len(), BODY.len());
             }
             (Operation::Head, store) => {
-                let path = &fixture.paths[next()];
-                object_store(fixture, store).head(path).await.unwrap();
+                let (store, paths) = object_store(fixture, store);
+                store.head(&paths[next()]).await.unwrap();
             }
             (Operation::List, store) => {
                 let listed: Vec<_> = object_store(fixture, store)
+                    .0
                     .list(None)
                     .try_collect()
                     .await
@@ -185,7 +206,7 @@ fn main() {
         .unwrap_or(31);
     filled::runtime().block_on(async {
         let fixture = fixture().await;
-        let stores = [Store::Direct, Store::Bridge, Store::InMemory];
+        let stores = Store::ALL;
         for op in [
             Operation::Put,
             Operation::Get,
@@ -196,9 +217,9 @@ fn main() {
             for store in stores {
                 block(&fixture, op, store).await;
             }
-            let mut times: Vec<[f64; 3]> = Vec::with_capacity(rounds);
+            let mut times: Vec<[f64; 4]> = Vec::with_capacity(rounds);
             for round in 0..rounds {
-                let mut times_of_round = [0.0; 3];
+                let mut times_of_round = [0.0; 4];
                 for k in 0..stores.len() {
                     let index = (round + k) % stores.len();
                     times_of_round[index] = block(&fixture, op, stores[index]).await;

@@ -17,9 +17,12 @@ pub(crate) const BODY: &[u8] = b"0123456789abcdef0123456789abcdef";
 /// The bucket of the memory backend.
 pub(crate) const BUCKET: &str = "bench";
 
+/// The first segment of every key.
+pub(crate) const PREFIX: &str = "dataset";
+
 /// The key of object `i`: 64 shards, as a dataset's files spread under prefixes.
 pub(crate) fn key(i: usize) -> String {
-    format!("dataset/shard-{:02}/object-{i:06}", i % 64)
+    format!("{PREFIX}/shard-{:02}/object-{i:06}", i % 64)
 }
 
 /// A runtime with the machine's two cores as workers.

@@ -6,6 +6,7 @@
 //! a part's `content_id` is its ETag. An upload completed without a part gets one empty
 //! part first, as S3 completes no upload of none.
 
+use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{MultipartId, PutMultipartOptions, PutPayload, PutResult};
 use stowage_core::transfer::{CompletedPart, UploadId};
@@ -64,7 +65,7 @@ pub(crate) async fn complete(
     let upload = UploadId::new(id.as_str());
     let parts = if parts.is_empty() {
         let empty = storage
-            .upload_part(&path, &upload, 1, bytes::Bytes::new())
+            .upload_part(&path, &upload, 1, Bytes::new())
             .await
             .map_err(|error| failed(error, location))?;
         vec![empty]
