@@ -107,10 +107,12 @@
 //!     path an error belongs to, so each path not confirmed deleted is deleted again on
 //!     its own (deleting is idempotent) to report its own outcome.
 //! 12. **No pending uploads to list, no copies in parts.** `object_store` cannot list the
-//!     multipart uploads a store holds, so `list_multipart_uploads` and
-//!     `abort_multipart_upload` are `Error::Unsupported` (the adapter aborts its own failed
-//!     and dropped uploads); and it has no part copy (UploadPartCopy), so a copy is the
-//!     store's own copy at any size, or across buckets a put of the source's bytes.
+//!     multipart uploads a store holds, nor the parts of one, so `list_multipart_uploads`,
+//!     `abort_multipart_upload` and the calls of an upload the caller drives
+//!     (`create_multipart_upload`, `upload_part`, `presigned_upload_part`, `list_parts`,
+//!     `complete_multipart_upload`) are `Error::Unsupported` (the adapter aborts its own
+//!     failed and dropped uploads); and it has no part copy (UploadPartCopy), so a copy is
+//!     the store's own copy at any size, or across buckets a put of the source's bytes.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
