@@ -16,6 +16,7 @@ use stowage_core::{Error, PutMode, PutOptions, PutResult, Result, S3Path};
 
 use crate::errors::failure;
 use crate::logging::SdkLogs;
+use crate::multipart::required_etag;
 use crate::write::{WriteSettings, with_object_fields};
 
 /// The Content-Type of an upload started without one, as a put's.
@@ -103,15 +104,9 @@ pub(crate) async fn upload(
         .run(request.send())
         .await
         .map_err(|e| failure(e, path))?;
-    let etag = output.e_tag().ok_or_else(|| Error::Service {
-        code: "MissingETag".into(),
-        status: 200,
-        message: "the store accepted a part without an ETag".into(),
-        path: Some(path.clone()),
-    })?;
     Ok(CompletedPart {
         number,
-        etag: etag.to_owned(),
+        etag: required_etag(output.e_tag(), path)?,
         checksum_crc32: None,
     })
 }

@@ -268,7 +268,8 @@ fn part_number(number: u32) -> Result<i32> {
         .map_err(|_| Error::invalid_argument(format!("part number {number} is out of range")))
 }
 
-fn required_etag(etag: Option<&str>, path: &S3Path) -> Result<String> {
+/// The ETag a store answered a part with; a part without one cannot be completed.
+pub(crate) fn required_etag(etag: Option<&str>, path: &S3Path) -> Result<String> {
     etag.map(str::to_owned).ok_or_else(|| Error::Service {
         code: "MissingETag".into(),
         status: 200,
