@@ -45,14 +45,12 @@ pub(crate) fn objects(
                 .list_page(&directory, &options, token.as_ref())
                 .await
                 .map_err(|error| to_object_store(error, &listed, Intent::Plain))?;
-            let metas: Vec<_> = page
-                .objects
-                .into_iter()
-                .map(|object| {
-                    let location = locations.path_of_key(object.path.key())?;
-                    Ok(summary_meta(location, object))
-                })
-                .collect();
+            // Each entry becomes `object_store`'s as the stream reaches it: the page is
+            // held once, as stowage's summaries.
+            let metas = page.objects.into_iter().map(move |object| {
+                let location = locations.path_of_key(object.path.key())?;
+                Ok(summary_meta(location, object))
+            });
             Ok(Some((stream::iter(metas), page.next.map(Some))))
         }
     })
