@@ -49,8 +49,10 @@ pub struct Capabilities {
     pub replace_on_copy: bool,
     /// The store keeps multipart uploads that were started and not finished, and lists and
     /// aborts them (`list_multipart_uploads`, `abort_multipart_upload`): the suite then
-    /// checks that failed and dropped uploads leave none behind. Without it, both calls
-    /// must fail with `Error::Unsupported`.
+    /// checks that failed and dropped uploads leave none behind. A caller can also drive
+    /// an upload itself (`create_multipart_upload`, `upload_part`, `list_parts`,
+    /// `complete_multipart_upload`). Without it, these calls must fail with
+    /// `Error::Unsupported`.
     pub multipart_uploads: bool,
     /// Copies above the backend's copy threshold go as multipart uploads of ranged part
     /// copies (UploadPartCopy), so their ETag is a multipart one where ETags are MD5s.
