@@ -5,18 +5,22 @@ use std::fmt;
 use std::sync::Arc;
 
 use object_store::ObjectStore;
+use object_store::multipart::MultipartStore;
 use object_store::path::Path;
 use stowage_core::transfer::TransferSettings;
 use stowage_core::{Error, Result, S3Path, TtlLimits};
 
+use crate::errors::unsupported;
 use crate::keys;
 
-/// One bucket: the store that holds it, and the signer that presigns its URLs, if any.
+/// One bucket: the store that holds it, the signer that presigns its URLs and the store
+/// of the uploads callers drive part by part, if any.
 #[derive(Clone)]
 pub(crate) struct Bucket {
     pub(crate) store: Arc<dyn ObjectStore>,
     #[cfg(feature = "signer")]
     pub(crate) signer: Option<Arc<dyn object_store::signer::Signer>>,
+    pub(crate) parts: Option<Arc<dyn MultipartStore>>,
 }
 
 /// An [`ObjectStorage`](stowage_core::ObjectStorage) over any `object_store::ObjectStore`:
@@ -82,6 +86,22 @@ impl ObjectStoreAdapter {
         let store = self.bucket(path)?.store.as_ref();
         Ok((store, keys::write_path(path)?))
     }
+
+    /// The multipart store and path of an upload a caller drives, or `Unsupported` named
+    /// `operation` for a bucket built without one.
+    pub(crate) fn parts_target(
+        &self,
+        path: &S3Path,
+        operation: &'static str,
+    ) -> Result<(&dyn MultipartStore, Path)> {
+        path.object_key()?;
+        let parts = self
+            .bucket(path)?
+            .parts
+            .as_deref()
+            .ok_or_else(|| unsupported(operation))?;
+        Ok((parts, keys::write_path(path)?))
+    }
 }
 
 impl fmt::Debug for ObjectStoreAdapter {
@@ -105,17 +125,24 @@ impl Bucket {
     /// What the adapter's `Debug` shows of this bucket.
     fn describe(&self) -> &'static str {
         #[cfg(feature = "signer")]
-        if self.signer.is_some() {
-            return "store with signer";
+        let signer = self.signer.is_some();
+        #[cfg(not(feature = "signer"))]
+        let signer = false;
+        match (signer, self.parts.is_some()) {
+            (true, true) => "store with signer and multipart store",
+            (true, false) => "store with signer",
+            (false, true) => "store with multipart store",
+            (false, false) => "store",
         }
-        "store"
     }
 }
 
-/// Configures an [`ObjectStoreAdapter`]: buckets, signers, TTL ceilings, transfer settings.
+/// Configures an [`ObjectStoreAdapter`]: buckets, signers, multipart stores, TTL ceilings,
+/// transfer settings.
 #[derive(Default)]
 pub struct ObjectStoreAdapterBuilder {
     buckets: Vec<(String, Bucket)>,
+    parts: Vec<(String, Arc<dyn MultipartStore>)>,
     ttl_limits: TtlLimits,
     transfer: TransferSettings,
 }
@@ -123,8 +150,10 @@ pub struct ObjectStoreAdapterBuilder {
 impl fmt::Debug for ObjectStoreAdapterBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.buckets.iter().map(|(name, _)| name.as_str()).collect();
+        let parts: Vec<&str> = self.parts.iter().map(|(name, _)| name.as_str()).collect();
         f.debug_struct("ObjectStoreAdapterBuilder")
             .field("buckets", &names)
+            .field("multipart_stores", &parts)
             .field("ttl_limits", &self.ttl_limits)
             .field("transfer", &self.transfer)
             .finish()
@@ -141,6 +170,7 @@ impl ObjectStoreAdapterBuilder {
                 store,
                 #[cfg(feature = "signer")]
                 signer: None,
+                parts: None,
             },
         ));
         self
@@ -161,8 +191,28 @@ impl ObjectStoreAdapterBuilder {
             Bucket {
                 store,
                 signer: Some(signer),
+                parts: None,
             },
         ));
+        self
+    }
+
+    /// Lets callers drive multipart uploads of bucket `name` part by part through `parts`
+    /// (usually the bucket's store itself, such as `Arc<AmazonS3>` or an
+    /// `ObjectStoreBridge`, which implement both traits): `create_multipart_upload`,
+    /// `upload_part`, `complete_multipart_upload` and `abort_multipart_upload` become its
+    /// calls. Without it they are [`Error::Unsupported`], and `object_store` lists neither
+    /// pending uploads nor their parts, so `list_multipart_uploads`, `list_parts` and
+    /// `presigned_upload_part` are either way.
+    ///
+    /// The bucket is added by [`bucket`](Self::bucket) or
+    /// [`bucket_with_signer`](Self::bucket_with_signer), before or after this call.
+    pub fn multipart_store(
+        mut self,
+        name: impl Into<String>,
+        parts: Arc<dyn MultipartStore>,
+    ) -> Self {
+        self.parts.push((name.into(), parts));
         self
     }
 
@@ -189,8 +239,9 @@ impl ObjectStoreAdapterBuilder {
     /// Builds the adapter.
     ///
     /// Fails with [`Error::InvalidPath`] when a name breaks S3's bucket naming rules, and
-    /// with [`Error::InvalidArgument`] when a bucket is added twice or the transfer settings
-    /// are invalid ([`TransferSettings::validate`]).
+    /// with [`Error::InvalidArgument`] when a bucket is added twice, a multipart store is
+    /// given for a bucket that was not added or twice for one, or the transfer settings are
+    /// invalid ([`TransferSettings::validate`]).
     pub fn build(self) -> Result<ObjectStoreAdapter> {
         self.transfer.validate()?;
         let mut buckets = BTreeMap::new();
@@ -202,6 +253,18 @@ impl ObjectStoreAdapterBuilder {
                 )));
             }
             buckets.insert(name, bucket);
+        }
+        for (name, parts) in self.parts {
+            let bucket = buckets.get_mut(&name).ok_or_else(|| {
+                Error::invalid_argument(format!(
+                    "a multipart store was given for bucket {name:?}, which was not added"
+                ))
+            })?;
+            if bucket.parts.replace(parts).is_some() {
+                return Err(Error::invalid_argument(format!(
+                    "bucket {name:?} was given a multipart store twice"
+                )));
+            }
         }
         Ok(ObjectStoreAdapter {
             buckets: Arc::new(buckets),

@@ -108,15 +108,19 @@
 //!     its own (deleting is idempotent) to report its own outcome.
 //! 12. **No pending uploads to list, no copies in parts.** `object_store` cannot list the
 //!     multipart uploads a store holds, nor the parts of one, so `list_multipart_uploads`,
-//!     `abort_multipart_upload` and the calls of an upload the caller drives
-//!     (`create_multipart_upload`, `upload_part`, `presigned_upload_part`, `list_parts`,
-//!     `complete_multipart_upload`) are `Error::Unsupported` (the adapter aborts its own
-//!     failed and dropped uploads); and it has no part copy (UploadPartCopy), so a copy is
-//!     the store's own copy at any size, or across buckets a put of the source's bytes.
+//!     `list_parts` and `presigned_upload_part` are `Error::Unsupported` (the adapter aborts
+//!     its own failed and dropped uploads). The calls of an upload a caller drives part by
+//!     part (`create_multipart_upload`, `upload_part`, `complete_multipart_upload`,
+//!     `abort_multipart_upload`) work on a bucket given an `object_store::MultipartStore`
+//!     ([`ObjectStoreAdapterBuilder::multipart_store`]), with parts numbered 1 to N in
+//!     order, and are `Error::Unsupported` on others. `object_store` has no part copy
+//!     (UploadPartCopy), so a copy is the store's own copy at any size, or across buckets a
+//!     put of the source's bytes.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adapter;
 mod bridge;
+mod caller_uploads;
 mod convert;
 mod copy;
 mod delete;

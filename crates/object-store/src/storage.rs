@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use object_store::{GetOptions, ObjectStoreExt};
 use stowage_core::span;
+use stowage_core::transfer::{CompletedPart, UploadId};
 use stowage_core::{
     CopyOptions, DeleteReport, Error, GetOutcome, ListOptions, ListPage, ListResult, ListToken,
     ObjectMeta, ObjectStorage, Payload, PostPolicyRequest, PresignedPost, PresignedUrl, PutOptions,
@@ -16,7 +18,7 @@ use tracing::Instrument;
 use crate::adapter::ObjectStoreAdapter;
 use crate::convert::object_meta;
 use crate::errors::{Access, BACKEND, map_error, unsupported};
-use crate::{copy, delete, keys, listing, read, write};
+use crate::{caller_uploads, copy, delete, keys, listing, read, write};
 
 #[async_trait]
 impl ObjectStorage for ObjectStoreAdapter {
@@ -115,6 +117,51 @@ impl ObjectStorage for ObjectStoreAdapter {
     ) -> Result<ListPage> {
         listing::list_page(self, prefix, options, token)
             .instrument(span::operation(BACKEND, "list_page", prefix))
+            .await
+    }
+
+    /// Aborts an upload a caller drove (see
+    /// [`ObjectStoreAdapterBuilder::multipart_store`](crate::ObjectStoreAdapterBuilder::multipart_store));
+    /// `object_store` lists no pending uploads to abort otherwise.
+    async fn abort_multipart_upload(&self, path: &S3Path, id: &UploadId) -> Result<()> {
+        caller_uploads::abort(self, path, id)
+            .instrument(span::operation(BACKEND, "abort_multipart_upload", path))
+            .await
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        path: &S3Path,
+        options: &PutOptions,
+    ) -> Result<UploadId> {
+        caller_uploads::create(self, path, options)
+            .instrument(span::operation(BACKEND, "create_multipart_upload", path))
+            .await
+    }
+
+    async fn upload_part(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        number: u32,
+        body: Bytes,
+    ) -> Result<CompletedPart> {
+        caller_uploads::upload_part(self, path, upload, number, body)
+            .instrument(span::operation(BACKEND, "upload_part", path))
+            .await
+    }
+
+    /// `object_store` reads no expected object size: `object_size` is not checked.
+    async fn complete_multipart_upload(
+        &self,
+        path: &S3Path,
+        upload: &UploadId,
+        parts: Vec<CompletedPart>,
+        object_size: Option<u64>,
+    ) -> Result<PutResult> {
+        let _ = object_size;
+        caller_uploads::complete(self, path, upload, parts)
+            .instrument(span::operation(BACKEND, "complete_multipart_upload", path))
             .await
     }
 

@@ -86,6 +86,7 @@ fn restricted(store: Store, presigned_get: bool) -> Capabilities {
     capabilities.compare_and_swap_copies = false;
     capabilities.replace_on_copy = false;
     capabilities.multipart_uploads = false;
+    capabilities.caller_driven_uploads = false;
     capabilities.multipart_copies = false;
     capabilities
 }
@@ -253,6 +254,90 @@ async fn in_memory_with_signer_presigned_get() {
 
 fn path(bucket: &str, key: &str) -> S3Path {
     S3Path::new(bucket, key).unwrap()
+}
+
+/// A bucket given `InMemory`'s `MultipartStore` takes uploads a caller drives: parts sent
+/// out of order complete in part order, with the upload's attributes; a completion that
+/// skips a part number is refused before the store is asked. A bucket without one answers
+/// `Unsupported`.
+#[tokio::test]
+async fn uploads_a_caller_drives_go_through_the_buckets_multipart_store() {
+    let store = Arc::new(InMemory::new());
+    let storage = ObjectStoreAdapter::builder()
+        .bucket(BUCKET, store.clone())
+        .multipart_store(BUCKET, store)
+        .bucket(BUCKET2, Arc::new(InMemory::new()))
+        .build()
+        .expect("adapter");
+    assert!(format!("{storage:?}").contains("store with multipart store"));
+    let target = path(BUCKET, "driven/object.bin");
+    let id = storage
+        .create_multipart_upload(&target, &PutOptions::new().content_type("text/csv"))
+        .await
+        .expect("an upload starts");
+    let second = storage
+        .upload_part(&target, &id, 2, Bytes::from_static(b"world"))
+        .await
+        .expect("part 2");
+    let first = storage
+        .upload_part(&target, &id, 1, Bytes::from_static(b"hello "))
+        .await
+        .expect("part 1");
+    let gap = storage
+        .complete_multipart_upload(&target, &id, vec![second.clone()], None)
+        .await;
+    assert!(matches!(gap, Err(Error::InvalidArgument { .. })), "{gap:?}");
+    storage
+        .complete_multipart_upload(&target, &id, vec![first, second], None)
+        .await
+        .expect("the upload completes");
+    let read = storage.get_object(&target).await.expect("the object");
+    assert_eq!(read.meta.content_type.as_deref(), Some("text/csv"));
+    assert_eq!(read.body.bytes().await.unwrap(), "hello world");
+
+    let elsewhere = path(BUCKET2, "driven/object.bin");
+    let refused = storage
+        .create_multipart_upload(&elsewhere, &PutOptions::new())
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Unsupported {
+                operation: "create_multipart_upload",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    let listed = storage.list_parts(&target, &id).await;
+    assert!(
+        matches!(listed, Err(Error::Unsupported { .. })),
+        "{listed:?}"
+    );
+}
+
+/// A multipart store for a bucket that was not added, or a second one for a bucket, is a
+/// build error.
+#[test]
+fn a_multipart_store_needs_its_bucket_once() {
+    let store = Arc::new(InMemory::new());
+    let missing = ObjectStoreAdapter::builder()
+        .bucket(BUCKET, store.clone())
+        .multipart_store(BUCKET2, store.clone())
+        .build();
+    assert!(
+        matches!(missing, Err(Error::InvalidArgument { .. })),
+        "{missing:?}"
+    );
+    let twice = ObjectStoreAdapter::builder()
+        .bucket(BUCKET, store.clone())
+        .multipart_store(BUCKET, store.clone())
+        .multipart_store(BUCKET, store)
+        .build();
+    assert!(
+        matches!(twice, Err(Error::InvalidArgument { .. })),
+        "{twice:?}"
+    );
 }
 
 #[tokio::test]

@@ -47,13 +47,15 @@ pub struct Capabilities {
     /// A copy can replace the source's attributes and metadata. Without it, such a copy must
     /// fail with `Error::Unsupported`.
     pub replace_on_copy: bool,
-    /// The store keeps multipart uploads that were started and not finished, and lists and
-    /// aborts them (`list_multipart_uploads`, `abort_multipart_upload`): the suite then
-    /// checks that failed and dropped uploads leave none behind. A caller can also drive
-    /// an upload itself (`create_multipart_upload`, `upload_part`, `list_parts`,
-    /// `complete_multipart_upload`). Without it, these calls must fail with
-    /// `Error::Unsupported`.
+    /// The store keeps multipart uploads that were started and not finished, and lists
+    /// them and their parts (`list_multipart_uploads`, `list_parts`): the suite then checks
+    /// that failed and dropped uploads leave none behind. Without it, both calls must fail
+    /// with `Error::Unsupported`.
     pub multipart_uploads: bool,
+    /// A caller can drive a multipart upload itself: `create_multipart_upload`,
+    /// `upload_part`, `complete_multipart_upload` and `abort_multipart_upload` of the
+    /// upload it started. Without it, the first two must fail with `Error::Unsupported`.
+    pub caller_driven_uploads: bool,
     /// Copies above the backend's copy threshold go as multipart uploads of ranged part
     /// copies (UploadPartCopy), so their ETag is a multipart one where ETags are MD5s.
     /// Without it, a copy of any size is still one whole copy with the source's bytes and
@@ -79,6 +81,7 @@ impl Capabilities {
             compare_and_swap_copies: true,
             replace_on_copy: true,
             multipart_uploads: true,
+            caller_driven_uploads: true,
             multipart_copies: true,
         }
     }
