@@ -9,7 +9,7 @@ use bytes::Bytes;
 use stowage_core::sigv4::{SigningTime, Verifier};
 use stowage_core::transfer::{
     CompletedPart, MultipartStore, PendingUpload, TransferSettings, UploadId, UploadedPart,
-    check_part, copy_in_parts, upload,
+    check_part, check_upload_mode, copy_in_parts, upload,
 };
 use stowage_core::{
     Clock, CopyOptions, DeleteFailure, DeleteReport, Error, GetOptions, GetOutcome, ListOptions,
@@ -509,11 +509,7 @@ impl ObjectStorage for MemoryStorage {
         path: &S3Path,
         options: &PutOptions,
     ) -> Result<UploadId> {
-        if options.mode != PutMode::Overwrite {
-            return Err(Error::invalid_argument(
-                "an upload whose parts a client sends is completed without a mode",
-            ));
-        }
+        check_upload_mode(&options.mode)?;
         self.create_upload(path, options).await
     }
 

@@ -9,8 +9,8 @@
 
 use object_store::multipart::PartId;
 use object_store::{MultipartId, PutMultipartOptions};
-use stowage_core::transfer::{CompletedPart, UploadId, check_part};
-use stowage_core::{Error, PutMode, PutOptions, PutResult, Result, S3Path};
+use stowage_core::transfer::{CompletedPart, UploadId, check_part, check_upload_mode};
+use stowage_core::{Error, PutOptions, PutResult, Result, S3Path};
 
 use crate::adapter::ObjectStoreAdapter;
 use crate::convert::{attributes, quoted_etag};
@@ -26,11 +26,7 @@ pub(crate) async fn create(
 ) -> Result<UploadId> {
     const OPERATION: &str = "create_multipart_upload";
     let (parts, location) = adapter.parts_target(path, OPERATION)?;
-    if options.mode != PutMode::Overwrite {
-        return Err(Error::invalid_argument(
-            "an upload whose parts a client sends is completed without a mode",
-        ));
-    }
+    check_upload_mode(&options.mode)?;
     refuse_store_settings(
         &options.encryption,
         &options.storage_class,
@@ -65,7 +61,7 @@ pub(crate) async fn upload_part(
     let part = parts
         .put_part(&location, &id(upload), index, body.into())
         .await
-        .map_err(|error| upload_error(error, path, OPERATION))?;
+        .map_err(|error| map_error(error, path, Access::Upload, OPERATION))?;
     Ok(CompletedPart {
         number,
         etag: part.content_id,
@@ -99,7 +95,7 @@ pub(crate) async fn complete(
     let result = store
         .complete_multipart(&location, &id(upload), ids)
         .await
-        .map_err(|error| upload_error(error, path, OPERATION))?;
+        .map_err(|error| map_error(error, path, Access::Upload, OPERATION))?;
     Ok(PutResult {
         etag: quoted_etag(result.e_tag),
     })
@@ -116,25 +112,9 @@ pub(crate) async fn abort(
     store
         .abort_multipart(&location, &id(upload))
         .await
-        .map_err(|error| upload_error(error, path, OPERATION))
+        .map_err(|error| map_error(error, path, Access::Upload, OPERATION))
 }
 
 fn id(upload: &UploadId) -> MultipartId {
     upload.as_str().to_owned()
-}
-
-/// An upload the store does not know is S3's `NoSuchUpload` (404); anything else maps as
-/// a write's error does.
-fn upload_error(error: object_store::Error, path: &S3Path, operation: &'static str) -> Error {
-    match error {
-        object_store::Error::NotFound { .. } => Error::Service {
-            code: "NoSuchUpload".to_owned(),
-            status: 404,
-            message: "the multipart upload does not exist: it was completed, aborted or never \
-                      started"
-                .to_owned(),
-            path: Some(path.clone()),
-        },
-        other => map_error(other, path, Access::Write, operation),
-    }
 }

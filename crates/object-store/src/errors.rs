@@ -18,6 +18,9 @@ pub(crate) enum Access {
     Read,
     /// put, the target of a copy.
     Write,
+    /// a part, the completion or the abort of an upload a caller drives: a store that does
+    /// not know the upload (`NotFound`) answers S3's `NoSuchUpload`.
+    Upload,
 }
 
 /// Maps an `object_store` error about `path` onto a core kind.
@@ -38,7 +41,7 @@ pub(crate) fn map_error(
             }
             (
                 ErrorKind::NotADirectory | ErrorKind::IsADirectory | ErrorKind::DirectoryNotEmpty,
-                Access::Write,
+                Access::Write | Access::Upload,
             ) => {
                 return Error::invalid_argument(
                     "the store is a filesystem: a key cannot name both an object and a folder of \
@@ -54,6 +57,14 @@ pub(crate) fn map_error(
         }
     }
     match error {
+        E::NotFound { .. } if access == Access::Upload => Error::Service {
+            code: "NoSuchUpload".to_owned(),
+            status: 404,
+            message: "the multipart upload does not exist: it was completed, aborted or never \
+                      started"
+                .to_owned(),
+            path: Some(path.clone()),
+        },
         E::NotFound { .. } => not_found(path),
         // A create-only write that found an object is S3's `If-None-Match: *` failure (412).
         E::AlreadyExists { .. } | E::Precondition { .. } | E::NotModified { .. } => {
@@ -95,7 +106,7 @@ fn not_found(path: &S3Path) -> Error {
 fn invalid_path(access: Access, path: &S3Path) -> Error {
     match access {
         Access::Read => not_found(path),
-        Access::Write => Error::invalid_argument(
+        Access::Write | Access::Upload => Error::invalid_argument(
             "the store refuses this key as a path (LocalFileSystem reserves file names ending \
              in `#` and digits for uploads in progress)",
         ),
@@ -188,6 +199,22 @@ mod tests {
         assert!(matches!(
             map_error(io(), &path(), Access::Write, "put_object"),
             Error::InvalidArgument { .. }
+        ));
+    }
+
+    #[test]
+    fn a_gone_upload_is_no_such_upload_and_a_gone_object_not_found() {
+        let missing = || object_store::Error::NotFound {
+            path: "secret/key.txt".into(),
+            source: "gone".into(),
+        };
+        assert!(matches!(
+            map_error(missing(), &path(), Access::Upload, "upload_part"),
+            Error::Service { status: 404, ref code, .. } if code == "NoSuchUpload"
+        ));
+        assert!(matches!(
+            map_error(missing(), &path(), Access::Write, "put_object"),
+            Error::NotFound { .. }
         ));
     }
 }

@@ -11,8 +11,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use md5::{Digest as _, Md5};
-use stowage_core::transfer::{CompletedPart, UploadId, UploadedPart, check_part};
-use stowage_core::{Error, PutMode, PutOptions, PutResult, Result, S3Path};
+use stowage_core::transfer::{
+    CompletedPart, UploadId, UploadedPart, check_part, check_upload_mode,
+};
+use stowage_core::{Error, PutOptions, PutResult, Result, S3Path};
 
 use crate::errors::failure;
 use crate::logging::SdkLogs;
@@ -34,11 +36,7 @@ pub(crate) async fn create(
     path: &S3Path,
     options: &PutOptions,
 ) -> Result<UploadId> {
-    if options.mode != PutMode::Overwrite {
-        return Err(Error::invalid_argument(
-            "an upload whose parts a client sends is completed without a mode",
-        ));
-    }
+    check_upload_mode(&options.mode)?;
     let storage = writes.storage_fields(
         options.encryption.as_ref(),
         options.storage_class.as_deref(),

@@ -33,7 +33,7 @@ mod upload;
 pub use copy::copy_in_parts;
 pub use download::{Download, download, download_to_file};
 pub use file::write_to_file;
-pub use parts::{PartPlan, check_part};
+pub use parts::{PartPlan, check_part, check_upload_mode};
 pub use settings::{
     MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_REQUEST_SIZE, MIN_PART_SIZE,
     TransferSettings,

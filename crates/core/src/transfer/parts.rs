@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::transfer::settings::{
     MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_REQUEST_SIZE,
 };
+use crate::write::PutMode;
 
 /// Parts are rounded up to whole mebibytes when they grow.
 const ROUNDING: u64 = 1024 * 1024;
@@ -38,6 +39,25 @@ pub fn check_part(number: u32, length: u64) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Checks the mode of an upload a caller drives (`create_multipart_upload`): its
+/// completion carries no condition, so any mode but the default overwrite is
+/// [`Error::InvalidArgument`].
+///
+/// ```
+/// use stowage::PutMode;
+/// use stowage::transfer::check_upload_mode;
+/// assert!(check_upload_mode(&PutMode::Overwrite).is_ok());
+/// assert!(check_upload_mode(&PutMode::Create).is_err());
+/// ```
+pub fn check_upload_mode(mode: &PutMode) -> Result<()> {
+    if *mode == PutMode::Overwrite {
+        return Ok(());
+    }
+    Err(Error::invalid_argument(
+        "an upload whose parts a client sends is completed without a mode",
+    ))
 }
 
 /// The size of every part of one transfer.

@@ -46,6 +46,15 @@ pub(crate) fn to_object_store(
             path,
             source: Box::new(error),
         },
+        // An upload that is gone, as `AmazonS3` reports S3's `NoSuchUpload`.
+        Error::Service {
+            status: 404,
+            ref code,
+            ..
+        } if code == "NoSuchUpload" => E::NotFound {
+            path,
+            source: Box::new(error),
+        },
         Error::AccessDenied { .. } => E::PermissionDenied {
             path,
             source: Box::new(error),

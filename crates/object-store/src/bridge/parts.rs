@@ -29,7 +29,7 @@ pub(crate) async fn create(
     let upload = storage
         .create_multipart_upload(&path, &options)
         .await
-        .map_err(|error| failed(error, location))?;
+        .map_err(|error| to_object_store(error, location, Intent::Plain))?;
     Ok(upload.as_str().to_owned())
 }
 
@@ -47,7 +47,7 @@ pub(crate) async fn put(
     let part = storage
         .upload_part(&path, &UploadId::new(id.as_str()), number, data.into())
         .await
-        .map_err(|error| failed(error, location))?;
+        .map_err(|error| to_object_store(error, location, Intent::Plain))?;
     Ok(object_store::multipart::PartId {
         content_id: part.etag,
     })
@@ -67,7 +67,7 @@ pub(crate) async fn complete(
         let empty = storage
             .upload_part(&path, &upload, 1, Bytes::new())
             .await
-            .map_err(|error| failed(error, location))?;
+            .map_err(|error| to_object_store(error, location, Intent::Plain))?;
         vec![empty]
     } else {
         parts
@@ -85,7 +85,7 @@ pub(crate) async fn complete(
     let result = storage
         .complete_multipart_upload(&path, &upload, parts, None)
         .await
-        .map_err(|error| failed(error, location))?;
+        .map_err(|error| to_object_store(error, location, Intent::Plain))?;
     Ok(PutResult {
         e_tag: result.etag,
         version: None,
@@ -104,19 +104,7 @@ pub(crate) async fn abort(
     storage
         .abort_multipart_upload(&path, &UploadId::new(id.as_str()))
         .await
-        .map_err(|error| failed(error, location))
-}
-
-/// A failed part-level call: an upload that is gone (S3's `NoSuchUpload`, 404) is
-/// `NotFound`, as `AmazonS3` answers it.
-fn failed(error: Error, location: &Path) -> object_store::Error {
-    match error {
-        Error::Service { status: 404, .. } => object_store::Error::NotFound {
-            path: location.to_string(),
-            source: Box::new(error),
-        },
-        other => to_object_store(other, location, Intent::Plain),
-    }
+        .map_err(|error| to_object_store(error, location, Intent::Plain))
 }
 
 /// S3's number of `object_store`'s part `index`; one past S3's 10,000 parts is refused by
